@@ -1,0 +1,64 @@
+# Shared compile settings and the helpers every module, test, benchmark and fuzz target uses.
+
+add_library(entente_options INTERFACE)
+target_compile_options(entente_options INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align -Wunused
+  -Woverloaded-virtual -Wimplicit-fallthrough -Wformat=2)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # g++ 12 reports false positives for these on std::variant/optional in optimised builds.
+  target_compile_options(entente_options INTERFACE -Wno-maybe-uninitialized -Wno-stringop-overflow)
+endif()
+if(ENTENTE_WERROR)
+  target_compile_options(entente_options INTERFACE -Werror)
+endif()
+if(ENTENTE_SANITIZE)
+  target_compile_options(entente_options INTERFACE -fsanitize=${ENTENTE_SANITIZE}
+                         -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(entente_options INTERFACE -fsanitize=${ENTENTE_SANITIZE})
+  target_compile_definitions(entente_options INTERFACE ENTENTE_SANITIZED=1)
+endif()
+
+# entente_module(NAME SOURCES ... DEPS ... [PRIVATE_DEPS ...])
+# One static library per module: public headers in src/NAME/include/entente/NAME/,
+# everything else private. DEPS states the layering; a wrong include fails to build.
+function(entente_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(entente_${name} STATIC ${M_SOURCES})
+  add_library(entente::${name} ALIAS entente_${name})
+  target_include_directories(entente_${name} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
+                             PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(entente_${name} PUBLIC ${M_DEPS} PRIVATE entente_options ${M_PRIVATE_DEPS})
+endfunction()
+
+# entente_test(NAME SOURCES ... DEPS ... [LABELS ...])
+# One GoogleTest binary per module; each TEST is its own ctest case.
+function(entente_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} entente_options GTest::gtest GTest::gtest_main
+                        GTest::gmock)
+  target_compile_definitions(${name} PRIVATE
+    ENTENTE_DATA_DIR="${ENTENTE_DATA_DIR}" ENTENTE_SHARED_DIR="${ENTENTE_SHARED_DIR}"
+    ENTENTE_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  set(labels unit ${T_LABELS})
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "${labels}"
+                       DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# entente_bench(NAME SOURCES ... DEPS ...): a Google Benchmark executable.
+function(entente_bench name)
+  cmake_parse_arguments(B "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${B_SOURCES})
+  target_link_libraries(${name} PRIVATE ${B_DEPS} entente_options benchmark::benchmark)
+  target_compile_definitions(${name} PRIVATE
+    ENTENTE_DATA_DIR="${ENTENTE_DATA_DIR}" ENTENTE_SHARED_DIR="${ENTENTE_SHARED_DIR}")
+endfunction()
+
+# entente_fuzz(NAME SOURCES ... DEPS ...): a libFuzzer target (clang, ENTENTE_FUZZ=ON).
+function(entente_fuzz name)
+  cmake_parse_arguments(F "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${F_SOURCES})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${name} PRIVATE ${F_DEPS} entente_options)
+endfunction()
