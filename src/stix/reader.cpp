@@ -112,7 +112,7 @@ Result<std::size_t> ObjectReader::ScanString(std::size_t from) {
                                    ": a value is larger than the limit of " +
                                    std::to_string(limits_.max_object_bytes) + " bytes");
     }
-    if (eof_) return ErrorAt(from, "unterminated string");
+    if (eof_) return ErrorAt(from, "truncated JSON: the input ends inside a string");
     ENTENTE_RETURN_IF_ERROR(Fill(buf_.size() - pos_ + 1));
   }
 }

@@ -1,0 +1,695 @@
+// SQLite backend of the Store.
+//
+// Schema (version 1):
+//   objects(date_added INTEGER PRIMARY KEY, id, type, version TEXT, version_ns INTEGER,
+//           revoked, created_by_ref, content_hash INTEGER, json)   one row per version
+//   latest(id PRIMARY KEY, date_added, type, version_ns, first_added)  one row per id
+//   labels(label, date_added), markings(marking, date_added)       for filters
+//   search: FTS5 over name and description, rowid = date_added
+// date_added is the rowid: strictly increasing microseconds, so "added after" is a range
+// scan of the primary key and cursors are plain integers.
+#include "sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include "entente/base/bytes.h"
+#include "entente/base/json.h"
+#include "entente/base/time.h"
+
+namespace entente::store {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS objects(
+  date_added INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  version TEXT NOT NULL,
+  version_ns INTEGER NOT NULL,
+  revoked INTEGER NOT NULL,
+  created_by_ref TEXT,
+  content_hash INTEGER NOT NULL,
+  json TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_id_version ON objects(id, version_ns);
+CREATE TABLE IF NOT EXISTS latest(
+  id TEXT PRIMARY KEY,
+  date_added INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  version_ns INTEGER NOT NULL,
+  first_added INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS latest_type ON latest(type, date_added);
+CREATE INDEX IF NOT EXISTS latest_added ON latest(date_added);
+CREATE TABLE IF NOT EXISTS labels(label TEXT NOT NULL, date_added INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS labels_label ON labels(label, date_added);
+CREATE TABLE IF NOT EXISTS markings(marking TEXT NOT NULL, date_added INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS markings_marking ON markings(marking, date_added);
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(name, description, content='');
+)sql";
+
+// FNV-1a over the text; the real comparison on a hash match or mismatch is by meaning.
+std::int64_t ContentHash(std::string_view s) noexcept {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return static_cast<std::int64_t>(h);
+}
+
+std::int64_t VersionNs(std::string_view version) {
+  if (version.empty()) return INT64_MIN;  // SCOs: the one version
+  auto t = ParseTimestamp(version);
+  return t.ok() ? t->nanos : INT64_MIN;
+}
+
+Status SqliteError(sqlite3* db, std::string_view what) {
+  int code = sqlite3_extended_errcode(db);
+  std::string m = std::string(what) + ": " + sqlite3_errmsg(db);
+  int primary = code & 0xFF;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) return Status::Unavailable(m);
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Status::Corruption(m);
+  if (primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_READONLY ||
+      primary == SQLITE_CANTOPEN) {
+    return Status::IoError(m);
+  }
+  return Status::Internal(m);
+}
+
+}  // namespace
+
+// ---- statements --------------------------------------------------------------------------------
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Status Stmt::Prepare(sqlite3* db, const char* sql) {
+  db_ = db;
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+    return SqliteError(db, std::string("prepare ") + sql);
+  }
+  return Status::Ok();
+}
+
+void Stmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+void Stmt::Bind(int i, std::string_view s) {
+  sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+}
+void Stmt::Bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
+void Stmt::BindNull(int i) { sqlite3_bind_null(stmt_, i); }
+
+Result<bool> Stmt::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, "step");
+}
+
+std::string_view Stmt::Text(int col) {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  return p == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(p), n);
+}
+std::int64_t Stmt::Int(int col) { return sqlite3_column_int64(stmt_, col); }
+
+// ---- the store ---------------------------------------------------------------------------------
+
+SqliteStore::~SqliteStore() {
+  statements_.reset();
+  read_statements_.reset();
+  if (read_db_ != nullptr) sqlite3_close_v2(read_db_);
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreOptions options) {
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
+  int flags = SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLITE_OPEN_READONLY
+                                                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (sqlite3_open_v2(path.c_str(), &store->db_, flags, nullptr) != SQLITE_OK) {
+    Status s = Status::IoError("cannot open store " + path + ": " +
+                               (store->db_ ? sqlite3_errmsg(store->db_) : "out of memory"));
+    return s;
+  }
+  sqlite3_extended_result_codes(store->db_, 1);
+  sqlite3_busy_timeout(store->db_, 5000);
+  // WAL: readers never block the writer. synchronous=FULL: a commit is on disk when it returns.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                             "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-65536",
+                             "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=10000"}) {
+    if (options.read_only && std::strstr(pragma, "journal_mode") != nullptr) continue;
+    ENTENTE_RETURN_IF_ERROR(store->Exec(pragma));
+  }
+  if (!options.read_only) ENTENTE_RETURN_IF_ERROR(store->Migrate());
+  if (sqlite3_open_v2(path.c_str(), &store->read_db_, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READONLY,
+                      nullptr) != SQLITE_OK) {
+    return Status::IoError("cannot open store " + path + " for reading");
+  }
+  sqlite3_extended_result_codes(store->read_db_, 1);
+  sqlite3_busy_timeout(store->read_db_, 5000);
+  ENTENTE_RETURN_IF_ERROR(Exec(store->read_db_, "PRAGMA cache_size=-65536"));
+  ENTENTE_RETURN_IF_ERROR(store->PrepareStatements());
+  // Continue the date_added sequence after what is stored.
+  Stmt max;
+  ENTENTE_RETURN_IF_ERROR(max.Prepare(store->db_, "SELECT COALESCE(MAX(date_added), 0) FROM objects"));
+  ENTENTE_ASSIGN_OR_RETURN(bool row, max.Step());
+  store->last_date_added_ = row ? max.Int(0) : 0;
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+Status SqliteStore::Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "error";
+    sqlite3_free(err);
+    return SqliteError(db, std::string(sql).substr(0, 60) + ": " + m);
+  }
+  return Status::Ok();
+}
+
+Status SqliteStore::Migrate() {
+  ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  Status s = Exec(kSchema);
+  if (s.ok()) {
+    Stmt get;
+    s = get.Prepare(db_, "SELECT value FROM meta WHERE key='schema_version'");
+    if (s.ok()) {
+      auto row = get.Step();
+      if (!row.ok()) {
+        s = row.status();
+      } else if (*row) {
+        int found = std::atoi(std::string(get.Text(0)).c_str());
+        if (found > kSchemaVersion) {
+          s = Status::Unsupported("store schema version " + std::to_string(found) +
+                                  " is newer than this build supports (" +
+                                  std::to_string(kSchemaVersion) + ")");
+        }
+      } else {
+        s = Exec("INSERT INTO meta(key, value) VALUES('schema_version', '1')");
+      }
+    }
+  }
+  if (!s.ok()) {
+    (void)Exec("ROLLBACK");
+    return s;
+  }
+  return Exec("COMMIT");
+}
+
+Status SqliteStore::PrepareStatements() {
+  statements_ = std::make_unique<Statements>();
+  Statements& st = *statements_;
+  ENTENTE_RETURN_IF_ERROR(st.insert_object.Prepare(db_,
+      "INSERT INTO objects(date_added, id, type, version, version_ns, revoked, created_by_ref, "
+      "content_hash, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  ENTENTE_RETURN_IF_ERROR(st.find_version.Prepare(db_,
+      "SELECT content_hash, json FROM objects WHERE id = ?1 AND version_ns = ?2"));
+  ENTENTE_RETURN_IF_ERROR(st.upsert_latest.Prepare(db_,
+      "INSERT INTO latest(id, date_added, type, version_ns, first_added) VALUES(?1, ?2, ?3, ?4, ?2) "
+      "ON CONFLICT(id) DO UPDATE SET date_added = excluded.date_added, "
+      "version_ns = excluded.version_ns WHERE excluded.version_ns > latest.version_ns"));
+  ENTENTE_RETURN_IF_ERROR(st.insert_label.Prepare(db_, "INSERT INTO labels(label, date_added) VALUES(?1, ?2)"));
+  ENTENTE_RETURN_IF_ERROR(st.insert_marking.Prepare(db_,
+      "INSERT INTO markings(marking, date_added) VALUES(?1, ?2)"));
+  ENTENTE_RETURN_IF_ERROR(st.insert_search.Prepare(db_,
+      "INSERT INTO search(rowid, name, description) VALUES(?1, ?2, ?3)"));
+  read_statements_ = std::make_unique<ReadStatements>();
+  ENTENTE_RETURN_IF_ERROR(read_statements_->get_latest.Prepare(read_db_,
+      "SELECT o.id, o.type, o.version, o.date_added, o.revoked, o.json FROM latest l "
+      "JOIN objects o ON o.date_added = l.date_added WHERE l.id = ?1"));
+  ENTENTE_RETURN_IF_ERROR(read_statements_->get_versions.Prepare(read_db_,
+      "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
+      "ORDER BY version_ns"));
+  return Status::Ok();
+}
+
+std::int64_t SqliteStore::NextDateAdded() {
+  std::int64_t now = Now().micros();
+  last_date_added_ = std::max(now, last_date_added_ + 1);
+  return last_date_added_;
+}
+
+// ---- writing -------------------------------------------------------------------------------------
+
+class SqliteWriteBatch final : public WriteBatch {
+ public:
+  explicit SqliteWriteBatch(SqliteStore& store) : store_(store) {}
+  ~SqliteWriteBatch() override {
+    if (open_) Rollback();
+  }
+
+  Status Begin() {
+    store_.write_mutex_.lock();
+    Status s = store_.Exec("BEGIN IMMEDIATE");
+    if (!s.ok()) {
+      store_.write_mutex_.unlock();
+      return s;
+    }
+    open_ = true;
+    saved_last_ = store_.last_date_added_;
+    return Status::Ok();
+  }
+
+  Result<PutOutcome> Put(const stix::ObjectHeader& h, std::string_view json) override {
+    if (!open_) return Status::Internal("Put on a finished batch");
+    auto& st = *store_.statements_;
+    std::string_view version = VersionOf(h);
+    std::int64_t version_ns = VersionNs(version);
+    std::int64_t hash = ContentHash(json);
+
+    // Same (id, version) already stored: a duplicate if equal in meaning, else a conflict.
+    st.find_version.Reset();
+    st.find_version.Bind(1, h.id);
+    st.find_version.Bind(2, version_ns);
+    ENTENTE_ASSIGN_OR_RETURN(bool exists, st.find_version.Step());
+    if (exists) {
+      bool same = st.find_version.Int(0) == hash;
+      if (!same) {
+        auto stored = json::Value::Parse(st.find_version.Text(1));
+        auto incoming = json::Value::Parse(json);
+        same = stored.ok() && incoming.ok() && *stored == *incoming;
+      }
+      st.find_version.Reset();
+      if (same) return PutOutcome::kDuplicate;
+      return Status::Conflict(std::string(h.id) + " version " +
+                              (version.empty() ? std::string("(single)") : std::string(version)) +
+                              " is already stored with different content");
+    }
+    st.find_version.Reset();
+
+    std::int64_t added = store_.NextDateAdded();
+    st.insert_object.Reset();
+    st.insert_object.Bind(1, added);
+    st.insert_object.Bind(2, h.id);
+    st.insert_object.Bind(3, h.type);
+    st.insert_object.Bind(4, version);
+    st.insert_object.Bind(5, version_ns);
+    st.insert_object.Bind(6, std::int64_t{h.revoked ? 1 : 0});
+    if (h.created_by_ref.empty()) {
+      st.insert_object.BindNull(7);
+    } else {
+      st.insert_object.Bind(7, h.created_by_ref);
+    }
+    st.insert_object.Bind(8, hash);
+    st.insert_object.Bind(9, json);
+    ENTENTE_RETURN_IF_ERROR(st.insert_object.Step().status());
+
+    st.upsert_latest.Reset();
+    st.upsert_latest.Bind(1, h.id);
+    st.upsert_latest.Bind(2, added);
+    st.upsert_latest.Bind(3, h.type);
+    st.upsert_latest.Bind(4, version_ns);
+    ENTENTE_RETURN_IF_ERROR(st.upsert_latest.Step().status());
+
+    if (h.labels.is_array()) {
+      for (auto [k, label] : h.labels) {
+        st.insert_label.Reset();
+        st.insert_label.Bind(1, label.str());
+        st.insert_label.Bind(2, added);
+        ENTENTE_RETURN_IF_ERROR(st.insert_label.Step().status());
+      }
+    }
+    if (h.object_marking_refs.is_array()) {
+      for (auto [k, marking] : h.object_marking_refs) {
+        st.insert_marking.Reset();
+        st.insert_marking.Bind(1, marking.str());
+        st.insert_marking.Bind(2, added);
+        ENTENTE_RETURN_IF_ERROR(st.insert_marking.Step().status());
+      }
+    }
+    if (!h.name.empty() || !h.description.empty()) {
+      st.insert_search.Reset();
+      st.insert_search.Bind(1, added);
+      st.insert_search.Bind(2, h.name);
+      st.insert_search.Bind(3, h.description);
+      ENTENTE_RETURN_IF_ERROR(st.insert_search.Step().status());
+    }
+    ++size_;
+    return PutOutcome::kAdded;
+  }
+
+  Status Commit() override {
+    if (!open_) return Status::Internal("Commit on a finished batch");
+    Status s = store_.Exec("COMMIT");
+    if (!s.ok()) {
+      Rollback();
+      return s;
+    }
+    open_ = false;
+    store_.write_mutex_.unlock();
+    return Status::Ok();
+  }
+
+  void Rollback() override {
+    if (!open_) return;
+    (void)store_.Exec("ROLLBACK");
+    store_.last_date_added_ = std::max(store_.last_date_added_, saved_last_);
+    open_ = false;
+    store_.write_mutex_.unlock();
+  }
+
+  std::size_t size() const override { return size_; }
+
+ private:
+  SqliteStore& store_;
+  bool open_ = false;
+  std::size_t size_ = 0;
+  std::int64_t saved_last_ = 0;
+};
+
+Result<std::unique_ptr<WriteBatch>> SqliteStore::DoBeginBatch() {
+  auto batch = std::make_unique<SqliteWriteBatch>(*this);
+  ENTENTE_RETURN_IF_ERROR(batch->Begin());
+  return std::unique_ptr<WriteBatch>(std::move(batch));
+}
+
+// ---- reading -------------------------------------------------------------------------------------
+
+namespace {
+
+StoredObject RowToObject(Stmt& s) {
+  StoredObject o;
+  o.id = s.Text(0);
+  o.type = s.Text(1);
+  o.version = s.Text(2);
+  o.date_added_us = s.Int(3);
+  o.revoked = s.Int(4) != 0;
+  o.json = s.Text(5);
+  return o;
+}
+
+}  // namespace
+
+Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which, std::string_view version) {
+  std::lock_guard<std::mutex> lock(read_mutex_);
+  if (!version.empty()) {
+    Stmt s;
+    ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_,
+        "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 AND version_ns = ?2"));
+    s.Bind(1, id);
+    s.Bind(2, VersionNs(version));
+    ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Status::NotFound(std::string(id) + " version " + std::string(version));
+    return RowToObject(s);
+  }
+  if (which == Versions::kFirst) {
+    Stmt s;
+    ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_,
+        "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
+        "ORDER BY version_ns LIMIT 1"));
+    s.Bind(1, id);
+    ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Status::NotFound(std::string(id));
+    return RowToObject(s);
+  }
+  Stmt& s = read_statements_->get_latest;
+  s.Reset();
+  s.Bind(1, id);
+  auto row = s.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    s.Reset();
+    return Status::NotFound(std::string(id));
+  }
+  StoredObject o = RowToObject(s);
+  s.Reset();
+  return o;
+}
+
+Result<std::vector<StoredObject>> SqliteStore::DoGetVersions(std::string_view id) {
+  std::lock_guard<std::mutex> lock(read_mutex_);
+  Stmt& s = read_statements_->get_versions;
+  s.Reset();
+  s.Bind(1, id);
+  std::vector<StoredObject> out;
+  for (;;) {
+    auto row = s.Step();
+    if (!row.ok()) {
+      s.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    out.push_back(RowToObject(s));
+  }
+  s.Reset();
+  if (out.empty()) return Status::NotFound(std::string(id));
+  return out;
+}
+
+namespace {
+
+// A cursor is "<last date_added>.<fingerprint of the query>", so a cursor used with another
+// query is refused instead of silently skipping or repeating objects.
+std::string QueryFingerprint(const Query& q) {
+  std::string key;
+  auto add = [&key](std::string_view s) {
+    key += s;
+    key += '\x1f';
+  };
+  for (const auto& s : q.ids) add(s);
+  add("|");
+  for (const auto& s : q.types) add(s);
+  add(q.added_after_us ? std::to_string(*q.added_after_us) : "");
+  add(q.modified_from.value_or(""));
+  add(q.modified_to.value_or(""));
+  add(q.label);
+  add(q.marking);
+  add(q.created_by);
+  add(q.text);
+  add(std::to_string(static_cast<int>(q.versions)));
+  for (const auto& s : q.exact_versions) add(s);
+  add(q.include_revoked ? "r" : "");
+  return std::to_string(static_cast<std::uint64_t>(ContentHash(key)) % 1000000007ull);
+}
+
+}  // namespace
+
+Result<Page> SqliteStore::DoFind(const Query& q) {
+  std::int64_t after = q.added_after_us.value_or(INT64_MIN);
+  std::string fingerprint = QueryFingerprint(q);
+  if (!q.cursor.empty()) {
+    std::size_t dot = q.cursor.find('.');
+    if (dot == std::string::npos || q.cursor.substr(dot + 1) != fingerprint) {
+      return Status::InvalidArgument("the paging cursor belongs to a different query");
+    }
+    try {
+      after = std::max<std::int64_t>(after, std::stoll(q.cursor.substr(0, dot)));
+    } catch (...) {
+      return Status::InvalidArgument("malformed paging cursor");
+    }
+  }
+
+  // Build the SQL. Objects are selected as versions (o) joined to their id's latest row (l)
+  // when only the latest (or first) version is wanted.
+  std::string sql = "SELECT o.id, o.type, o.version, o.date_added, o.revoked, o.json FROM ";
+  std::vector<std::pair<int, std::string>> text_binds;
+  std::vector<std::pair<int, std::int64_t>> int_binds;
+  int n = 0;
+  auto text_param = [&](std::string v) {
+    text_binds.emplace_back(++n, std::move(v));
+    return "?" + std::to_string(n);
+  };
+  auto int_param = [&](std::int64_t v) {
+    int_binds.emplace_back(++n, v);
+    return "?" + std::to_string(n);
+  };
+  bool exact = !q.exact_versions.empty();
+  if (q.versions == Versions::kLast && !exact) {
+    sql += "latest l JOIN objects o ON o.date_added = l.date_added";
+  } else {
+    sql += "objects o";
+  }
+  std::vector<std::string> where;
+  where.push_back("o.date_added > " + int_param(after));
+  auto in_list = [&](const std::string& column, const std::vector<std::string>& values) {
+    std::string clause = column + " IN (";
+    for (std::size_t i = 0; i < values.size(); ++i) clause += (i ? "," : "") + text_param(values[i]);
+    return clause + ")";
+  };
+  if (!q.ids.empty()) where.push_back(in_list("o.id", q.ids));
+  if (!q.types.empty()) where.push_back(in_list("o.type", q.types));
+  if (q.versions == Versions::kFirst && !exact) {
+    where.push_back("o.version_ns = (SELECT MIN(version_ns) FROM objects f WHERE f.id = o.id)");
+  }
+  if (exact) {
+    std::string clause = "o.version_ns IN (";
+    for (std::size_t i = 0; i < q.exact_versions.size(); ++i) {
+      auto t = ParseTimestamp(q.exact_versions[i], "version");
+      if (!t.ok()) return t.status();
+      clause += (i ? "," : "") + int_param(t->nanos);
+    }
+    where.push_back(clause + ")");
+  }
+  auto timestamp = [&](const std::optional<std::string>& v, const char* op) -> Status {
+    if (!v) return Status::Ok();
+    ENTENTE_ASSIGN_OR_RETURN(Timestamp t, ParseTimestamp(*v, "modified filter"));
+    where.push_back("o.version_ns " + std::string(op) + " " + int_param(t.nanos));
+    return Status::Ok();
+  };
+  ENTENTE_RETURN_IF_ERROR(timestamp(q.modified_from, ">="));
+  ENTENTE_RETURN_IF_ERROR(timestamp(q.modified_to, "<="));
+  if (!q.label.empty()) {
+    where.push_back("o.date_added IN (SELECT date_added FROM labels WHERE label = " + text_param(q.label) + ")");
+  }
+  if (!q.marking.empty()) {
+    where.push_back("o.date_added IN (SELECT date_added FROM markings WHERE marking = " +
+                    text_param(q.marking) + ")");
+  }
+  if (!q.created_by.empty()) where.push_back("o.created_by_ref = " + text_param(q.created_by));
+  if (!q.text.empty()) {
+    where.push_back("o.date_added IN (SELECT rowid FROM search WHERE search MATCH " + text_param(q.text) + ")");
+  }
+  if (!q.include_revoked) where.push_back("o.revoked = 0");
+  sql += " WHERE ";
+  for (std::size_t i = 0; i < where.size(); ++i) sql += (i ? " AND " : "") + where[i];
+  std::size_t limit = std::clamp<std::size_t>(q.limit, 1, 10000);
+  sql += " ORDER BY o.date_added LIMIT " + std::to_string(limit + 1);
+
+  std::lock_guard<std::mutex> lock(read_mutex_);
+  Stmt s;
+  ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_, sql.c_str()));
+  for (const auto& [i, v] : text_binds) s.Bind(i, std::string_view(v));
+  for (const auto& [i, v] : int_binds) s.Bind(i, v);
+  Page page;
+  for (;;) {
+    auto row = s.Step();
+    if (!row.ok()) {
+      if (!q.text.empty()) {
+        return Status::InvalidArgument("full-text query '" + q.text + "': " + row.status().message());
+      }
+      return row.status();
+    }
+    if (!*row) break;
+    if (page.objects.size() == limit) {
+      page.more = true;
+      break;
+    }
+    page.objects.push_back(RowToObject(s));
+  }
+  if (page.more) page.next = std::to_string(page.objects.back().date_added_us) + "." + fingerprint;
+  return page;
+}
+
+Result<std::size_t> SqliteStore::DoDelete(std::string_view id, const std::vector<std::string>& versions) {
+  std::lock_guard<std::mutex> write(write_mutex_);
+  ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto body = [&]() -> Result<std::size_t> {
+    std::string sql = "DELETE FROM objects WHERE id = ?1";
+    if (!versions.empty()) {
+      sql += " AND version_ns IN (";
+      for (std::size_t i = 0; i < versions.size(); ++i) {
+        ENTENTE_ASSIGN_OR_RETURN(Timestamp t, ParseTimestamp(versions[i], "version"));
+        sql += (i ? "," : "") + std::to_string(t.nanos);
+      }
+      sql += ")";
+    }
+    sql += " RETURNING date_added";
+    Stmt del;
+    ENTENTE_RETURN_IF_ERROR(del.Prepare(db_, sql.c_str()));
+    del.Bind(1, id);
+    std::vector<std::int64_t> gone;
+    for (;;) {
+      ENTENTE_ASSIGN_OR_RETURN(bool row, del.Step());
+      if (!row) break;
+      gone.push_back(del.Int(0));
+    }
+    if (gone.empty()) return Status::NotFound(std::string(id));
+    for (std::int64_t added : gone) {
+      std::string a = std::to_string(added);
+      ENTENTE_RETURN_IF_ERROR(Exec(("DELETE FROM labels WHERE date_added = " + a).c_str()));
+      ENTENTE_RETURN_IF_ERROR(Exec(("DELETE FROM markings WHERE date_added = " + a).c_str()));
+    }
+    // Contentless FTS rows cannot be deleted by rowid without their text; searches join
+    // objects, so orphaned search rows never surface. Recompute the latest version.
+    Stmt latest;
+    ENTENTE_RETURN_IF_ERROR(latest.Prepare(db_,
+        "SELECT date_added, type, version_ns, (SELECT MIN(date_added) FROM objects WHERE id = ?1) "
+        "FROM objects WHERE id = ?1 ORDER BY version_ns DESC LIMIT 1"));
+    latest.Bind(1, id);
+    ENTENTE_ASSIGN_OR_RETURN(bool any, latest.Step());
+    Stmt fix;
+    if (any) {
+      ENTENTE_RETURN_IF_ERROR(fix.Prepare(db_,
+          "UPDATE latest SET date_added = ?2, version_ns = ?3, first_added = ?4 WHERE id = ?1"));
+      fix.Bind(1, id);
+      fix.Bind(2, latest.Int(0));
+      fix.Bind(3, latest.Int(2));
+      fix.Bind(4, latest.Int(3));
+    } else {
+      ENTENTE_RETURN_IF_ERROR(fix.Prepare(db_, "DELETE FROM latest WHERE id = ?1"));
+      fix.Bind(1, id);
+    }
+    ENTENTE_RETURN_IF_ERROR(fix.Step().status());
+    return gone.size();
+  };
+  auto result = body();
+  if (!result.ok()) {
+    (void)Exec("ROLLBACK");
+    return result;
+  }
+  ENTENTE_RETURN_IF_ERROR(Exec("COMMIT"));
+  return result;
+}
+
+Result<Counts> SqliteStore::DoCount() {
+  std::lock_guard<std::mutex> lock(read_mutex_);
+  Counts c;
+  Stmt s;
+  ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_, "SELECT type, COUNT(*) FROM latest GROUP BY type ORDER BY type"));
+  for (;;) {
+    ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    c.latest_by_type[std::string(s.Text(0))] = static_cast<std::uint64_t>(s.Int(1));
+    c.objects += static_cast<std::uint64_t>(s.Int(1));
+  }
+  Stmt v;
+  ENTENTE_RETURN_IF_ERROR(v.Prepare(read_db_, "SELECT COUNT(*) FROM objects"));
+  ENTENTE_ASSIGN_OR_RETURN(bool row, v.Step());
+  if (row) c.versions = static_cast<std::uint64_t>(v.Int(0));
+  return c;
+}
+
+Status SqliteStore::DoCheckIntegrity() {
+  std::lock_guard<std::mutex> lock(read_mutex_);
+  Stmt s;
+  ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_, "PRAGMA integrity_check"));
+  ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row || s.Text(0) != "ok") {
+    return Status::Corruption("SQLite integrity_check: " + std::string(row ? s.Text(0) : "no answer"));
+  }
+  struct Check {
+    const char* sql;
+    const char* what;
+  };
+  const Check checks[] = {
+      {"SELECT COUNT(*) FROM (SELECT DISTINCT id FROM objects) d WHERE NOT EXISTS "
+       "(SELECT 1 FROM latest l WHERE l.id = d.id)",
+       "ids without a latest row"},
+      {"SELECT COUNT(*) FROM latest l WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE "
+       "o.date_added = l.date_added AND o.id = l.id)",
+       "latest rows pointing at no version"},
+      {"SELECT COUNT(*) FROM latest l WHERE l.version_ns < (SELECT MAX(version_ns) FROM objects o "
+       "WHERE o.id = l.id)",
+       "latest rows that are not the greatest version"},
+  };
+  for (const Check& c : checks) {
+    Stmt q;
+    ENTENTE_RETURN_IF_ERROR(q.Prepare(read_db_, c.sql));
+    ENTENTE_ASSIGN_OR_RETURN(bool r, q.Step());
+    if (r && q.Int(0) != 0) return Status::Corruption(std::to_string(q.Int(0)) + " " + c.what);
+  }
+  return Status::Ok();
+}
+
+}  // namespace entente::store
