@@ -370,3 +370,28 @@ const CommandRegistration kStats(
 
 }  // namespace
 }  // namespace entente::cli
+
+namespace entente::cli {
+namespace {
+
+// ---- check ------------------------------------------------------------------------------------
+
+const CommandRegistration kCheck(
+    "check", "Verify the store's integrity (SQLite checks and version invariants)",
+    [](CLI::App& app, GlobalOptions& global, auto run) {
+      app.callback([&global, run] {
+        run([&global]() -> Status {
+          ENTENTE_ASSIGN_OR_RETURN(auto store, OpenNodeStore(global.home, true));
+          ENTENTE_RETURN_IF_ERROR(store->CheckIntegrity());
+          if (global.json) {
+            std::printf("{\"ok\":true}\n");
+          } else {
+            std::printf("store ok\n");
+          }
+          return Status::Ok();
+        });
+      });
+    });
+
+}  // namespace
+}  // namespace entente::cli

@@ -1,0 +1,163 @@
+// The `entente` command as a user runs it: real processes, real files.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "entente/base/json.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliRun {
+  int exit_code;
+  std::string out;
+};
+
+// Runs the entente binary with `args` (shell-quoted by the caller), capturing stdout.
+CliRun Entente(const std::string& args) {
+  std::string cmd = std::string(ENTENTE_CLI) + " " + args + " 2>/dev/null";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("entente-cli-" + std::to_string(getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    home_ = (dir_ / "home").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string Home() const { return "--home " + home_; }
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+  fs::path dir_;
+  std::string home_;
+};
+
+const std::string kAttack = std::string(ENTENTE_DATA_DIR) + "/attack/attack-enterprise-kb.json";
+
+TEST_F(CliTest, AttackAcceptance) {
+  ASSERT_EQ(Entente(Home() + " init").exit_code, 0);
+  ASSERT_EQ(Entente(Home() + " ingest " + kAttack).exit_code, 0);
+  CliRun stats = Entente(Home() + " stats --json");
+  ASSERT_EQ(stats.exit_code, 0);
+  auto v = entente::json::Value::Parse(stats.out);
+  ASSERT_TRUE(v.ok()) << stats.out;
+  const auto* objects = v->find("objects");
+  ASSERT_NE(objects, nullptr);
+  EXPECT_EQ(objects->find("intrusion-set")->as_int64(), 172);
+  EXPECT_EQ(objects->find("attack-pattern")->as_int64(), 691);
+  EXPECT_EQ(objects->find("malware")->as_int64(), 693);
+  EXPECT_EQ(objects->find("tool")->as_int64(), 91);
+  EXPECT_EQ(objects->find("relationship")->as_int64(), 16102);
+}
+
+TEST_F(CliTest, GetQueryExportRoundTrip) {
+  ASSERT_EQ(Entente(Home() + " init").exit_code, 0);
+  ASSERT_EQ(Entente(Home() + " ingest " + kAttack).exit_code, 0);
+  CliRun got = Entente(Home() + " --json get intrusion-set--381fcf73-60f6-4ab2-9991-6af3cbc35192");
+  ASSERT_EQ(got.exit_code, 0);
+  EXPECT_NE(got.out.find("\"Sandworm Team\""), std::string::npos);
+  EXPECT_EQ(Entente(Home() + " get intrusion-set--00000000-0000-4000-8000-000000000000").exit_code, 4);
+
+  CliRun page = Entente(Home() + " --json query --type intrusion-set --limit 100");
+  auto v = entente::json::Value::Parse(page.out);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->find("objects")->size(), 100u);
+  EXPECT_TRUE(v->find("more")->boolean());
+  CliRun next = Entente(Home() + " --json query --type intrusion-set --limit 100 --cursor " +
+                     v->find("next")->str());
+  EXPECT_EQ(entente::json::Value::Parse(next.out)->find("objects")->size(), 72u);
+  // Cursor of another query: usage of the wrong cursor is refused.
+  EXPECT_EQ(Entente(Home() + " query --type malware --cursor " + v->find("next")->str()).exit_code, 3);
+
+  std::string out = (dir_ / "export.json").string();
+  ASSERT_EQ(Entente(Home() + " export --out " + out).exit_code, 0);
+  std::string home2 = (dir_ / "home2").string();
+  ASSERT_EQ(Entente("--home " + home2 + " init").exit_code, 0);
+  ASSERT_EQ(Entente("--home " + home2 + " ingest " + out).exit_code, 0);
+  EXPECT_EQ(Entente("--home " + home2 + " stats --json").out, Entente(Home() + " stats --json").out);
+}
+
+TEST_F(CliTest, BadInputExitCodesAndMessages) {
+  ASSERT_EQ(Entente(Home() + " init").exit_code, 0);
+  std::string bad = Write("bad.json", R"({"type":"indicator","id":"indicator--x"})");
+  EXPECT_EQ(Entente(Home() + " ingest " + bad).exit_code, 3);
+  CliRun report = Entente(Home() + " --json ingest " + bad);
+  EXPECT_NE(report.out.find("is not <type>--<RFC 4122 UUID>"), std::string::npos) << report.out;
+  EXPECT_EQ(Entente(Home() + " ingest " + (dir_ / "missing.json").string()).exit_code, 4);
+  EXPECT_EQ(Entente("--home " + (dir_ / "never-initialised").string() + " stats").exit_code, 4);
+  EXPECT_EQ(Entente(Home() + " stats --no-such-flag").exit_code, 2);
+  EXPECT_EQ(Entente(Home() + " check").exit_code, 0);
+}
+
+// kill -9 at random points of an ingest: the store is consistent afterwards, every batch
+// that was committed is complete, and a second ingest completes the rest.
+TEST_F(CliTest, KillDuringIngestLeavesAConsistentStore) {
+  ASSERT_EQ(Entente(Home() + " init").exit_code, 0);
+  std::string big = (dir_ / "big.json").string();
+  {
+    std::ofstream out(big);
+    out << R"({"type":"bundle","id":"bundle--6f5a0c0e-0a1a-4c5e-9b7e-1a2b3c4d5e6f","objects":[)";
+    for (int i = 0; i < 200000; ++i) {
+      char id[64];
+      std::snprintf(id, sizeof id, "indicator--%08d-0000-4000-8000-000000000000", i);
+      out << (i ? "," : "") << R"({"type":"indicator","spec_version":"2.1","id":")" << id
+          << R"(","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"n)" << i
+          << R"(","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"})";
+    }
+    out << "]}";
+  }
+  std::mt19937 rng(7);
+  for (int round = 0; round < 5; ++round) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      int devnull = ::open("/dev/null", O_WRONLY);
+      dup2(devnull, 1);
+      dup2(devnull, 2);
+      execl(ENTENTE_CLI, ENTENTE_CLI, "--home", home_.c_str(), "ingest", "--batch", "5000", big.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 400));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_EQ(Entente(Home() + " check").exit_code, 0) << "round " << round;
+    auto stats = entente::json::Value::Parse(Entente(Home() + " stats --json").out);
+    ASSERT_TRUE(stats.ok());
+    std::int64_t total = *stats->find("total")->as_int64();
+    // Whole batches only (5000 objects each), unless the run finished.
+    EXPECT_TRUE(total % 5000 == 0) << total;
+  }
+  ASSERT_EQ(Entente(Home() + " ingest " + big).exit_code, 0);
+  auto stats = entente::json::Value::Parse(Entente(Home() + " stats --json").out);
+  EXPECT_EQ(*stats->find("total")->as_int64(), 200000);
+  EXPECT_EQ(Entente(Home() + " check").exit_code, 0);
+}
+
+}  // namespace
