@@ -167,7 +167,6 @@ Result<bool> ObjectReader::ObjectOrBundle(std::string_view* text, SourceLocation
   // other than "bundle" before it) makes this a bundle whose objects we stream.
   std::size_t start = pos_;
   std::size_t i = pos_ + 1;
-  std::string_view type_seen;
   std::string type_buf;
   auto skip_ws = [&]() -> Status {
     for (;;) {

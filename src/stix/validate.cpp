@@ -205,24 +205,56 @@ std::string ComputeScoId(json::Node sco) {
 namespace {
 
 // Property lookup by name for one type: its own properties and its class's common ones.
+// Open addressing on a cheap hash of length and three characters: property names are short
+// and few (under 64 per type), so this beats std::unordered_map by avoiding a full-string hash
+// and a division per lookup. Each property also gets a bit, so required properties are
+// checked with one mask comparison instead of a lookup each.
 class PropertyTable {
  public:
   explicit PropertyTable(const TypeSpec& type, std::span<const PropertySpec> common) {
     for (const PropertySpec& p : common) Add(p);
     for (const PropertySpec& p : type.properties) Add(p);
-    all_.reserve(map_.size());
-    for (const auto& [name, spec] : map_) all_.push_back(spec);
+    for (std::size_t i = 0; i < specs_.size(); ++i) {
+      if (specs_[i]->required) required_mask_ |= std::uint64_t{1} << i;
+      std::size_t slot = Hash(specs_[i]->name) & kMask;
+      while (slots_[slot] != 0) slot = (slot + 1) & kMask;
+      slots_[slot] = static_cast<std::uint8_t>(i + 1);
+    }
   }
-  const PropertySpec* Find(std::string_view name) const noexcept {
-    auto it = map_.find(name);
-    return it == map_.end() ? nullptr : it->second;
+  // The property and its bit index, or nullptr.
+  const PropertySpec* Find(std::string_view name, int* bit) const noexcept {
+    if (name.empty()) return nullptr;
+    for (std::size_t slot = Hash(name) & kMask;; slot = (slot + 1) & kMask) {
+      std::uint8_t v = slots_[slot];
+      if (v == 0) return nullptr;
+      const PropertySpec* p = specs_[v - 1];
+      if (p->name == name) {
+        *bit = v - 1;
+        return p;
+      }
+    }
   }
-  const std::vector<const PropertySpec*>& all() const noexcept { return all_; }
+  const std::vector<const PropertySpec*>& all() const noexcept { return specs_; }
+  std::uint64_t required_mask() const noexcept { return required_mask_; }
 
  private:
-  void Add(const PropertySpec& p) { map_[p.name] = &p; }
-  std::unordered_map<std::string_view, const PropertySpec*> map_;
-  std::vector<const PropertySpec*> all_;
+  static constexpr std::size_t kMask = 127;
+  static std::size_t Hash(std::string_view n) noexcept {
+    return n.size() * 31u + static_cast<unsigned char>(n[0]) * 7u +
+           static_cast<unsigned char>(n[n.size() / 2]) * 13u + static_cast<unsigned char>(n.back());
+  }
+  void Add(const PropertySpec& p) {
+    for (auto& existing : specs_) {
+      if (existing->name == p.name) {
+        existing = &p;  // a type's own definition overrides the common one
+        return;
+      }
+    }
+    specs_.push_back(&p);
+  }
+  std::vector<const PropertySpec*> specs_;  // at most 64
+  std::array<std::uint8_t, kMask + 1> slots_{};
+  std::uint64_t required_mask_ = 0;
 };
 
 constexpr PropertySpec kMarkingCommonForTable[] = {
@@ -365,9 +397,12 @@ class Checker {
     }
 
     // Each present property.
+    std::uint64_t seen = 0;
     for (auto [name, value] : obj) {
-      const PropertySpec* prop = table->Find(name);
+      int bit = 0;
+      const PropertySpec* prop = table->Find(name, &bit);
       if (prop != nullptr) {
+        seen |= std::uint64_t{1} << bit;
         if (!CheckProperty(*prop, name, value) && !all_) return false;
       } else if (!IsCustomPropertyName(name)) {
         if (!Error(name, "property-name",
@@ -379,9 +414,12 @@ class Checker {
       }
     }
     // Required ones.
-    for (const PropertySpec* prop : table->all()) {
-      if (prop->required && obj[prop->name].missing()) {
-        if (!Error(prop->name, "required", "required property is missing") && !all_) return false;
+    if (std::uint64_t missing = table->required_mask() & ~seen; missing != 0) {
+      const auto& specs = table->all();
+      for (std::size_t i = 0; i < specs.size(); ++i) {
+        if ((missing >> i) & 1) {
+          if (!Error(specs[i]->name, "required", "required property is missing") && !all_) return false;
+        }
       }
     }
     if (spec != nullptr && !spec->at_least_one_of.empty()) {
