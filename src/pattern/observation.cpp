@@ -32,8 +32,9 @@ const json::Value* ObservationSet::Resolve(const Observation& obs, std::string_v
     auto it = obs.local.find(std::string(ref));
     if (it != obs.local.end()) return it->second;
   }
-  auto it = by_id_.find(std::string(ref));
-  return it == by_id_.end() ? nullptr : it->second;
+  if (!obs.ids) return nullptr;
+  auto it = obs.ids->find(std::string(ref));
+  return it == obs.ids->end() ? nullptr : it->second;
 }
 
 Status ObservationSet::AddJson(std::string_view json_text, const LoadLimits& limits) {
@@ -62,18 +63,22 @@ Status ObservationSet::AddJson(std::string_view json_text, const LoadLimits& lim
     ENTENTE_RETURN_IF_ERROR(take(*root));
   }
 
+  auto table = std::make_unique<IdTable>();
   for (const json::Value* o : objects) {
     const json::Value* id = o->find("id");
-    if (id && id->is_string()) by_id_.emplace(id->str(), o);
+    if (id && id->is_string()) table->emplace(id->str(), o);
   }
+  std::vector<Observation> added;
+  std::size_t unresolved = 0;
   for (const json::Value* o : objects) {
     if (TypeOf(*o) != "observed-data") continue;
-    if (observations_.size() >= limits.max_observations) {
+    if (observations_.size() + added.size() >= limits.max_observations) {
       return Status::LimitExceeded("more than " + std::to_string(limits.max_observations) +
                                    " observations");
     }
     Observation obs;
     obs.id = NameOf(*o);
+    obs.ids = table.get();
     ENTENTE_ASSIGN_OR_RETURN(obs.first_observed, TimeMember(*o, "first_observed"));
     ENTENTE_ASSIGN_OR_RETURN(obs.last_observed, TimeMember(*o, "last_observed"));
     if (obs.last_observed < obs.first_observed) {
@@ -89,9 +94,9 @@ Status ObservationSet::AddJson(std::string_view json_text, const LoadLimits& lim
     if (const json::Value* refs = o->find("object_refs"); refs && refs->is_array()) {
       for (const auto& r : refs->array()) {
         if (!r.is_string()) continue;
-        auto it = by_id_.find(r.str());
-        if (it == by_id_.end()) {
-          ++unresolved_refs_;
+        auto it = table->find(r.str());
+        if (it == table->end()) {
+          ++unresolved;
           continue;
         }
         obs.objects.push_back(it->second);
@@ -105,8 +110,11 @@ Status ObservationSet::AddJson(std::string_view json_text, const LoadLimits& lim
       }
     }
     for (const json::Value* sco : obs.objects) obs.types.push_back(TypeOf(*sco));
-    observations_.push_back(std::move(obs));
+    added.push_back(std::move(obs));
   }
+  for (auto& obs : added) observations_.push_back(std::move(obs));
+  unresolved_refs_ += unresolved;
+  tables_.push_back(std::move(table));
   roots_.push_back(std::move(root));
   return Status::Ok();
 }

@@ -73,8 +73,8 @@ TEST(PatternAnchors, CommonProperties) {
     AnchorSet s = AnchorsOf(c.pattern);
     ASSERT_TRUE(s.anchored) << c.pattern << ": " << s.reason;
     ASSERT_EQ(s.anchors.size(), 1u) << c.pattern;
-    EXPECT_EQ(s.anchors[0], c.anchor) << c.pattern << " -> " << s.anchors[0].scope << " "
-                                      << s.anchors[0].value;
+    EXPECT_EQ(s.anchors[0], c.anchor)
+        << c.pattern << " -> " << s.anchors[0].scope << " " << s.anchors[0].value;
   }
 }
 
@@ -120,8 +120,9 @@ TEST(PatternAnchors, UnanchoredLeavesAreReported) {
       {"[file:name = 'x']", "column 2: file:name = 'x' (property is not indexed)"},
       {"[domain-name:value LIKE '%.evil']",
        "column 2: domain-name:value LIKE '%.evil' (LIKE cannot be looked up)"},
-      {"[url:value MATCHES '^http']", "column 2: url:value MATCHES '^http' (MATCHES cannot be "
-                                      "looked up)"},
+      {"[url:value MATCHES '^http']",
+       "column 2: url:value MATCHES '^http' (MATCHES cannot be "
+       "looked up)"},
       {"[ipv4-addr:value != '1.2.3.4']",
        "column 2: ipv4-addr:value != '1.2.3.4' (!= cannot be looked up)"},
       {"[ipv4-addr:value NOT = '1.2.3.4']",
@@ -178,7 +179,8 @@ TEST(PatternAnchors, SoundOnMispGoldenPairs) {
       for (const auto& obs : set.observations()) {
         for (const auto* o : obs.objects) haystack += o->Serialize();
       }
-      for (char& ch : haystack) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      for (char& ch : haystack)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       bool found = false;
       for (const auto& a : anchors.anchors) {
         std::string v = a.value;

@@ -68,24 +68,24 @@ TEST(PatternCli, CheckValidAndInvalid) {
 
 TEST(PatternCli, MatchPrintsTrueOrFalseAndJsonIds) {
   std::string file = WriteTemp("pattern_cli_bundle.json", kBundle);
-  CliRun t = Entente("pattern match " + Quote("[x-acme-beacon:c2_ref.value = '198.51.100.3']") + " " +
-                  file);
+  CliRun t = Entente("pattern match " + Quote("[x-acme-beacon:c2_ref.value = '198.51.100.3']") +
+                     " " + file);
   EXPECT_EQ(t.code, 0) << t.out;
   EXPECT_EQ(t.out, "true\n");
   CliRun f = Entente("pattern match " + Quote("[x-acme-beacon:interval > 60]") + " " + file);
   EXPECT_EQ(f.code, 0) << f.out;
   EXPECT_EQ(f.out, "false\n");
-  CliRun j = Entente("--json pattern match " + Quote("[ipv4-addr:value = '198.51.100.3']") + " " +
-                  file);
+  CliRun j =
+      Entente("--json pattern match " + Quote("[ipv4-addr:value = '198.51.100.3']") + " " + file);
   EXPECT_EQ(j.code, 0) << j.out;
   EXPECT_EQ(j.out,
             "{\"matched\":true,\"observations\":2,\"matched_observations\":[\"observed-data--a\","
             "\"observed-data--b\"]}\n");
   std::string arr = WriteTemp("pattern_cli_array.json", std::string("[") + kBundle + "]");
   CliRun a = Entente("pattern match " +
-                  Quote("([x-acme-beacon:interval = 60] FOLLOWEDBY [ipv4-addr:value = "
-                        "'198.51.100.3']) WITHIN 600 SECONDS") +
-                  " " + arr);
+                     Quote("([x-acme-beacon:interval = 60] FOLLOWEDBY [ipv4-addr:value = "
+                           "'198.51.100.3']) WITHIN 600 SECONDS") +
+                     " " + arr);
   EXPECT_EQ(a.out, "true\n") << a.out;
   CliRun bad = Entente("pattern match " + Quote("[a:b = ") + " " + file);
   EXPECT_EQ(bad.code, 3);
@@ -95,8 +95,8 @@ TEST(PatternCli, MatchPrintsTrueOrFalseAndJsonIds) {
 
 TEST(PatternCli, Anchors) {
   CliRun r = Entente("pattern anchors " +
-                  Quote("[domain-name:value = 'Evil.Example' OR ipv4-addr:value ISSUBSET "
-                        "'10.0.0.0/8']"));
+                     Quote("[domain-name:value = 'Evil.Example' OR ipv4-addr:value ISSUBSET "
+                           "'10.0.0.0/8']"));
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out,
             "domain-name:value\tevil.example\tdomain\nipv4-addr:value\t10.0.0.0/8\tipv4\tcidr\n");

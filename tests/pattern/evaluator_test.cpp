@@ -27,8 +27,8 @@ std::string ObservedData(const std::string& id, const std::string& first, const 
   std::string out = R"({"type":"observed-data","spec_version":"2.1","id":")" + id +
                     R"(","created":"2020-01-01T00:00:00Z","modified":"2020-01-01T00:00:00Z",)"
                     R"("first_observed":")" +
-                    first + R"(","last_observed":")" + last +
-                    R"(","number_observed":)" + std::to_string(number) + R"(,"object_refs":[)";
+                    first + R"(","last_observed":")" + last + R"(","number_observed":)" +
+                    std::to_string(number) + R"(,"object_refs":[)";
   for (std::size_t i = 0; i < refs.size(); ++i) {
     if (i) out += ",";
     out += "\"" + refs[i] + "\"";
@@ -56,8 +56,8 @@ ObservationSet One(const std::string& sco_json, const std::vector<std::string>& 
     objects.push_back(e);
     refs.push_back(json::Value::Parse(e)->find("id")->str());
   }
-  objects.push_back(ObservedData("observed-data--1", "2020-01-01T00:00:00Z",
-                                 "2020-01-01T00:00:00Z", refs));
+  objects.push_back(
+      ObservedData("observed-data--1", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z", refs));
   ObservationSet set;
   Status s = set.AddJson(Bundle(objects));
   EXPECT_TRUE(s.ok()) << s.ToString();
@@ -84,8 +84,8 @@ TEST(PatternEval, EqualityAndTypeMismatch) {
   EXPECT_TRUE(Matches("[file:name = 'Report.exe']", set));
   EXPECT_FALSE(Matches("[file:name = 'report.exe']", set));  // case-sensitive
   EXPECT_TRUE(Matches("[file:size = 371712]", set));
-  EXPECT_FALSE(Matches("[file:size = '371712']", set));  // string vs integer: false
-  EXPECT_FALSE(Matches("[file:size != '371712']", set));  // ... with != too
+  EXPECT_FALSE(Matches("[file:size = '371712']", set));      // string vs integer: false
+  EXPECT_FALSE(Matches("[file:size != '371712']", set));     // ... with != too
   EXPECT_FALSE(Matches("[file:size NOT = '371712']", set));  // ... and with NOT
   EXPECT_TRUE(Matches("[file:size != 5]", set));
   EXPECT_FALSE(Matches("[file:size != 371712]", set));
@@ -95,7 +95,7 @@ TEST(PatternEval, EqualityAndTypeMismatch) {
   EXPECT_TRUE(Matches("[file:x_score = 2.5]", set));
   EXPECT_TRUE(Matches("[file:size = 371712.0]", set));
   EXPECT_FALSE(Matches("[file:missing = 'x']", set));
-  EXPECT_FALSE(Matches("[file:missing != 'x']", set));  // no value: nothing to compare
+  EXPECT_FALSE(Matches("[file:missing != 'x']", set));       // no value: nothing to compare
   EXPECT_FALSE(Matches("[url:value = 'Report.exe']", set));  // no url object
 }
 
@@ -165,10 +165,10 @@ TEST(PatternEval, LikeFunction) {
 TEST(PatternEval, HashesAndBinary) {
   ObservationSet set = One(kFile);
   // Hash values compare without case; the algorithm key is normalised.
-  EXPECT_TRUE(Matches(
-      "[file:hashes.'SHA-256' = "
-      "'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
-      set));
+  EXPECT_TRUE(
+      Matches("[file:hashes.'SHA-256' = "
+              "'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+              set));
   EXPECT_TRUE(Matches(
       "[file:hashes.SHA256 = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
       set));
@@ -242,19 +242,22 @@ TEST(PatternEval, ReferencesAndCustomObjects) {
       "request_header":{"User-Agent":"EvilBot/1.0","Host":"x.example"}}}})";
   ObservationSet set = One(nt, {ip, src});
   EXPECT_TRUE(Matches("[network-traffic:dst_ref.value = '203.0.113.5']", set));
-  EXPECT_TRUE(Matches("[network-traffic:dst_ref.type = 'ipv4-addr' AND "
-                      "network-traffic:dst_ref.value ISSUBSET '203.0.113.0/24']",
-                      set));
+  EXPECT_TRUE(
+      Matches("[network-traffic:dst_ref.type = 'ipv4-addr' AND "
+              "network-traffic:dst_ref.value ISSUBSET '203.0.113.0/24']",
+              set));
   EXPECT_FALSE(Matches("[network-traffic:src_ref.value = '203.0.113.5']", set));
   EXPECT_TRUE(Matches("[network-traffic:dst_ref = 'ipv4-addr--d']", set));  // the id itself
-  EXPECT_TRUE(Matches("[network-traffic:protocols[*] = 'tcp' AND network-traffic:dst_port = 443]",
-                      set));
-  EXPECT_TRUE(Matches("[network-traffic:extensions.'http-request-ext'.request_header."
-                      "'User-Agent' = 'EvilBot/1.0']",
-                      set));
-  EXPECT_TRUE(Matches("[network-traffic:extensions.'http-request-ext'.request_header."
-                      "'user-agent' LIKE 'EvilBot%']",
-                      set));  // header names are case-insensitive
+  EXPECT_TRUE(
+      Matches("[network-traffic:protocols[*] = 'tcp' AND network-traffic:dst_port = 443]", set));
+  EXPECT_TRUE(
+      Matches("[network-traffic:extensions.'http-request-ext'.request_header."
+              "'User-Agent' = 'EvilBot/1.0']",
+              set));
+  EXPECT_TRUE(
+      Matches("[network-traffic:extensions.'http-request-ext'.request_header."
+              "'user-agent' LIKE 'EvilBot%']",
+              set));  // header names are case-insensitive
 
   std::string to1 = R"({"type":"email-addr","id":"email-addr--1","value":"a@example.com"})";
   std::string to2 = R"({"type":"email-addr","id":"email-addr--2","value":"b@example.com"})";
@@ -271,8 +274,8 @@ TEST(PatternEval, ReferencesAndCustomObjects) {
     "usbdrive":{"serial_number":"575833314133343231313937","vendor":"Acme"},
     "x_owner_ref":"email-addr--1"})";
   ObservationSet custom = One(usb, {to1});
-  EXPECT_TRUE(Matches("[x-usb-device:usbdrive.serial_number = '575833314133343231313937']",
-                      custom));
+  EXPECT_TRUE(
+      Matches("[x-usb-device:usbdrive.serial_number = '575833314133343231313937']", custom));
   EXPECT_TRUE(Matches("[x-usb-device:x_owner_ref.value = 'a@example.com']", custom));
   EXPECT_FALSE(Matches("[x-usb-device:usbdrive.vendor = 'acme']", custom));
 }
@@ -288,12 +291,13 @@ TEST(PatternEval, SameTypeAndMeansSameObject) {
   EXPECT_TRUE(Matches("[file:name = 'b.exe' AND domain-name:value = 'evil.example']", set));
   EXPECT_FALSE(Matches("[file:name = 'c.exe' AND domain-name:value = 'evil.example']", set));
   // OR across types inside AND: exact, not a per-type approximation.
-  EXPECT_TRUE(Matches("[(file:name = 'zzz' OR domain-name:value = 'evil.example') AND "
-                      "file:size = 2]",
-                      set));
+  EXPECT_TRUE(
+      Matches("[(file:name = 'zzz' OR domain-name:value = 'evil.example') AND "
+              "file:size = 2]",
+              set));
   EXPECT_TRUE(Matches("[(file:name = 'a.exe' OR file:name = 'b.exe') AND file:size = 2]", set));
-  EXPECT_FALSE(Matches("[(file:name = 'a.exe' OR domain-name:value = 'x') AND file:size = 2]",
-                       set));
+  EXPECT_FALSE(
+      Matches("[(file:name = 'a.exe' OR domain-name:value = 'x') AND file:size = 2]", set));
 }
 
 // Observations at given seconds after 2020-01-01T00:00:00Z, each with one domain.
@@ -302,8 +306,7 @@ ObservationSet Timeline(const std::vector<std::pair<int, std::string>>& events) 
   int n = 0;
   for (const auto& [sec, domain] : events) {
     std::string id = "domain-name--" + std::to_string(n);
-    objects.push_back(R"({"type":"domain-name","id":")" + id + R"(","value":")" + domain +
-                      "\"}");
+    objects.push_back(R"({"type":"domain-name","id":")" + id + R"(","value":")" + domain + "\"}");
     char ts[32];
     std::snprintf(ts, sizeof ts, "2020-01-01T%02d:%02d:%02dZ", sec / 3600, (sec / 60) % 60,
                   sec % 60);
@@ -317,17 +320,17 @@ ObservationSet Timeline(const std::vector<std::pair<int, std::string>>& events) 
 
 TEST(PatternEval, ObservationAlgebra) {
   ObservationSet set = Timeline({{0, "a.example"}, {100, "b.example"}, {200, "a.example"}});
-  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] AND [domain-name:value = 'b.example']",
-                      set));
-  EXPECT_FALSE(Matches("[domain-name:value = 'a.example'] AND [domain-name:value = 'c.example']",
-                       set));
-  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] OR [domain-name:value = 'c.example']",
-                      set));
+  EXPECT_TRUE(
+      Matches("[domain-name:value = 'a.example'] AND [domain-name:value = 'b.example']", set));
+  EXPECT_FALSE(
+      Matches("[domain-name:value = 'a.example'] AND [domain-name:value = 'c.example']", set));
+  EXPECT_TRUE(
+      Matches("[domain-name:value = 'a.example'] OR [domain-name:value = 'c.example']", set));
   // AND between observation expressions needs different observations.
-  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] AND [domain-name:value = 'a.example']",
-                      set));
-  EXPECT_FALSE(Matches("[domain-name:value = 'b.example'] AND [domain-name:value = 'b.example']",
-                       set));
+  EXPECT_TRUE(
+      Matches("[domain-name:value = 'a.example'] AND [domain-name:value = 'a.example']", set));
+  EXPECT_FALSE(
+      Matches("[domain-name:value = 'b.example'] AND [domain-name:value = 'b.example']", set));
   // FOLLOWEDBY is time order.
   EXPECT_TRUE(Matches(
       "[domain-name:value = 'a.example'] FOLLOWEDBY [domain-name:value = 'b.example']", set));
@@ -347,51 +350,59 @@ TEST(PatternEval, ObservationAlgebra) {
 }
 
 TEST(PatternEval, Qualifiers) {
-  ObservationSet set = Timeline({{0, "a.example"}, {100, "b.example"}, {200, "a.example"},
-                                 {210, "a.example"}, {3000, "c.example"}});
+  ObservationSet set = Timeline({{0, "a.example"},
+                                 {100, "b.example"},
+                                 {200, "a.example"},
+                                 {210, "a.example"},
+                                 {3000, "c.example"}});
   // WITHIN: the whole match spans at most n seconds.
-  EXPECT_TRUE(Matches("([domain-name:value = 'a.example'] FOLLOWEDBY [domain-name:value = "
-                      "'b.example']) WITHIN 100 SECONDS",
-                      set));
-  EXPECT_FALSE(Matches("([domain-name:value = 'a.example'] FOLLOWEDBY [domain-name:value = "
-                       "'b.example']) WITHIN 99.5 SECONDS",
-                       set));
-  EXPECT_TRUE(Matches("([domain-name:value = 'b.example'] AND [domain-name:value = "
-                      "'a.example']) WITHIN 100 SECONDS",
-                      set));
-  EXPECT_FALSE(Matches("([domain-name:value = 'c.example'] AND [domain-name:value = "
-                       "'b.example']) WITHIN 2000 SECONDS",
-                       set));
+  EXPECT_TRUE(
+      Matches("([domain-name:value = 'a.example'] FOLLOWEDBY [domain-name:value = "
+              "'b.example']) WITHIN 100 SECONDS",
+              set));
+  EXPECT_FALSE(
+      Matches("([domain-name:value = 'a.example'] FOLLOWEDBY [domain-name:value = "
+              "'b.example']) WITHIN 99.5 SECONDS",
+              set));
+  EXPECT_TRUE(
+      Matches("([domain-name:value = 'b.example'] AND [domain-name:value = "
+              "'a.example']) WITHIN 100 SECONDS",
+              set));
+  EXPECT_FALSE(
+      Matches("([domain-name:value = 'c.example'] AND [domain-name:value = "
+              "'b.example']) WITHIN 2000 SECONDS",
+              set));
   // REPEATS: that many distinct observations.
   EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 3 TIMES", set));
   EXPECT_FALSE(Matches("[domain-name:value = 'a.example'] REPEATS 4 TIMES", set));
-  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 2 TIMES WITHIN 10 SECONDS",
-                      set));
-  EXPECT_FALSE(Matches("[domain-name:value = 'a.example'] REPEATS 3 TIMES WITHIN 200 SECONDS",
-                       set));
-  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 3 TIMES WITHIN 210 SECONDS",
-                      set));
+  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 2 TIMES WITHIN 10 SECONDS", set));
+  EXPECT_FALSE(
+      Matches("[domain-name:value = 'a.example'] REPEATS 3 TIMES WITHIN 200 SECONDS", set));
+  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 3 TIMES WITHIN 210 SECONDS", set));
   // START/STOP: every observation of the match inside [start, stop).
-  EXPECT_TRUE(Matches("[domain-name:value = 'c.example'] START t'2020-01-01T00:50:00Z' STOP "
-                      "t'2020-01-01T00:50:01Z'",
-                      set));
-  EXPECT_FALSE(Matches("[domain-name:value = 'c.example'] START t'2020-01-01T00:00:00Z' STOP "
-                       "t'2020-01-01T00:50:00Z'",
-                       set));
-  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 2 TIMES START "
-                      "t'2020-01-01T00:03:00Z' STOP t'2020-01-01T01:00:00Z'",
-                      set));
-  EXPECT_FALSE(Matches("[domain-name:value = 'b.example'] START t'2020-01-01T00:03:00Z' STOP "
-                       "t'2020-01-01T01:00:00Z'",
-                       set));
+  EXPECT_TRUE(
+      Matches("[domain-name:value = 'c.example'] START t'2020-01-01T00:50:00Z' STOP "
+              "t'2020-01-01T00:50:01Z'",
+              set));
+  EXPECT_FALSE(
+      Matches("[domain-name:value = 'c.example'] START t'2020-01-01T00:00:00Z' STOP "
+              "t'2020-01-01T00:50:00Z'",
+              set));
+  EXPECT_TRUE(
+      Matches("[domain-name:value = 'a.example'] REPEATS 2 TIMES START "
+              "t'2020-01-01T00:03:00Z' STOP t'2020-01-01T01:00:00Z'",
+              set));
+  EXPECT_FALSE(
+      Matches("[domain-name:value = 'b.example'] START t'2020-01-01T00:03:00Z' STOP "
+              "t'2020-01-01T01:00:00Z'",
+              set));
 }
 
 TEST(PatternEval, NumberObservedCountsForRepeats) {
   std::string d = R"({"type":"domain-name","id":"domain-name--1","value":"a.example"})";
   ObservationSet set;
   ASSERT_TRUE(set.AddJson(Bundle({d, ObservedData("observed-data--1", "2020-01-01T00:00:00Z",
-                                                  "2020-01-01T00:01:00Z", {"domain-name--1"},
-                                                  5)}))
+                                                  "2020-01-01T00:01:00Z", {"domain-name--1"}, 5)}))
                   .ok());
   EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 5 TIMES", set));
   EXPECT_FALSE(Matches("[domain-name:value = 'a.example'] REPEATS 6 TIMES", set));
@@ -424,8 +435,9 @@ TEST(PatternEval, Stix20EmbeddedObjects) {
 TEST(PatternEval, ArrayOfBundles) {
   std::string d1 = R"({"type":"domain-name","id":"domain-name--1","value":"a.example"})";
   std::string d2 = R"({"type":"domain-name","id":"domain-name--2","value":"b.example"})";
-  std::string text = "[" + Bundle({d1, ObservedData("observed-data--1", "2020-01-01T00:00:00Z",
-                                                    "2020-01-01T00:00:00Z", {"domain-name--1"})}) +
+  std::string text = "[" +
+                     Bundle({d1, ObservedData("observed-data--1", "2020-01-01T00:00:00Z",
+                                              "2020-01-01T00:00:00Z", {"domain-name--1"})}) +
                      "," +
                      Bundle({d2, ObservedData("observed-data--2", "2020-01-01T00:00:05Z",
                                               "2020-01-01T00:00:05Z", {"domain-name--2"})}) +
@@ -455,8 +467,7 @@ TEST(PatternEval, PathologicalRegexIsLinear) {
   // (a+)+$ against "aaaa...b" is exponential for backtracking engines; RE2 runs it in linear time.
   std::string value(100000, 'a');
   value += "!";
-  ObservationSet set =
-      One(R"({"type":"file","id":"file--1","name":")" + value + R"("})");
+  ObservationSet set = One(R"({"type":"file","id":"file--1","name":")" + value + R"("})");
   auto start = std::chrono::steady_clock::now();
   EXPECT_FALSE(Matches("[file:name MATCHES '^(a+)+$']", set));
   EXPECT_FALSE(Matches("[file:name MATCHES '(a|aa)+$' AND file:name MATCHES '^(a*)*b']", set));
@@ -557,11 +568,11 @@ TEST(PatternEval, MispGoldenPairs) {
       "ip-src|port",     // src_port = '1234' (string) vs 1234
       "regkey|value",    // '\\%DATA\\%...' in the pattern, '%DATA%...' in the SCO
       // objects
-      "asn",             // number = '66642' (string) vs 66642
-      "email",           // the pattern asks for values the observed-data does not carry
-      "http-request",    // dst_ref must be both an ipv4-addr and a domain-name
-      "image",           // file:content_ref.url vs x_misp_url in the SCO
-      "ip-port",         // dst_ref.type 'ipv4-addr' AND dst_ref.type 'domain-name'
+      "asn",    // number = '66642' (string) vs 66642
+      "email",  // content_disposition = 'attachment' vs "attachment; filename='attachment1.file'"
+      "http-request",        // dst_ref must be both an ipv4-addr and a domain-name
+      "image",               // file:content_ref.url vs x_misp_url in the SCO
+      "ip-port",             // dst_ref.type 'ipv4-addr' AND dst_ref.type 'domain-name'
       "network-connection",  // same contradiction
       "network-socket",      // same contradiction
       "process",             // pid = '2510' (string) vs 2510

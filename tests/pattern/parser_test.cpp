@@ -193,7 +193,8 @@ TEST(PatternParser, ObjectPaths) {
 TEST(PatternParser, SpecExamples) {
   // Examples from STIX 2.1 part 9 (patterning).
   const char* examples[] = {
-      "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
+      "[file:hashes.'SHA-256' = "
+      "'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f']",
       "[email-message:from_ref.value MATCHES '.+\\\\@example\\\\.com$' AND "
       "email-message:body_multipart[*].body_raw_ref.name MATCHES '^Final Report.+\\\\.exe$']",
       "[file:hashes.'SHA-256' = 'aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f' "
@@ -244,8 +245,8 @@ TEST(PatternParser, SpecExamples) {
 
 TEST(PatternParser, WhitespaceAndComments) {
   Pattern a = MustParse("[file:name='a'AND file:size>3]");
-  Pattern b = MustParse(
-      "  [ file:name = 'a' /* comment */ AND\n\tfile:size > 3 ] // trailing comment");
+  Pattern b =
+      MustParse("  [ file:name = 'a' /* comment */ AND\n\tfile:size > 3 ] // trailing comment");
   EXPECT_EQ(a, b);
   Pattern c = MustParse("[file:name\xc2\xa0=\xe3\x80\x80'a' AND file:size > 3]");  // U+00A0, U+3000
   EXPECT_EQ(a, c);
@@ -260,21 +261,25 @@ TEST(PatternParser, ErrorsNameColumnAndExpectation) {
   const BadCase cases[] = {
       {"[file:name = 'a' AND file:size > 3 AND]",
        "column 39: expected an object path (type:property), e.g. file:name, found ']'"},
-      {"[file:name = 'a'", "column 17: expected ']' to close the observation expression opened "
-                           "at column 1, found the end of the pattern"},
+      {"[file:name = 'a'",
+       "column 17: expected ']' to close the observation expression opened "
+       "at column 1, found the end of the pattern"},
       {"[file:name = 'a') AND [b:c = 1]",
        "column 17: expected ']' to close the observation expression opened at column 1, found "
        "')'"},
-      {"[file:name = 'a'] AND", "column 22: expected '[' to start an observation expression or "
-                                "'(', found the end of the pattern"},
+      {"[file:name = 'a'] AND",
+       "column 22: expected '[' to start an observation expression or "
+       "'(', found the end of the pattern"},
       {"[file:name 'a']",
        "column 12: expected a comparison operator (=, !=, <, <=, >, >=, IN, LIKE, MATCHES, "
        "ISSUBSET, ISSUPERSET) after the object path, found ''a''"},
       {"[file:name = 'a", "column 14: unterminated quoted literal"},
-      {R"([file:name = 'a\n'])", "column 16: invalid escape in string: only \\' and \\\\ are allowed"},
+      {R"([file:name = 'a\n'])",
+       "column 16: invalid escape in string: only \\' and \\\\ are allowed"},
       {"[file = 'a']", "column 7: expected ':' after the object type 'file', found '='"},
-      {"[file:size > true]", "column 14: expected an orderable literal (number, string, binary or "
-                             "timestamp), found 'true'"},
+      {"[file:size > true]",
+       "column 14: expected an orderable literal (number, string, binary or "
+       "timestamp), found 'true'"},
       {"[file:name LIKE 5]", "column 17: expected a string literal after LIKE, found '5'"},
       {"[file:x = h'abc']", "column 11: h'..' needs an even number of hex digits"},
       {"[file:x = b'abc']",
@@ -282,25 +287,28 @@ TEST(PatternParser, ErrorsNameColumnAndExpectation) {
       {"[file:x = t'2016-02-30T00:00:00Z']",
        "column 11: invalid timestamp t'2016-02-30T00:00:00Z' (expected "
        "YYYY-MM-DDTHH:MM:SS[.fraction]Z, a real UTC date)"},
-      {"[file:x = 1] REPEATS 0 TIMES", "column 22: expected a positive integer after REPEATS, "
-                                       "found '0'"},
-      {"[file:x = 1] WITHIN 5", "column 22: expected SECONDS after the WITHIN number, found the "
-                                "end of the pattern"},
+      {"[file:x = 1] REPEATS 0 TIMES",
+       "column 22: expected a positive integer after REPEATS, "
+       "found '0'"},
+      {"[file:x = 1] WITHIN 5",
+       "column 22: expected SECONDS after the WITHIN number, found the "
+       "end of the pattern"},
       {"[file:x = 1] START t'2020-01-01T00:00:00Z' STOP t'2019-01-01T00:00:00Z'",
        "column 49: STOP must be later than START"},
       {"[file:x = 007]", "column 11: integers may not have leading zeros"},
       {"[file:x = 99999999999999999999]", "column 11: integer out of range (64-bit signed)"},
-      {"[file:x-y = 1]",
-       "column 7: property names may not contain '-' unless quoted, e.g. 'x-y'"},
+      {"[file:x-y = 1]", "column 7: property names may not contain '-' unless quoted, e.g. 'x-y'"},
       {"[file:x = 1] and [file:y = 2]",
        "column 14: expected AND, OR, FOLLOWEDBY or a qualifier (WITHIN, REPEATS, START), found "
        "'and'"},
       {"[file:x = 1] /* open", "column 14: unterminated comment"},
       {"[file:x = 1] # x", "column 14: unexpected character '#'"},
-      {"[file:x[a] = 1]", "column 9: expected a list index (an integer or '*') after '[', found "
-                          "'a'"},
-      {"", "column 1: expected '[' to start an observation expression or '(', found the end of "
-           "the pattern"},
+      {"[file:x[a] = 1]",
+       "column 9: expected a list index (an integer or '*') after '[', found "
+       "'a'"},
+      {"",
+       "column 1: expected '[' to start an observation expression or '(', found the end of "
+       "the pattern"},
       {"[f\xc3\xa9:x = 1] ]", "column 3: unexpected character '\xc3\xa9'"},
       {"[file:x = 1] \xff", "column 14: the pattern is not valid UTF-8"},
       {"[NOT file:x = 1]", "column 6: expected EXISTS after a leading NOT, found 'file'"},

@@ -46,8 +46,9 @@ struct Observation {
   std::vector<const json::Value*> objects;  // the SCOs this observation reports
   std::vector<std::string_view> types;      // objects[i]'s "type"
   // Reference resolution for this observation: 2.0 keys ("0", "1", ...) and ids of the SCOs
-  // added with AddObservation. Bundle ids are resolved through the set's global table.
+  // added with AddObservation; then `ids`, the id table of the input it was loaded from.
   std::unordered_map<std::string, const json::Value*> local;
+  const std::unordered_map<std::string, const json::Value*>* ids = nullptr;
 };
 
 struct LoadLimits {
@@ -64,8 +65,9 @@ class ObservationSet {
 
   // Adds every observed-data object in `json_text`: a STIX bundle, a JSON array of bundles (or
   // of STIX objects), or a single observed-data object. Fails with InvalidArgument naming the
-  // object when an observed-data has no valid first_observed/last_observed. References to ids
-  // that are not in the input are skipped (counted in unresolved_refs()).
+  // object when an observed-data has no valid first_observed/last_observed. Ids resolve within
+  // one call's input (all its bundles), never across calls; references to ids that are not in
+  // the input are skipped (counted in unresolved_refs()). On failure nothing is added.
   Status AddJson(std::string_view json_text, const LoadLimits& limits = {});
 
   // Adds one observation built by the caller (tests, benchmarks, the log scanner). `scos` are
@@ -77,14 +79,15 @@ class ObservationSet {
   std::size_t size() const noexcept { return observations_.size(); }
   std::size_t unresolved_refs() const noexcept { return unresolved_refs_; }
 
-  // The object a reference names, looked up in the observation first, then across everything
-  // loaded; nullptr when unknown.
+  // The object a reference names, looked up in the observation first, then in the input it
+  // came from; nullptr when unknown.
   const json::Value* Resolve(const Observation& obs, std::string_view ref) const;
 
  private:
   std::vector<std::unique_ptr<json::Value>> roots_;  // parsed inputs (stable addresses)
   std::vector<std::unique_ptr<json::Value>> owned_;  // SCOs given to AddObservation
-  std::unordered_map<std::string, const json::Value*> by_id_;
+  using IdTable = std::unordered_map<std::string, const json::Value*>;
+  std::vector<std::unique_ptr<IdTable>> tables_;  // one per AddJson input
   std::vector<Observation> observations_;
   std::size_t unresolved_refs_ = 0;
 };
