@@ -72,6 +72,8 @@ struct CompiledLeaf {
   std::vector<Cidr> cidrs;             // kIsSubset / kIsSuperset operand
 };
 
+class SimpleEvaluator;
+
 }  // namespace
 
 struct CompiledPattern::Impl {
@@ -79,6 +81,8 @@ struct CompiledPattern::Impl {
   std::vector<CompiledLeaf> leaves;  // in pre-order of the comparison trees
   // Per [ ] expression (pre-order over the observation tree): the range of its leaves.
   std::unordered_map<const ComparisonExpr*, std::size_t> leaf_index;
+  // Per [ ] expression: its evaluator, built once at compile time.
+  std::unordered_map<const ComparisonExpr*, std::unique_ptr<SimpleEvaluator>> simple;
 };
 
 namespace {
@@ -163,6 +167,8 @@ Status CompileObservation(const ObservationExpr& e, CompiledPattern::Impl& impl,
 
 const json::Value* FindKey(const json::Value& obj, std::string_view key, KeyMode mode) {
   if (mode == KeyMode::kExact) return obj.find(key);
+  // The usual spelling first ("SHA-256", "MD5"), without normalising every member.
+  if (const json::Value* v = obj.find(key)) return v;
   for (const auto& [k, v] : obj.object()) {
     if (mode == KeyMode::kHashAlgorithm ? NormalizeHashAlgorithm(k) == key
                                         : CompareCaseless(k, key) == Order::kEqual) {
@@ -392,6 +398,15 @@ class SimpleEvaluator {
   // True iff some choice of one object per type makes the expression true.
   Result<bool> Matches(const ObservationSet& set, const Observation& obs, const MatchLimits& limits,
                        std::vector<Selected>& scratch) const {
+    if (types_.size() == 1) {
+      // One SCO type (the common case): some object must satisfy the whole expression; leaves
+      // are evaluated lazily, with short-circuit.
+      for (std::size_t o = 0; o < obs.objects.size(); ++o) {
+        if (obs.types[o] != types_[0]) continue;
+        if (EvalLazy(expr_, set, obs, *obs.objects[o], scratch)) return true;
+      }
+      return false;
+    }
     // Per type: the distinct signatures (which of the type's leaves each object satisfies).
     std::vector<std::vector<std::vector<bool>>> classes(types_.size());
     for (std::size_t t = 0; t < types_.size(); ++t) {
@@ -442,7 +457,23 @@ class SimpleEvaluator {
       types_.push_back(type);
       per_type_.push_back(0);
     }
+    leaf_pos_.emplace(&e, leaves_.size());
     leaves_.push_back({next++, t, per_type_[t]++});
+  }
+
+  bool EvalLazy(const ComparisonExpr& e, const ObservationSet& set, const Observation& obs,
+                const json::Value& object, std::vector<Selected>& scratch) const {
+    if (e.kind == ComparisonExpr::Kind::kLeaf) {
+      const LeafRef& lr = leaves_[leaf_pos_.at(&e)];
+      return TestObject(set, obs, impl_.leaves[lr.compiled], object, scratch);
+    }
+    bool is_and = e.kind == ComparisonExpr::Kind::kAnd;
+    for (const auto& c : e.children) {
+      bool r = EvalLazy(c, set, obs, object, scratch);
+      if (is_and && !r) return false;
+      if (!is_and && r) return true;
+    }
+    return is_and;
   }
 
   bool Eval(const ComparisonExpr& e, const std::vector<std::vector<std::vector<bool>>>& classes,
@@ -462,6 +493,7 @@ class SimpleEvaluator {
 
   const CompiledPattern::Impl& impl_;
   const ComparisonExpr& expr_;
+  std::unordered_map<const ComparisonExpr*, std::size_t> leaf_pos_;
   std::vector<std::string> types_;
   std::vector<std::size_t> per_type_;
   std::vector<LeafRef> leaves_;  // in pre-order
@@ -515,7 +547,7 @@ class Evaluator {
     using K = ObservationExpr::Kind;
     switch (e.kind) {
       case K::kSimple: {
-        SimpleEvaluator simple(impl_, e.comparison);
+        const SimpleEvaluator& simple = *impl_.simple.at(&e.comparison);
         std::vector<Partial> out;
         const auto& all = set_.observations();
         for (std::size_t i = 0; i < all.size(); ++i) {
@@ -640,6 +672,9 @@ Result<CompiledPattern> CompiledPattern::Compile(Pattern pattern, const CompileO
   auto impl = std::make_shared<Impl>();
   impl->pattern = std::move(pattern);
   ENTENTE_RETURN_IF_ERROR(CompileObservation(impl->pattern.root, *impl, options));
+  for (const auto& [expr, first_leaf] : impl->leaf_index) {
+    impl->simple.emplace(expr, std::make_unique<SimpleEvaluator>(*impl, *expr));
+  }
   return CompiledPattern(std::move(impl));
 }
 
