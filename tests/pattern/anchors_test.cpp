@@ -1,0 +1,203 @@
+// The anchor compiler: which values feed the detection index, and its soundness contract.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "entente/base/json.h"
+#include "entente/pattern/anchors.h"
+#include "entente/pattern/evaluator.h"
+
+namespace entente::pattern {
+namespace {
+
+AnchorSet AnchorsOf(std::string_view text) {
+  auto p = Parse(text);
+  EXPECT_TRUE(p.ok()) << text << ": " << p.status().ToString();
+  return p.ok() ? CompileAnchors(*p) : AnchorSet{};
+}
+
+Anchor A(std::string scope, std::string value, AnchorKind kind, bool cidr = false) {
+  return Anchor{std::move(scope), std::move(value), cidr, kind};
+}
+
+TEST(PatternAnchors, CommonProperties) {
+  struct Case {
+    const char* pattern;
+    Anchor anchor;
+  };
+  const Case cases[] = {
+      {"[ipv4-addr:value = '198.51.100.1']",
+       A("ipv4-addr:value", "198.51.100.1", AnchorKind::kIpv4)},
+      {"[ipv4-addr:value = '112.64.0.0/15']",
+       A("ipv4-addr:value", "112.64.0.0/15", AnchorKind::kIpv4, true)},
+      {"[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+       A("ipv4-addr:value", "10.0.0.0/8", AnchorKind::kIpv4, true)},
+      {"[ipv4-addr:value = '198.51.100.1/32']",
+       A("ipv4-addr:value", "198.51.100.1", AnchorKind::kIpv4)},
+      {"[ipv6-addr:value = '2001:0DB8:0000::1']",
+       A("ipv6-addr:value", "2001:db8::1", AnchorKind::kIpv6)},
+      {"[ipv6-addr:value ISSUBSET '2001:db8::/32']",
+       A("ipv6-addr:value", "2001:db8::/32", AnchorKind::kIpv6, true)},
+      {"[domain-name:value = 'Evil.Example']",
+       A("domain-name:value", "evil.example", AnchorKind::kDomain)},
+      {"[url:value = 'http://x4z9arb.cn/4712']",
+       A("url:value", "http://x4z9arb.cn/4712", AnchorKind::kUrl)},
+      {"[email-addr:value = 'jdoe@example.com']",
+       A("email-addr:value", "jdoe@example.com", AnchorKind::kEmail)},
+      {"[email-message:from_ref.value = 'jdoe@example.com']",
+       A("email-message:from_ref.value", "jdoe@example.com", AnchorKind::kEmail)},
+      {"[file:hashes.'SHA-256' = 'AEC0']", A("file:hashes.SHA-256", "aec0", AnchorKind::kHash)},
+      {"[file:hashes.SHA256 = 'aec0']", A("file:hashes.SHA-256", "aec0", AnchorKind::kHash)},
+      {"[file:hashes.sha256 = 'aec0']", A("file:hashes.SHA-256", "aec0", AnchorKind::kHash)},
+      {"[file:hashes.md5 = 'CEAD']", A("file:hashes.MD5", "cead", AnchorKind::kHash)},
+      {"[artifact:hashes.'SHA-1' = 'ab']", A("artifact:hashes.SHA-1", "ab", AnchorKind::kHash)},
+      {"[x509-certificate:hashes.'SHA-1' = 'ab']",
+       A("x509-certificate:hashes.SHA-1", "ab", AnchorKind::kHash)},
+      {"[x509-certificate:serial_number = '4c:0b:1d']",
+       A("x509-certificate:serial_number", "4c:0b:1d", AnchorKind::kX509Serial)},
+      {"[network-traffic:dst_ref.value = '203.0.113.5']",
+       A("network-traffic:dst_ref.value", "203.0.113.5", AnchorKind::kIpv4)},
+      {"[network-traffic:src_ref.value = 'C2.Example']",
+       A("network-traffic:src_ref.value", "c2.example", AnchorKind::kDomain)},
+      {"[network-traffic:dst_ref.value ISSUBSET '2001:db8::/48']",
+       A("network-traffic:dst_ref.value", "2001:db8::/48", AnchorKind::kIpv6, true)},
+      {"[windows-registry-key:key = 'HKLM\\\\Software\\\\Mthjk']",
+       A("windows-registry-key:key", "hklm\\software\\mthjk", AnchorKind::kRegistryKey)},
+      {"[mutex:name = 'MutexTest']", A("mutex:name", "MutexTest", AnchorKind::kMutex)},
+      {"[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = 'Bot/1']",
+       A("network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'", "Bot/1",
+         AnchorKind::kUserAgent)},
+  };
+  for (const auto& c : cases) {
+    AnchorSet s = AnchorsOf(c.pattern);
+    ASSERT_TRUE(s.anchored) << c.pattern << ": " << s.reason;
+    ASSERT_EQ(s.anchors.size(), 1u) << c.pattern;
+    EXPECT_EQ(s.anchors[0], c.anchor)
+        << c.pattern << " -> " << s.anchors[0].scope << " " << s.anchors[0].value;
+  }
+}
+
+TEST(PatternAnchors, OrUnionsAndPicksTheMostSelective) {
+  AnchorSet o = AnchorsOf("[domain-name:value = 'a.example' OR ipv4-addr:value = '1.2.3.4']");
+  ASSERT_TRUE(o.anchored);
+  EXPECT_EQ(o.anchors.size(), 2u);
+  AnchorSet in = AnchorsOf("[url:value IN ('http://a/', 'http://b/', 'http://a/')]");
+  ASSERT_TRUE(in.anchored);
+  EXPECT_EQ(in.anchors.size(), 2u);  // deduplicated
+
+  // AND: one side suffices; the one with fewer anchors, exact before CIDR.
+  AnchorSet a = AnchorsOf(
+      "[ipv4-addr:value ISSUBSET '10.0.0.0/8'] AND [file:hashes.MD5 = 'ab' OR file:name = 'x']");
+  // The OR side has an unindexed leaf, so only the CIDR side can anchor the AND.
+  ASSERT_TRUE(a.anchored) << a.reason;
+  ASSERT_EQ(a.anchors.size(), 1u);
+  EXPECT_TRUE(a.anchors[0].is_cidr);
+  EXPECT_EQ(a.anchors[0].value, "10.0.0.0/8");
+}
+
+TEST(PatternAnchors, AndChoosesAnAnchoredSide) {
+  AnchorSet a = AnchorsOf("[file:name = 'x' AND file:hashes.MD5 = 'ab']");
+  ASSERT_TRUE(a.anchored) << a.reason;
+  ASSERT_EQ(a.anchors.size(), 1u);
+  EXPECT_EQ(a.anchors[0].scope, "file:hashes.MD5");
+
+  AnchorSet b = AnchorsOf("[ipv4-addr:value ISSUBSET '10.0.0.0/8'] AND [mutex:name = 'm']");
+  ASSERT_TRUE(b.anchored);
+  ASSERT_EQ(b.anchors.size(), 1u);
+  EXPECT_EQ(b.anchors[0].scope, "mutex:name");  // exact beats CIDR
+
+  AnchorSet c = AnchorsOf(
+      "[domain-name:value = 'a' OR domain-name:value = 'b'] FOLLOWEDBY [url:value = 'u'] WITHIN "
+      "60 SECONDS");
+  ASSERT_TRUE(c.anchored);
+  ASSERT_EQ(c.anchors.size(), 1u);
+  EXPECT_EQ(c.anchors[0].scope, "url:value");
+}
+
+TEST(PatternAnchors, UnanchoredLeavesAreReported) {
+  const char* cases[][2] = {
+      {"[file:name = 'x']", "column 2: file:name = 'x' (property is not indexed)"},
+      {"[domain-name:value LIKE '%.evil']",
+       "column 2: domain-name:value LIKE '%.evil' (LIKE cannot be looked up)"},
+      {"[url:value MATCHES '^http']",
+       "column 2: url:value MATCHES '^http' (MATCHES cannot be "
+       "looked up)"},
+      {"[ipv4-addr:value != '1.2.3.4']",
+       "column 2: ipv4-addr:value != '1.2.3.4' (!= cannot be looked up)"},
+      {"[ipv4-addr:value NOT = '1.2.3.4']",
+       "column 2: ipv4-addr:value NOT = '1.2.3.4' (NOT cannot be looked up in an index)"},
+      {"[domain-name:value = 'a'] OR [file:size < 5]",
+       "column 31: file:size < 5 (property is not indexed)"},
+      {"[EXISTS mutex:name]", "column 2: EXISTS mutex:name (EXISTS cannot be looked up)"},
+  };
+  for (const auto& c : cases) {
+    AnchorSet s = AnchorsOf(c[0]);
+    EXPECT_FALSE(s.anchored) << c[0];
+    EXPECT_TRUE(s.anchors.empty());
+    EXPECT_EQ(s.reason, c[1]) << c[0];
+  }
+}
+
+// Soundness on real data: for every misp-stix golden pair whose pattern matches its
+// observed-data and is anchored, some anchor value occurs in the observation's SCOs.
+TEST(PatternAnchors, SoundOnMispGoldenPairs) {
+  std::size_t checked = 0;
+  for (const char* file : {"stix/misp-stix/misp_attributes_to_stix21.json",
+                           "stix/misp-stix/misp_objects_to_stix21.json"}) {
+    std::ifstream in(std::string(ENTENTE_DATA_DIR) + "/" + file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    auto root = json::Value::Parse(text);
+    ASSERT_TRUE(root.ok());
+    for (const auto& [name, entry] : root->object()) {
+      const json::Value* stix = entry.find("STIX");
+      if (!stix || !stix->is_array()) continue;
+      std::string pattern;
+      for (const auto& o : stix->array()) {
+        if (const json::Value* t = o.find("type"); t && t->str() == "indicator") {
+          pattern = o.find("pattern")->str();
+        }
+      }
+      if (pattern.empty()) continue;
+      auto parsed = Parse(pattern);
+      ASSERT_TRUE(parsed.ok()) << name;
+      AnchorSet anchors = CompileAnchors(*parsed);
+      json::Value bundle = json::Value::MakeObject();
+      bundle.set("type", "bundle");
+      bundle.set("objects", *stix);
+      ObservationSet set;
+      ASSERT_TRUE(set.AddJson(bundle.Serialize()).ok());
+      auto c = CompiledPattern::Compile(std::move(parsed).value());
+      ASSERT_TRUE(c.ok());
+      auto r = c->Match(set);
+      ASSERT_TRUE(r.ok());
+      if (!r->matched || !anchors.anchored) continue;
+      // Some anchor's value must appear (normalised) as a string somewhere in the observation.
+      std::string haystack;
+      for (const auto& obs : set.observations()) {
+        for (const auto* o : obs.objects) haystack += o->Serialize();
+      }
+      for (char& ch : haystack)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      bool found = false;
+      for (const auto& a : anchors.anchors) {
+        std::string v = a.value;
+        for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        std::string escaped;  // registry keys appear JSON-escaped
+        for (char ch : v) {
+          if (ch == '\\') escaped += '\\';
+          escaped += ch;
+        }
+        if (haystack.find(escaped) != std::string::npos) found = true;
+      }
+      EXPECT_TRUE(found) << name << ": " << pattern;
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 40u);
+}
+
+}  // namespace
+}  // namespace entente::pattern
