@@ -1,0 +1,122 @@
+// MISP -> STIX against misp-stix's own golden files (data/misp/misp-stix, BSD-2-Clause).
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "entente/formats/misp.h"
+#include "misp_test_util.h"
+
+namespace entente::formats {
+namespace {
+
+using json::Value;
+using testing::CompareStix;
+using testing::Join;
+using testing::LoadJson;
+using testing::MispData;
+
+// Fixed clock so that nothing in the output depends on when the test runs.
+MispOptions Options() {
+  MispOptions o;
+  o.now = Timestamp{1603642920LL * 1'000'000'000};
+  return o;
+}
+
+std::vector<Value> Convert(const std::string& text, MispStats* stats = nullptr) {
+  json::Document doc;
+  EXPECT_TRUE(doc.Parse(text).ok());
+  auto r = MispToStix(doc.root(), Options(), stats);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  if (!r.ok()) return {};
+  return r->find("objects")->array();
+}
+
+std::vector<Value> Objects(const Value& bundle) { return bundle.find("objects")->array(); }
+
+// The two collection inputs together give the expected bundle.
+void CheckCollection(const std::string& name) {
+  std::vector<Value> actual;
+  for (const char* part : {"_1", "_2"}) {
+    auto objs =
+        Convert(testing::ReadFile(MispData("misp-stix/tests/test_" + name + part + ".json")));
+    for (auto& o : objs) {
+      // An identity shared by both halves is emitted once per conversion.
+      bool dup = false;
+      for (const auto& a : actual) dup = dup || a.find("id")->str() == o.find("id")->str();
+      if (!dup) actual.push_back(std::move(o));
+    }
+  }
+  Value expected = LoadJson(MispData("misp-stix/tests/test_" + name + "_stix21.json"));
+  ASSERT_TRUE(expected.is_object());
+  auto diffs = CompareStix(Objects(expected), actual);
+  EXPECT_TRUE(diffs.empty()) << Join(diffs);
+}
+
+TEST(MispGolden, EventsCollection) { CheckCollection("events_collection"); }
+TEST(MispGolden, AttributesCollection) { CheckCollection("attributes_collection"); }
+TEST(MispGolden, ObjectsCollection) { CheckCollection("objects_collection"); }
+
+// Wraps one documentation example in an event like misp-stix's documentation generator does.
+std::string WrapInEvent(const char* member, const Value& item) {
+  Value event = Value::MakeObject();
+  event.set("uuid", "a6ef1ba4-2b95-4ef0-8a6e-9cb7bb4fdc6b");
+  event.set("info", "MISP-STIX-Converter documentation example");
+  event.set("date", "2020-10-25");
+  event.set("timestamp", "1603642920");
+  Value org = Value::MakeObject();
+  org.set("name", "MISP-Project");
+  org.set("uuid", "a0c22599-9e58-4da4-96ac-7051603fa951");
+  event.set("Orgc", org);
+  Value list = Value::MakeArray();
+  list.push_back(item);
+  event.set(member, std::move(list));
+  Value root = Value::MakeObject();
+  root.set("Event", std::move(event));
+  return root.Serialize();
+}
+
+std::vector<Value> WithoutEventFrame(std::vector<Value> objs) {
+  std::vector<Value> out;
+  for (auto& o : objs) {
+    const std::string& t = o.find("type")->str();
+    if (t == "identity" || t == "grouping" || t == "report" || t == "note") continue;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+bool HasType(const std::vector<Value>& objs, const std::string& type) {
+  for (const auto& o : objs) {
+    if (o.find("type")->str() == type) return true;
+  }
+  return false;
+}
+
+std::vector<Value> AsList(const Value& v) {
+  if (v.is_array()) return v.array();
+  return {v};
+}
+
+// Every attribute type of misp-stix's mapping documentation converts to exactly its STIX.
+TEST(MispGolden, AttributeMappingDocumentation) {
+  Value doc = LoadJson(MispData("misp-stix/documentation/mapping/misp_attributes_to_stix21.json"));
+  ASSERT_TRUE(doc.is_object());
+  std::size_t checked = 0;
+  std::vector<std::string> failures;
+  for (const auto& [type, pair] : doc.object()) {
+    Value attribute = *pair.find("MISP");
+    std::vector<Value> expected = AsList(*pair.find("STIX"));
+    // The documentation shows the indicator and the observable of one attribute together;
+    // both appear when the attribute has to_ids set.
+    if (HasType(expected, "indicator")) attribute.set("to_ids", true);
+    auto actual = WithoutEventFrame(Convert(WrapInEvent("Attribute", attribute)));
+    auto diffs = CompareStix(expected, actual);
+    if (!diffs.empty()) failures.push_back(type + ":\n" + Join(diffs));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 80u);
+  EXPECT_TRUE(failures.empty()) << failures.size() << " types differ:\n" << Join(failures);
+}
+
+}  // namespace
+}  // namespace entente::formats
