@@ -881,6 +881,7 @@ class Converter {
         {"tool", "tool"},
         {"campaign", "campaign"},
         {"vulnerability", "vulnerability"},
+        {"-location", "location"},
     };
     for (const auto& m : kBySuffix) {
       if (galaxy_type.size() >= m.suffix.size() &&
@@ -910,6 +911,57 @@ class Converter {
     return "x-misp-galaxy-cluster";
   }
 
+  // The SDO property a galaxy meta key fills, or "" when it stays an x_misp_ property.
+  static std::string_view NativeGalaxyProperty(std::string_view sdo, std::string_view key) {
+    struct Prop {
+      std::string_view sdo, key, property;
+    };
+    static constexpr Prop kProps[] = {
+        {"campaign", "first_seen", "first_seen"},
+        {"campaign", "last_seen", "last_seen"},
+        {"campaign", "objective", "objective"},
+        {"intrusion-set", "first_seen", "first_seen"},
+        {"intrusion-set", "last_seen", "last_seen"},
+        {"intrusion-set", "goals", "goals"},
+        {"intrusion-set", "resource_level", "resource_level"},
+        {"intrusion-set", "primary_motivation", "primary_motivation"},
+        {"intrusion-set", "secondary_motivations", "secondary_motivations"},
+        {"threat-actor", "labels", "threat_actor_types"},
+        {"threat-actor", "threat_actor_types", "threat_actor_types"},
+        {"threat-actor", "roles", "roles"},
+        {"threat-actor", "goals", "goals"},
+        {"threat-actor", "sophistication", "sophistication"},
+        {"threat-actor", "resource_level", "resource_level"},
+        {"threat-actor", "primary_motivation", "primary_motivation"},
+        {"threat-actor", "secondary_motivations", "secondary_motivations"},
+        {"threat-actor", "personal_motivations", "personal_motivations"},
+        {"threat-actor", "first_seen", "first_seen"},
+        {"threat-actor", "last_seen", "last_seen"},
+        {"malware", "labels", "malware_types"},
+        {"malware", "malware_types", "malware_types"},
+        {"malware", "first_seen", "first_seen"},
+        {"malware", "last_seen", "last_seen"},
+        {"malware", "architecture_execution_envs", "architecture_execution_envs"},
+        {"malware", "implementation_languages", "implementation_languages"},
+        {"malware", "capabilities", "capabilities"},
+        {"tool", "labels", "tool_types"},
+        {"tool", "tool_types", "tool_types"},
+        {"tool", "tool_version", "tool_version"},
+        {"location", "country", "country"},
+        {"location", "administrative_area", "administrative_area"},
+        {"location", "region", "region"},
+        {"location", "city", "city"},
+        {"location", "latitude", "latitude"},
+        {"location", "longitude", "longitude"},
+        {"location", "postal_code", "postal_code"},
+        {"location", "street_address", "street_address"},
+    };
+    for (const auto& p : kProps) {
+      if (p.sdo == sdo && p.key == key) return p.property;
+    }
+    return {};
+  }
+
   Status ConvertGalaxy(Node galaxy, std::vector<std::string>& ids, Timestamp ts) {
     if (!galaxy.is_object()) return Status::Ok();
     const std::string gname = ScalarText(galaxy["name"]);
@@ -929,7 +981,13 @@ class Converter {
         if (in_event_) report_refs_.push_back(id);
         continue;
       }
-      Value v = Sdo(sdo, id, ts);
+      // misp-stix gives galaxy SDOs no created_by_ref: clusters are shared knowledge.
+      Value v = Obj();
+      v.set("type", sdo);
+      v.set("spec_version", "2.1");
+      v.set("id", id);
+      v.set("created", StixMillis(ts));
+      v.set("modified", StixMillis(ts));
       Node meta = c["meta"];
       std::string name = ScalarText(c["value"]);
       std::string external_id = ScalarText(meta["external_id"]);
@@ -942,9 +1000,30 @@ class Converter {
           name.resize(name.size() - suffix.size());
         }
       }
+      std::string description = ScalarText(c["description"]);
+      if (ctype == "country") {
+        // Country clusters: the description holds the display name.
+        const std::string value = name;
+        if (!description.empty()) name = description;
+        description = ScalarText(galaxy["description"]) + " | " + value;
+      } else if (ctype == "region") {
+        auto dash = name.find(" - ");
+        if (dash != std::string::npos) name = name.substr(dash + 3);
+        description = ScalarText(galaxy["description"]) + " | " + description;
+      } else if (ctype == "sector") {
+        if (description.empty()) description = ScalarText(galaxy["description"]);
+      }
       v.set("name", name);
-      const std::string description = ScalarText(c["description"]);
       if (!description.empty()) v.set("description", description);
+      if (ctype == "country" && meta["ISO"].is_string()) v.set("country", meta["ISO"].str());
+      if (ctype == "region") {
+        std::string region;
+        for (char ch : name) {
+          region.push_back(
+              ch == ' ' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+        }
+        v.set("region", region);
+      }
       if (sdo == "malware")
         v.set("is_family", meta["is_family"].is_bool() && meta["is_family"].boolean());
       if (sdo == "identity") v.set("identity_class", "class");
@@ -999,10 +1078,20 @@ class Converter {
         refs.push_back(std::move(r));
       }
       if (refs.size()) v.set("external_references", std::move(refs));
-      // The rest of the meta keeps its MISP name under x_misp_.
+      // Meta keys that are properties of the SDO keep their name; "labels" (STIX 2.0 galaxies)
+      // become the 2.1 *_types; the rest keeps its MISP name under x_misp_.
       for (auto [mk, mv] : meta) {
         if (mk == "external_id" || mk == "refs" || mk == "synonyms" || mk == "kill_chain" ||
+            mk == "is_family" || (mk == "aliases" && sdo == "vulnerability") ||
+            (mk == "ISO" && ctype == "country")) {
+          if (mk != "ISO") continue;
+        }
+        if (mk == "external_id" || mk == "refs" || mk == "synonyms" || mk == "kill_chain" ||
             mk == "is_family" || (mk == "aliases" && sdo == "vulnerability")) {
+          continue;
+        }
+        if (std::string_view native = NativeGalaxyProperty(sdo, mk); !native.empty()) {
+          v.set(native, Value::From(mv));
           continue;
         }
         v.set(Cat("x_misp_", mk), Value::From(mv));
@@ -1196,39 +1285,61 @@ class Converter {
         pattern.insert(pattern.end(), parts->begin(), parts->end());
       }
     } else if (name == "domain-ip") {
-      // The domain-name takes the uuid of the domain attribute (misp-stix's golden files).
-      std::string id = Sid("domain-name", uuid);
-      for (const auto& a : attrs) {
-        if (a.relation == "domain") {
-          id = Sid("domain-name", a.uuid);
-          break;
-        }
-      }
-      Value d = Sco("domain-name", id);
+      // Only domain and ip attributes: one domain-name per domain attribute (its uuid), each
+      // resolving to every address. Anything else: one domain-name (the object's uuid) with
+      // the other attributes as x_misp_ properties. Both as misp-stix.
+      bool simple = true;
+      for (const auto& a : attrs) simple = simple && (a.relation == "domain" || a.relation == "ip");
       std::vector<std::string> addr_ids;
       std::vector<Value> addrs;
       for (const auto& a : attrs) {
-        if (a.relation == "domain" && !d.find("value")) {
-          d.set("value", a.value);
-          if (a.to_ids) pattern.push_back(Cmp("domain-name:value", a.value));
-        } else if (a.relation == "ip") {
-          const std::string_view t = AddressType(a.value);
-          const std::string a_id = Sid(t, a.uuid);
-          Value addr = Sco(t, a_id);
-          addr.set("value", a.value);
-          addr_ids.push_back(a_id);
-          addrs.push_back(std::move(addr));
-          if (a.to_ids) pattern.push_back(Cmp("domain-name:resolves_to_refs[*].value", a.value));
-        } else {
-          AddCustom(d, a);
-          if (a.to_ids)
-            pattern.push_back(Cmp("domain-name:x_misp_" + Underscored(a.relation), a.value));
-        }
+        if (a.relation != "ip") continue;
+        const std::string_view t = AddressType(a.value);
+        const std::string a_id = Sid(t, a.uuid);
+        Value addr = Sco(t, a_id);
+        addr.set("value", a.value);
+        addr_ids.push_back(a_id);
+        addrs.push_back(std::move(addr));
       }
-      if (!d.find("value")) return false;
-      if (!addr_ids.empty()) d.set("resolves_to_refs", StrArray(addr_ids));
-      b.refs.push_back(id);
-      b.scos.push_back(std::move(d));
+      std::vector<Value> domains;
+      if (simple) {
+        for (const auto& a : attrs) {
+          if (a.relation == "domain") {
+            Value d = Sco("domain-name", Sid("domain-name", a.uuid));
+            d.set("value", a.value);
+            if (!addr_ids.empty()) d.set("resolves_to_refs", StrArray(addr_ids));
+            domains.push_back(std::move(d));
+            if (a.to_ids) pattern.push_back(Cmp("domain-name:value", a.value));
+          } else if (a.to_ids) {
+            pattern.push_back(Cmp("domain-name:resolves_to_refs[*].value", a.value));
+          }
+        }
+      } else {
+        Value d = Sco("domain-name", Sid("domain-name", uuid));
+        for (const auto& a : attrs) {
+          if (a.relation == "domain" && !d.find("value")) {
+            d.set("value", a.value);
+            if (a.to_ids) pattern.push_back(Cmp("domain-name:value", a.value));
+          } else if (a.relation == "ip") {
+            if (a.to_ids) pattern.push_back(Cmp("domain-name:resolves_to_refs[*].value", a.value));
+          } else {
+            AddCustom(d, a);
+            if (a.to_ids) {
+              pattern.push_back(Cmp("domain-name:x_misp_" + Underscored(a.relation), a.value));
+            }
+          }
+        }
+        if (!addr_ids.empty()) d.set("resolves_to_refs", StrArray(addr_ids));
+        domains.push_back(std::move(d));
+      }
+      for (const auto& d : domains) {
+        if (!d.find("value")) return false;
+      }
+      if (domains.empty()) return false;
+      for (auto& d : domains) {
+        b.refs.push_back(d.find("id")->str());
+        b.scos.push_back(std::move(d));
+      }
       for (std::size_t i = 0; i < addrs.size(); ++i) {
         b.refs.push_back(addr_ids[i]);
         b.scos.push_back(std::move(addrs[i]));
