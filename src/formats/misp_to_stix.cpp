@@ -740,6 +740,10 @@ class Converter {
                                    " bytes, over the limit of " +
                                    std::to_string(opt_.limits.max_value_bytes));
     }
+    if (in_event_ && uuid_to_stix_.count(item.uuid)) {
+      ++stats_.duplicates_skipped;
+      return Status::Ok();
+    }
     item.type = std::string(type.str());
     item.category = ScalarText(a["category"]);
     item.labels.push_back(MispLabel("type", item.type));
@@ -970,10 +974,15 @@ class Converter {
     if (!clusters.is_array()) return Status::Ok();
     for (auto [k, c] : clusters) {
       if (!c.is_object()) continue;
-      std::string uuid;
-      ENTENTE_RETURN_IF_ERROR(CheckUuid(c["uuid"], "GalaxyCluster", uuid));
       std::string ctype = ScalarText(c["type"]);
       if (ctype.empty()) ctype = gtype;
+      std::string uuid;
+      if (c["uuid"].is_string() && IsUuid(c["uuid"].str(), false)) {
+        ENTENTE_RETURN_IF_ERROR(CheckUuid(c["uuid"], "GalaxyCluster", uuid));
+      } else {
+        // Exports of older MISP versions leave cluster uuids empty: derive a stable one.
+        uuid = MispUuid5("galaxy-cluster - " + ctype + " - " + ScalarText(c["value"]));
+      }
       const std::string_view sdo = GalaxySdoType(ctype);
       const std::string id = Sid(sdo, uuid);
       ids.push_back(id);
@@ -1616,6 +1625,10 @@ class Converter {
     if (!name.is_string() || name.str().empty()) {
       return Status::InvalidArgument(Where() + ", object " + item.uuid + ": missing name");
     }
+    if (in_event_ && uuid_to_stix_.count(item.uuid)) {
+      ++stats_.duplicates_skipped;
+      return Status::Ok();
+    }
     item.type = std::string(name.str());
     item.category = ScalarText(o["meta-category"]);
     item.labels.push_back(MispLabel("name", item.type));
@@ -1729,7 +1742,7 @@ class Converter {
     for (const auto& p : pending_) {
       auto it = uuid_to_stix_.find(p.target_uuid);
       if (it == uuid_to_stix_.end()) {
-        ++unresolved_references_;
+        ++stats_.unresolved_references;
         continue;
       }
       ENTENTE_RETURN_IF_ERROR(Relationship(p.source, p.type, it->second, p.ts, p.comment));
@@ -1847,7 +1860,6 @@ class Converter {
   std::vector<PendingRef> pending_;
   std::unordered_set<std::string> emitted_once_;
   std::size_t attributes_in_event_ = 0, objects_in_event_ = 0;
-  std::size_t unresolved_references_ = 0;
 };
 
 }  // namespace

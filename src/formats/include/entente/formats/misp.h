@@ -63,6 +63,11 @@ struct MispStats {
   std::size_t objects = 0;
   std::size_t stix_objects = 0;
   std::size_t custom_objects = 0;  // x-misp-attribute / x-misp-object / x-misp-galaxy-cluster
+  // Attributes/objects whose uuid repeats one already converted in the same event: MISP does
+  // not allow that, so the first wins and the repeats are skipped (and counted here).
+  std::size_t duplicates_skipped = 0;
+  // ObjectReferences whose target is not in the event (kept out of the output).
+  std::size_t unresolved_references = 0;
 };
 
 // Receives each STIX object as soon as it is complete. Returning an error stops the conversion
