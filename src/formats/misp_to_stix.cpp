@@ -348,13 +348,15 @@ class Converter {
     return Emit(std::move(ind));
   }
 
-  Status EmitObserved(const Item& item, Built& built) {
+  Status EmitObserved(const Item& item, Built& built, bool keep_comment) {
     Value od = Sdo("observed-data", Sid("observed-data", item.uuid), item.ts);
     od.set("first_observed", StixSeconds(item.first_seen ? *item.first_seen : item.ts));
     od.set("last_observed", StixSeconds(item.last_seen ? *item.last_seen : item.ts));
     od.set("number_observed", 1);
     od.set("object_refs", StrArray(built.refs));
     AddLabelsAndMarkings(od, item);
+    // observed-data has no description: without an indicator the comment would be lost.
+    if (keep_comment && !item.comment.empty()) od.set("x_misp_comment", item.comment);
     ENTENTE_RETURN_IF_ERROR(Emit(std::move(od)));
     for (auto& sco : built.scos) ENTENTE_RETURN_IF_ERROR(Emit(std::move(sco)));
     built.scos.clear();
@@ -781,7 +783,7 @@ class Converter {
       const std::string od_id = Sid("observed-data", item.uuid);
       const std::string ind_id = Sid("indicator", item.uuid);
       if (!built.scos.empty()) {
-        ENTENTE_RETURN_IF_ERROR(EmitObserved(item, built));
+        ENTENTE_RETURN_IF_ERROR(EmitObserved(item, built, !item.to_ids));
         main_id = od_id;
       }
       if (item.to_ids) {
@@ -1673,7 +1675,7 @@ class Converter {
     std::string main_id;
     if (BuildObject(item.type, item.uuid, attrs, built)) {
       const std::string od_id = Sid("observed-data", item.uuid);
-      ENTENTE_RETURN_IF_ERROR(EmitObserved(item, built));
+      ENTENTE_RETURN_IF_ERROR(EmitObserved(item, built, !(any_to_ids && !built.pattern.empty())));
       main_id = od_id;
       if (any_to_ids && !built.pattern.empty()) {
         ENTENTE_RETURN_IF_ERROR(EmitIndicator(item, built.pattern, "stix", item.category));
