@@ -33,6 +33,7 @@ std::string_view MatchKindName(MatchKind kind) noexcept {
 }
 
 struct Index::Tables {
+  internal::BlockedBloom bloom;
   FingerprintTable exact;
   FingerprintTable suffix;
   std::vector<Entry> suffix_entries;
@@ -48,6 +49,8 @@ std::uint64_t Index::Hash(ObservableType type, std::string_view key) noexcept {
   if (type == ObservableType::kDomainSuffix) type = ObservableType::kDomain;
   return XXH3_64bits_withSeed(key.data(), key.size(), static_cast<std::uint64_t>(type) + 1);
 }
+
+bool Index::MayContain(std::uint64_t hash) const noexcept { return t_->bloom.MayContain(hash); }
 
 void Index::Prefetch(std::uint64_t hash) const noexcept { t_->exact.Prefetch(hash); }
 
@@ -278,6 +281,7 @@ Result<std::shared_ptr<const Index>> IndexBuilder::Build(const PublicSuffixList*
   GroupRecords(b.recs, b.keys, index->arena_, index->postings_, index->entries_, hashes);
   index->entries_.shrink_to_fit();
   index->t_->exact.Build(hashes);
+  index->t_->bloom.Build(hashes);
   hashes.clear();
   GroupRecords(b.suffix_recs, b.keys, index->arena_, index->postings_, index->t_->suffix_entries,
                hashes);
@@ -323,8 +327,9 @@ Result<std::shared_ptr<const Index>> IndexBuilder::Build(const PublicSuffixList*
   st.v4_prefixes = index->t_->v4_prefixes.size();
   st.v6_prefixes = index->t_->v6_prefixes.size();
   st.metas = index->metas_.size();
-  st.exact_bytes = index->t_->exact.bytes() + index->entries_.capacity() * sizeof(Index::Entry) +
-                   index->arena_.capacity() + st.exact_postings * sizeof(MetaId);
+  st.exact_bytes = index->t_->exact.bytes() + index->t_->bloom.bytes() +
+                   index->entries_.capacity() * sizeof(Index::Entry) + index->arena_.capacity() +
+                   st.exact_postings * sizeof(MetaId);
   st.cidr_bytes = index->t_->v4.bytes() + index->t_->v6.bytes() +
                   (index->t_->v4_prefixes.capacity() + index->t_->v6_prefixes.capacity()) *
                       sizeof(Index::Prefix);

@@ -143,7 +143,13 @@ class GzipSource : public Source {
       int rc = inflate(&z_, Z_NO_FLUSH);
       if (rc == Z_STREAM_END) {
         // Another member may follow.
-        if (z_.avail_in == 0 && raw_eof_) {
+        if (z_.avail_in == 0 && !raw_eof_) {
+          ENTENTE_ASSIGN_OR_RETURN(std::size_t more, raw_.Read(in_.data(), in_.size()));
+          if (more == 0) raw_eof_ = true;
+          z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+          z_.avail_in = static_cast<uInt>(more);
+        }
+        if (z_.avail_in == 0) {
           done_ = true;
           break;
         }
@@ -165,6 +171,7 @@ class GzipSource : public Source {
       }
       if (rc == Z_BUF_ERROR && z_.avail_in == 0 && !raw_eof_) continue;
     }
+    total_ += n - z_.avail_out;
     return n - z_.avail_out;
   }
   Status pending_error() const { return pending_error_; }
@@ -175,7 +182,7 @@ class GzipSource : public Source {
   std::string name_;
   z_stream z_;
   bool ok_ = false, done_ = false, raw_eof_ = false;
-  std::size_t avail_ = 0, head_size_ = 0;
+  std::size_t avail_ = 0, head_size_ = 0, total_ = 0;
   Status pending_error_;
 };
 
@@ -232,7 +239,7 @@ struct Scanner::Impl {
   std::vector<Token> tokens;
   std::vector<Cand> cands;
   std::vector<V4Cand> v4s;
-  std::vector<std::uint32_t> found;
+  std::vector<std::uint32_t> found, positives;
   std::vector<PendingHit> pending;
   std::string scratch;
   bool want_v4 = false, want_v4cidr = false, want_v6 = false, want_domain = false, want_url = false,
@@ -302,6 +309,7 @@ struct Scanner::Impl {
     if (len < 3) return;
     if (!(acc & kNonDigit)) {
       if (!want_v4 && !want_v4cidr) return;
+      if (len > 15 || len < 7) return;
       auto a = ParseIpv4({s, len});
       if (!a) return;
       std::uint32_t tok = AddToken(base, s, len, ObservableType::kIpv4);
@@ -569,11 +577,11 @@ struct Scanner::Impl {
 
   bool Capped(std::uint64_t key) {
     std::uint32_t& n = per_indicator[key];
-    if (++n > opt.max_hits_per_indicator) {
-      if (n == opt.max_hits_per_indicator + 1) sum.capped_indicators++;
+    if (n >= opt.max_hits_per_indicator) {
       sum.capped++;
       return true;
     }
+    if (++n == opt.max_hits_per_indicator) sum.capped_indicators++;
     return false;
   }
 
@@ -616,15 +624,24 @@ struct Scanner::Impl {
     }
     sum.candidates += cands.size() + v4s.size();
 
-    // Batched probes with prefetch.
-    found.resize(cands.size());
-    constexpr std::size_t kAhead = 8;
-    for (std::size_t i = 0; i < cands.size() && i < kAhead; ++i) idx->Prefetch(cands[i].hash);
+    // Filter through the cache-resident Bloom filter, then batched probes with prefetch.
+    found.assign(cands.size(), Index::kNone);
+    positives.clear();
     for (std::size_t i = 0; i < cands.size(); ++i) {
-      if (i + kAhead < cands.size()) idx->Prefetch(cands[i + kAhead].hash);
       const Cand& c = cands[i];
-      found[i] = c.kind == ProbeKind::kSuffix ? idx->FindSuffix(c.hash, {c.key, c.key_len})
-                                              : idx->Find(c.hash, c.type, {c.key, c.key_len});
+      if (c.kind == ProbeKind::kSuffix) {
+        found[i] = idx->FindSuffix(c.hash, {c.key, c.key_len});
+      } else if (idx->MayContain(c.hash)) {
+        positives.push_back(static_cast<std::uint32_t>(i));
+      }
+    }
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t j = 0; j < positives.size() && j < kAhead; ++j)
+      idx->Prefetch(cands[positives[j]].hash);
+    for (std::size_t j = 0; j < positives.size(); ++j) {
+      if (j + kAhead < positives.size()) idx->Prefetch(cands[positives[j + kAhead]].hash);
+      const Cand& c = cands[positives[j]];
+      found[positives[j]] = idx->Find(c.hash, c.type, {c.key, c.key_len});
     }
     for (std::size_t i = 0; i < cands.size(); ++i) {
       if (found[i] == Index::kNone) continue;
@@ -686,6 +703,11 @@ struct Scanner::Impl {
         h.indicators.push_back(&meta);
       }
       if (h.indicators.empty()) continue;
+      if (auto it = per_indicator.find(cap_key);
+          it != per_indicator.end() && it->second >= opt.max_hits_per_indicator) {
+        sum.capped++;
+        continue;
+      }
       std::string canon = Canonical(t, base);
       h.warninglists = WarninglistFor(t.type, canon);
       if (h.warninglists.empty() && ph.kind != MatchKind::kCidr && h.matched != canon) {
@@ -898,7 +920,7 @@ Scanner::~Scanner() = default;
 const ScanSummary& Scanner::summary() const noexcept { return impl_->sum; }
 
 void Scanner::Finish() {
-  if (impl_->sum.capped_indicators > 0)
+  if (impl_->sum.capped > 0)
     impl_->Warn(std::to_string(impl_->sum.capped) + " hits on " +
                 std::to_string(impl_->sum.capped_indicators) + " indicators over the cap of " +
                 std::to_string(impl_->opt.max_hits_per_indicator) +

@@ -3,6 +3,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <deque>
 #include <filesystem>
 #include <set>
 #include <unordered_map>
@@ -26,7 +27,16 @@ std::string Lowered(std::string_view s) {
 struct Warninglists::Impl {
   std::vector<std::string> names;  // interned list-name strings
   std::unordered_map<std::string, std::uint32_t> name_ids;
-  std::unordered_map<std::string, std::uint32_t> hostnames, strings, string_suffixes, substrings;
+  // Keys are views into `storage` so probes need no allocation.
+  std::deque<std::string> storage;
+  std::unordered_map<std::string_view, std::uint32_t> hostnames, strings, string_suffixes,
+      substrings;
+  void Put(std::unordered_map<std::string_view, std::uint32_t>& m, std::string v,
+           std::uint32_t name) {
+    if (m.count(v)) return;
+    storage.push_back(std::move(v));
+    m.emplace(storage.back(), name);
+  }
   std::set<std::size_t> substring_lengths;
   struct Regex {
     std::unique_ptr<RE2> re;
@@ -51,22 +61,21 @@ struct Warninglists::Impl {
 
   const std::string* Host(std::string_view d) const {
     while (true) {
-      if (auto it = hostnames.find(std::string(d)); it != hostnames.end())
-        return &names[it->second];
+      if (auto it = hostnames.find(d); it != hostnames.end()) return &names[it->second];
       auto dot = d.find('.');
       if (dot == std::string_view::npos) return nullptr;
       d.remove_prefix(dot + 1);
     }
   }
   const std::string* String(std::string_view v, bool domain_like) const {
-    if (auto it = strings.find(std::string(v)); it != strings.end()) return &names[it->second];
+    if (auto it = strings.find(v); it != strings.end()) return &names[it->second];
     if (domain_like && !string_suffixes.empty()) {
       std::string_view d = v;
       while (true) {
         auto dot = d.find('.');
         if (dot == std::string_view::npos) break;
         d.remove_prefix(dot + 1);
-        if (auto it = string_suffixes.find(std::string(d)); it != string_suffixes.end())
+        if (auto it = string_suffixes.find(d); it != string_suffixes.end())
           return &names[it->second];
       }
     }
@@ -76,7 +85,7 @@ struct Warninglists::Impl {
     for (std::size_t len : substring_lengths) {
       if (len > v.size()) break;
       for (std::size_t i = 0; i + len <= v.size(); ++i)
-        if (auto it = substrings.find(std::string(v.substr(i, len))); it != substrings.end())
+        if (auto it = substrings.find(v.substr(i, len)); it != substrings.end())
           return &names[it->second];
     }
     return nullptr;
@@ -117,18 +126,18 @@ Status Warninglists::Add(std::string_view type, std::string_view value, std::str
     while (!v.empty() && v.front() == '.') v.erase(0, 1);
     while (!v.empty() && v.back() == '.') v.pop_back();
     if (v.empty()) return Status::InvalidArgument("empty hostname");
-    m.hostnames.emplace(std::move(v), name);
+    m.Put(m.hostnames, std::move(v), name);
   } else if (type == "string") {
     std::string v = Lowered(value);
     if (v.size() > 1 && v.front() == '.') {
-      m.string_suffixes.emplace(v.substr(1), name);
+      m.Put(m.string_suffixes, v.substr(1), name);
     } else {
-      m.strings.emplace(std::move(v), name);
+      m.Put(m.strings, std::move(v), name);
     }
   } else if (type == "substring") {
     std::string v = Lowered(value);
     m.substring_lengths.insert(v.size());
-    m.substrings.emplace(std::move(v), name);
+    m.Put(m.substrings, std::move(v), name);
   } else if (type == "regex") {
     std::string_view p = value;
     RE2::Options opt;
