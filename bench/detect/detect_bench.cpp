@@ -1,0 +1,214 @@
+// Index and scanner benchmarks (docs/BENCHMARKS.md, "Detect (index and scanner)").
+//  BM_ExactLookup/10M      random exact lookups against 10 M synthetic IPv4+domain values,
+//                          half present, batched with prefetch (Index::FindBatch)
+//  BM_CidrLookupV4/1M      random IPv4 longest-prefix lookups against 1 M random prefixes /8-/32
+//  BM_BuildReal            index build for all of data/ioc (reading excluded); bytes/indicator
+//  BM_ScanReal             scanner over the real logs (in memory) with the full indicator set
+// The real-data benchmarks need ENTENTE_SHARED_DIR/data/{ioc,logs} (or $ENTENTE_SHARED) and
+// say so when it is missing.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "entente/detect/indicator_list.h"
+#include "entente/detect/scanner.h"
+
+namespace entente::detect {
+namespace {
+
+std::string SharedDir() {
+  if (const char* e = std::getenv("ENTENTE_SHARED")) return e;
+  return ENTENTE_SHARED_DIR;
+}
+
+std::vector<std::string> IocLists() {
+  std::vector<std::string> out;
+  std::string dir = SharedDir() + "/data/ioc";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+    if (e.path().extension() == ".txt") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+struct Synthetic {
+  std::shared_ptr<const Index> index;
+  std::vector<std::string> present, absent;
+};
+
+const Synthetic& SyntheticExact(std::size_t n) {
+  static Synthetic s = [n] {
+    Synthetic r;
+    std::mt19937_64 rng(42);
+    IndexBuilder b;
+    IndicatorMeta meta;
+    meta.ref = "bench";
+    MetaId m = b.AddMeta(meta);
+    auto name = [&](std::uint64_t v) {
+      std::string d;
+      for (int i = 0; i < 10; ++i, v /= 26) d.push_back(static_cast<char>('a' + v % 26));
+      return d + ".example";
+    };
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t v = rng();
+      if (i % 4 == 0) {
+        (void)b.Add(ObservableType::kIpv4, FormatIpv4(static_cast<std::uint32_t>(v)), m);
+      } else {
+        (void)b.Add(ObservableType::kDomain, name(v), m);
+      }
+      if (i % 10 == 0) r.present.push_back(name(v));
+    }
+    for (std::size_t i = 0; i < r.present.size(); ++i) r.absent.push_back(name(rng()) + "x");
+    r.index = *b.Build(nullptr);
+    return r;
+  }();
+  return s;
+}
+
+void BM_ExactLookup(benchmark::State& state) {
+  const Synthetic& s = SyntheticExact(static_cast<std::size_t>(state.range(0)));
+  // Keys mixed present/absent, hashed in the batch like the scanner does.
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < s.present.size() && keys.size() < (1u << 20); ++i) {
+    keys.push_back(s.present[i]);
+    keys.push_back(s.absent[i]);
+  }
+  std::shuffle(keys.begin(), keys.end(), std::mt19937_64(7));
+  std::vector<Index::Probe> probes(256);
+  std::vector<std::uint32_t> out(256);
+  std::size_t pos = 0, found = 0;
+  for (auto _ : state) {
+    for (auto& p : probes) {
+      const std::string& k = keys[pos++ & (keys.size() - 1)];
+      p = {Index::Hash(ObservableType::kDomain, k), k, ObservableType::kDomain};
+    }
+    s.index->FindBatch(probes, out.data());
+    for (auto v : out) found += v != Index::kNone;
+  }
+  benchmark::DoNotOptimize(found);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 256);
+  state.counters["bytes_per_value"] = static_cast<double>(s.index->stats().exact_bytes) /
+                                      static_cast<double>(s.index->stats().exact_values);
+}
+BENCHMARK(BM_ExactLookup)->Arg(10'000'000)->Unit(benchmark::kMicrosecond);
+
+void BM_CidrLookupV4(benchmark::State& state) {
+  static std::shared_ptr<const Index> index = [&] {
+    std::mt19937_64 rng(1);
+    IndexBuilder b;
+    IndicatorMeta meta;
+    meta.ref = "bench";
+    MetaId m = b.AddMeta(meta);
+    for (int i = 0; i < state.range(0); ++i) {
+      int len = 8 + static_cast<int>(rng() % 25);
+      (void)b.AddCidr(FormatIpv4(static_cast<std::uint32_t>(rng())) + "/" + std::to_string(len), m);
+    }
+    return *b.Build(nullptr);
+  }();
+  std::mt19937 rng(3);
+  std::vector<std::uint32_t> addrs(4096);
+  for (auto& a : addrs) a = static_cast<std::uint32_t>(rng());
+  std::size_t hits = 0;
+  for (auto _ : state) {
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t i = 0; i < addrs.size(); ++i) {
+      if (i + kAhead < addrs.size()) index->PrefetchV4(addrs[i + kAhead]);
+      hits += index->LookupV4(addrs[i]) != Index::kNone;
+    }
+    for (auto& a : addrs) a = a * 2654435761u + 1;
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * addrs.size()));
+}
+BENCHMARK(BM_CidrLookupV4)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
+
+struct RealLists {
+  std::vector<std::string> texts, names;
+};
+const RealLists& Lists() {
+  static RealLists r = [] {
+    RealLists l;
+    for (const auto& p : IocLists()) {
+      auto t = ReadFileMaybeGzip(p, std::size_t{1} << 30);
+      if (t.ok()) {
+        l.texts.push_back(std::move(*t));
+        l.names.push_back(p);
+      }
+    }
+    return l;
+  }();
+  return r;
+}
+
+std::shared_ptr<const Index> BuildReal(const PublicSuffixList* psl) {
+  IndexBuilder b;
+  for (std::size_t i = 0; i < Lists().texts.size(); ++i)
+    (void)ParseIndicatorList(Lists().texts[i], Lists().names[i], b, nullptr);
+  return *b.Build(psl);
+}
+
+const PublicSuffixList* Psl() {
+  static PublicSuffixList p = [] {
+    auto r = PublicSuffixList::Load(std::string(kDefaultPublicSuffixPath));
+    return r.ok() ? std::move(*r) : PublicSuffixList();
+  }();
+  return &p;
+}
+
+void BM_BuildReal(benchmark::State& state) {
+  if (Lists().texts.empty()) {
+    state.SkipWithError("no data/ioc under ENTENTE_SHARED_DIR");
+    return;
+  }
+  std::shared_ptr<const Index> idx;
+  for (auto _ : state) idx = BuildReal(Psl());
+  const auto& st = idx->stats();
+  state.counters["exact_values"] = static_cast<double>(st.exact_values);
+  state.counters["exact_bytes_per_value"] =
+      static_cast<double>(st.exact_bytes) / static_cast<double>(st.exact_values);
+  state.counters["total_MB"] = static_cast<double>(st.total_bytes) / 1e6;
+}
+BENCHMARK(BM_BuildReal)->Unit(benchmark::kMillisecond)->Iterations(3);
+
+void BM_ScanReal(benchmark::State& state) {
+  if (Lists().texts.empty()) {
+    state.SkipWithError("no data/ioc under ENTENTE_SHARED_DIR");
+    return;
+  }
+  static std::string corpus = [] {
+    std::vector<std::string> files;
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::recursive_directory_iterator(SharedDir() + "/data/logs", ec))
+      if (e.is_regular_file() && e.path().filename().string().find(".log") != std::string::npos)
+        files.push_back(e.path().string());
+    std::sort(files.begin(), files.end());
+    std::string all;
+    for (const auto& f : files) all += *ReadFileMaybeGzip(f, std::size_t{1} << 30);
+    return all;
+  }();
+  static IndexHandle handle(BuildReal(Psl()));
+  static Warninglists wl = [] {
+    auto r = Warninglists::Load(SharedDir() + "/data/ioc/warninglists");
+    return r.ok() ? std::move(*r) : Warninglists();
+  }();
+  std::size_t hits = 0;
+  for (auto _ : state) {
+    Scanner sc(handle, &wl, {}, [&](const Hit&) { ++hits; });
+    (void)sc.ScanBuffer(corpus, "corpus");
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * corpus.size()));
+  state.counters["hits"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_ScanReal)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+}  // namespace
+}  // namespace entente::detect
+
+BENCHMARK_MAIN();

@@ -1,0 +1,976 @@
+#include "entente/detect/scanner.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <unordered_map>
+
+namespace entente::detect {
+
+std::string_view InputFormatName(InputFormat f) noexcept {
+  switch (f) {
+    case InputFormat::kAuto:
+      return "auto";
+    case InputFormat::kText:
+      return "text";
+    case InputFormat::kJsonLines:
+      return "jsonl";
+    case InputFormat::kZeekTsv:
+      return "zeek-tsv";
+    case InputFormat::kZeekJson:
+      return "zeek-json";
+    case InputFormat::kCsv:
+      return "csv";
+  }
+  return "text";
+}
+
+namespace {
+
+// Byte classes for the tokenizer.
+enum : std::uint8_t {
+  kTok = 1,        // [A-Za-z0-9._:-]
+  kDot = 2,        // .
+  kColon = 4,      // :
+  kNonHex = 8,     // token bytes that are not hex digits, '.' or ':'
+  kNonDigit = 16,  // token bytes other than digits and '.'
+  kUpper = 32,     // A-Z
+  kSlash = 64,     // /
+  kUrl = 128,      // may appear inside a URL
+};
+
+struct ClassTable {
+  std::uint8_t c[256] = {};
+  constexpr ClassTable() {
+    for (int i = 0; i < 256; ++i) {
+      std::uint8_t v = 0;
+      bool digit = i >= '0' && i <= '9';
+      bool lower = i >= 'a' && i <= 'z', upper = i >= 'A' && i <= 'Z';
+      bool hexl = (i >= 'a' && i <= 'f') || (i >= 'A' && i <= 'F');
+      if (digit || lower || upper || i == '.' || i == '-' || i == '_' || i == ':') v |= kTok;
+      if (i == '.') v |= kDot;
+      if (i == ':') v |= kColon | kNonDigit;
+      if ((lower || upper) && !hexl) v |= kNonHex;
+      if (i == '-' || i == '_') v |= kNonHex | kNonDigit;
+      if (lower || upper) v |= kNonDigit;
+      if (upper) v |= kUpper;
+      if (i == '/') v |= kSlash;
+      if (i > 0x20 && i < 0x7f && i != '"' && i != '\'' && i != '<' && i != '>' && i != '`' &&
+          i != '{' && i != '}' && i != '|' && i != '\\' && i != '^')
+        v |= kUrl;
+      c[i] = v;
+    }
+  }
+};
+constexpr ClassTable kClass;
+
+inline std::uint8_t Cls(const char* p) { return kClass.c[static_cast<unsigned char>(*p)]; }
+
+// --- Byte sources --------------------------------------------------------------------------
+
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Bytes read (0 at end) or an error.
+  virtual Result<std::size_t> Read(char* out, std::size_t n) = 0;
+};
+
+class FdSource : public Source {
+ public:
+  FdSource(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  Result<std::size_t> Read(char* out, std::size_t n) override {
+    while (true) {
+      ssize_t r = ::read(fd_, out, n);
+      if (r >= 0) return static_cast<std::size_t>(r);
+      if (errno == EINTR) continue;
+      return Status::IoError("read " + name_ + ": " + std::strerror(errno));
+    }
+  }
+
+ private:
+  int fd_;
+  std::string name_;
+};
+
+class MemSource : public Source {
+ public:
+  explicit MemSource(std::string_view d) : d_(d) {}
+  Result<std::size_t> Read(char* out, std::size_t n) override {
+    n = std::min(n, d_.size());
+    std::memcpy(out, d_.data(), n);
+    d_.remove_prefix(n);
+    return n;
+  }
+
+ private:
+  std::string_view d_;
+};
+
+// Streams gzip members (concatenated members allowed) out of a raw source. `head` holds bytes
+// already read from it.
+class GzipSource : public Source {
+ public:
+  GzipSource(Source& raw, std::string head, std::string name)
+      : raw_(raw), in_(std::move(head)), name_(std::move(name)) {
+    std::memset(&z_, 0, sizeof z_);
+    ok_ = inflateInit2(&z_, 15 + 32) == Z_OK;
+    in_.resize(std::max<std::size_t>(in_.size(), 1));
+    avail_ = head_size_ = in_.size();
+    if (avail_ == 1 && in_[0] == '\0') avail_ = 0;
+    in_.resize(1 << 16);
+    z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+    z_.avail_in = static_cast<uInt>(avail_);
+  }
+  ~GzipSource() override { inflateEnd(&z_); }
+  Result<std::size_t> Read(char* out, std::size_t n) override {
+    if (!ok_) return Status::Internal("zlib init failed");
+    if (done_) return std::size_t{0};
+    z_.next_out = reinterpret_cast<Bytef*>(out);
+    z_.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    while (z_.avail_out > 0) {
+      if (z_.avail_in == 0 && !raw_eof_) {
+        ENTENTE_ASSIGN_OR_RETURN(std::size_t got, raw_.Read(in_.data(), in_.size()));
+        if (got == 0) raw_eof_ = true;
+        z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+        z_.avail_in = static_cast<uInt>(got);
+      }
+      int rc = inflate(&z_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        // Another member may follow.
+        if (z_.avail_in == 0 && !raw_eof_) {
+          ENTENTE_ASSIGN_OR_RETURN(std::size_t more, raw_.Read(in_.data(), in_.size()));
+          if (more == 0) raw_eof_ = true;
+          z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+          z_.avail_in = static_cast<uInt>(more);
+        }
+        if (z_.avail_in == 0) {
+          done_ = true;
+          break;
+        }
+        inflateReset(&z_);
+        continue;
+      }
+      if (rc == Z_BUF_ERROR && z_.avail_in == 0 && raw_eof_) {
+        done_ = true;
+        std::size_t produced = n - z_.avail_out;
+        pending_error_ = Status::IoError(name_ + ": truncated gzip stream (" +
+                                         std::to_string(z_.total_out) + " bytes decompressed)");
+        return produced;
+      }
+      if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        done_ = true;
+        pending_error_ =
+            Status::IoError(name_ + ": corrupt gzip data: " + (z_.msg ? z_.msg : "inflate failed"));
+        return n - z_.avail_out;
+      }
+      if (rc == Z_BUF_ERROR && z_.avail_in == 0 && !raw_eof_) continue;
+    }
+    total_ += n - z_.avail_out;
+    return n - z_.avail_out;
+  }
+  Status pending_error() const { return pending_error_; }
+
+ private:
+  Source& raw_;
+  std::string in_;
+  std::string name_;
+  z_stream z_;
+  bool ok_ = false, done_ = false, raw_eof_ = false;
+  std::size_t avail_ = 0, head_size_ = 0, total_ = 0;
+  Status pending_error_;
+};
+
+struct Token {
+  std::uint32_t pos, len;  // in the region
+  ObservableType type;
+};
+
+enum class ProbeKind : std::uint8_t { kExact, kParent, kSuffix };
+
+struct Cand {
+  std::uint64_t hash;
+  const char* key;
+  std::uint32_t key_len;
+  ObservableType type;
+  ProbeKind kind;
+  std::uint32_t token;
+};
+
+struct V4Cand {
+  std::uint32_t addr, token;
+};
+
+struct PendingHit {
+  std::uint32_t token;
+  MatchKind kind;
+  bool v6;
+  std::uint32_t id;  // entry / suffix entry / prefix
+};
+
+}  // namespace
+
+struct Scanner::Impl {
+  const IndexHandle& handle;
+  const Warninglists* wl;
+  ScanOptions opt;
+  HitSink on_hit;
+  WarningSink on_warning;
+  ScanSummary sum;
+  std::unordered_map<std::uint64_t, std::uint32_t> per_indicator;  // (table, id) -> hits
+  std::unordered_map<std::string, std::string> wl_cache;
+
+  // Per input.
+  std::shared_ptr<const Index> idx;
+  std::string name;
+  InputFormat format = InputFormat::kText;
+  bool format_known = false;
+  char zeek_sep = '\t';
+  int ts_field = -1, uid_field = -1, nfields = 0;
+  bool warned_fields = false, warned_long = false;
+  std::uint64_t line = 1;  // line number at the region start
+
+  // Per region.
+  std::vector<Token> tokens;
+  std::vector<Cand> cands;
+  std::vector<V4Cand> v4s;
+  std::vector<std::uint32_t> found, positives;
+  std::vector<PendingHit> pending;
+  std::string scratch;
+  bool want_v4 = false, want_v4cidr = false, want_v6 = false, want_domain = false, want_url = false,
+       want_email = false, want_hash = false, want_path = false;
+
+  Impl(const IndexHandle& h, const Warninglists* w, ScanOptions o, HitSink hs, WarningSink ws)
+      : handle(h), wl(w), opt(o), on_hit(std::move(hs)), on_warning(std::move(ws)) {}
+
+  void Warn(const std::string& m) {
+    sum.warnings++;
+    if (on_warning) on_warning(m);
+  }
+
+  // --- candidate emission -----------------------------------------------------------------
+
+  char* Scratch(std::size_t n) {
+    std::size_t off = scratch.size();
+    scratch.resize(off + n);  // capacity reserved per region: never reallocates
+    return scratch.data() + off;
+  }
+
+  std::uint32_t AddToken(const char* base, const char* s, std::size_t len, ObservableType t) {
+    tokens.push_back({static_cast<std::uint32_t>(s - base), static_cast<std::uint32_t>(len), t});
+    return static_cast<std::uint32_t>(tokens.size() - 1);
+  }
+  void AddCand(ObservableType t, const char* key, std::size_t len, ProbeKind kind,
+               std::uint32_t token, std::uint64_t hash) {
+    cands.push_back({hash, key, static_cast<std::uint32_t>(len), t, kind, token});
+  }
+  void AddExact(ObservableType t, const char* key, std::size_t len, std::uint32_t token) {
+    AddCand(t, key, len, ProbeKind::kExact, token, Index::Hash(t, {key, len}));
+  }
+
+  void EmitDomain(const char* base, const char* s, std::size_t len, bool upper) {
+    const char* key = s;
+    if (upper) {
+      char* k = Scratch(len);
+      for (std::size_t i = 0; i < len; ++i) {
+        char c = s[i];
+        k[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+      }
+      key = k;
+    }
+    std::uint32_t tok = AddToken(base, s, len, ObservableType::kDomain);
+    std::string_view d(key, len);
+    bool first = true;
+    bool suffix = idx->has_suffix_rules();
+    while (true) {
+      std::uint64_t h = Index::Hash(ObservableType::kDomain, d);
+      bool multi = d.find('.') != std::string_view::npos;
+      if (multi && (first || opt.parent_domains))
+        AddCand(ObservableType::kDomain, d.data(), d.size(),
+                first ? ProbeKind::kExact : ProbeKind::kParent, tok, h);
+      if (!first && suffix)
+        AddCand(ObservableType::kDomainSuffix, d.data(), d.size(), ProbeKind::kSuffix, tok, h);
+      if (!multi || (!opt.parent_domains && !suffix)) break;
+      d.remove_prefix(d.find('.') + 1);
+      first = false;
+    }
+  }
+
+  // A run of [A-Za-z0-9._-] (no colon) with the class bits `acc`.
+  void Dotted(const char* base, const char* s, const char* e, std::uint8_t acc) {
+    while (s < e && (*s == '.' || *s == '-' || *s == '_')) ++s;
+    while (e > s && (e[-1] == '.' || e[-1] == '-' || e[-1] == '_')) --e;
+    std::size_t len = static_cast<std::size_t>(e - s);
+    if (len < 3) return;
+    if (!(acc & kNonDigit)) {
+      if (!want_v4 && !want_v4cidr) return;
+      if (len > 15 || len < 7) return;
+      auto a = ParseIpv4({s, len});
+      if (!a) return;
+      std::uint32_t tok = AddToken(base, s, len, ObservableType::kIpv4);
+      if (want_v4) {
+        char* k = Scratch(4);
+        k[0] = static_cast<char>(*a >> 24), k[1] = static_cast<char>(*a >> 16),
+        k[2] = static_cast<char>(*a >> 8), k[3] = static_cast<char>(*a);
+        AddExact(ObservableType::kIpv4, k, 4, tok);
+      }
+      if (want_v4cidr) v4s.push_back({*a, tok});
+      return;
+    }
+    if (!want_domain) return;
+    const char* last = e;
+    while (last > s && last[-1] != '.') --last;
+    std::size_t tl = static_cast<std::size_t>(e - last);
+    if (last == s || tl < 2 || tl > 63) return;
+    char lab[64];
+    for (std::size_t i = 0; i < tl; ++i) {
+      char c = last[i];
+      lab[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    }
+    if (!idx->public_suffixes().IsKnownTld({lab, tl})) return;
+    // Reject empty labels ("a..b") and over-long names.
+    if (len > 253) return;
+    for (const char* q = s + 1; q < e; ++q)
+      if (*q == '.' && q[-1] == '.') return;
+    EmitDomain(base, s, len, acc & kUpper);
+  }
+
+  void Hash(const char* base, const char* s, std::size_t len) {
+    ObservableType t = len == 32   ? ObservableType::kMd5
+                       : len == 40 ? ObservableType::kSha1
+                                   : ObservableType::kSha256;
+    if (!idx->HasType(t)) return;
+    auto bytes = HexToBytes({s, len});
+    if (!bytes) return;
+    char* k = Scratch(bytes->size());
+    std::memcpy(k, bytes->data(), bytes->size());
+    AddExact(t, k, bytes->size(), AddToken(base, s, len, t));
+  }
+
+  void NormalizedCand(const char* base, const char* s, std::size_t len, ObservableType t,
+                      const std::string& key) {
+    char* k = Scratch(key.size());
+    std::memcpy(k, key.data(), key.size());
+    AddExact(t, k, key.size(), AddToken(base, s, len, t));
+  }
+
+  // A URL path starting at s ('/'); returns its end.
+  const char* Path(const char* base, const char* s, const char* end) {
+    const char* e = s;
+    while (e < end && (Cls(e) & kUrl) && static_cast<std::size_t>(e - s) < opt.max_token_bytes) ++e;
+    std::size_t len = static_cast<std::size_t>(e - s);
+    if (len >= 2 && len < opt.max_token_bytes) {
+      if (auto p = NormalizeUrlPath({s, len}))
+        NormalizedCand(base, s, len, ObservableType::kUrlPath, *p);
+      std::string_view v(s, len);
+      if (auto q = v.find('?'); q != std::string_view::npos && q > 1)
+        if (auto p = NormalizeUrlPath(v.substr(0, q)))
+          NormalizedCand(base, s, q, ObservableType::kUrlPath, *p);
+    }
+    return e;
+  }
+
+  void Url(const char* base, const char* s, const char* end) {
+    const char* e = s;
+    while (e < end && (Cls(e) & kUrl) && static_cast<std::size_t>(e - s) < opt.max_token_bytes) ++e;
+    std::size_t len = static_cast<std::size_t>(e - s);
+    if (len >= opt.max_token_bytes) return;
+    if (want_url)
+      if (auto u = NormalizeUrl({s, len})) NormalizedCand(base, s, len, ObservableType::kUrl, *u);
+    if (want_path) {
+      const char* h = static_cast<const char*>(std::memchr(s, '/', len));  // the "//"
+      if (h && h + 2 < e) {
+        const char* p =
+            static_cast<const char*>(std::memchr(h + 2, '/', static_cast<std::size_t>(e - h - 2)));
+        if (p) Path(base, p, e);
+      }
+    }
+  }
+
+  void Email(const char* base, const char* local_start, const char* at, const char* end) {
+    // Local part: back over [A-Za-z0-9._%+-]; domain: the run after '@'.
+    const char* s = at;
+    while (s > local_start && ((Cls(s - 1) & kTok) || s[-1] == '+' || s[-1] == '%') && s[-1] != ':')
+      --s;
+    const char* e = at + 1;
+    while (e < end && (Cls(e) & kTok) && *e != ':') ++e;
+    while (e > at + 1 && (e[-1] == '.' || e[-1] == '-')) --e;
+    if (s == at || e <= at + 1) return;
+    std::size_t len = static_cast<std::size_t>(e - s);
+    if (len > 254) return;
+    if (auto m = NormalizeEmail({s, len})) NormalizedCand(base, s, len, ObservableType::kEmail, *m);
+  }
+
+  // Splits a region into runs and turns them into candidates.
+  void Tokenize(const char* base, const char* p, const char* end, bool cut_head, bool cut_tail) {
+    const std::uint8_t stop = want_path ? (kTok | kSlash) : kTok;
+    if (cut_head)
+      while (p < end && (Cls(p) & kTok)) ++p;
+    while (true) {
+      while (p < end && !(Cls(p) & stop)) ++p;
+      if (p >= end) break;
+      if (*p == '/') {
+        // A path starts a field: "GET /x", "\t/x", "\"/x".
+        if (p == base || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '"') {
+          Path(base, p, end);
+        }
+        ++p;
+        continue;
+      }
+      const char* s = p;
+      std::uint8_t acc = 0;
+      while (p < end) {
+        std::uint8_t c = Cls(p);
+        if (!(c & kTok)) break;
+        acc |= c;
+        ++p;
+      }
+      if (cut_tail && p == end) break;  // incomplete token at a forced cut
+      std::size_t len = static_cast<std::size_t>(p - s);
+      if (len > opt.max_token_bytes) continue;
+      if (!(acc & (kDot | kColon))) {
+        if ((len == 32 || len == 40 || len == 64) && !(acc & kNonHex) && want_hash)
+          Hash(base, s, len);
+      } else if (acc & kColon) {
+        // URL scheme "xxx://"
+        if (p[-1] == ':' && p + 2 <= end && p[0] == '/' && p[1] == '/' && (want_url || want_path)) {
+          const char* sch = p - 1;
+          while (sch > s && sch[-1] != ':') --sch;
+          Url(base, sch, end);
+        }
+        bool v6done = false;
+        if (want_v6 && !(acc & kNonHex)) {
+          const char* a = s;
+          const char* b = p;
+          while (b > a && (b[-1] == '.')) --b;
+          if (b - a >= 2) {
+            if (auto v6 = ParseIpv6({a, static_cast<std::size_t>(b - a)})) {
+              std::uint32_t tok =
+                  AddToken(base, a, static_cast<std::size_t>(b - a), ObservableType::kIpv6);
+              if (idx->HasType(ObservableType::kIpv6)) {
+                char* k = Scratch(16);
+                std::memcpy(k, v6->data(), 16);
+                AddExact(ObservableType::kIpv6, k, 16, tok);
+              }
+              if (opt.cidrs && idx->has_v6_prefixes()) {
+                std::uint32_t pr = idx->LookupV6(*v6);
+                if (pr != Index::kNone) pending.push_back({tok, MatchKind::kCidr, true, pr});
+              }
+              v6done = true;
+            }
+          }
+        }
+        if (!v6done) {
+          // Pieces between colons: "host:port", "ts:12.3", "http:".
+          const char* q = s;
+          while (q < p) {
+            const char* r = q;
+            std::uint8_t pa = 0;
+            while (r < p && *r != ':') pa |= Cls(r++);
+            if (pa & kDot) Dotted(base, q, r, pa);
+            q = r + 1;
+          }
+        }
+      } else {
+        Dotted(base, s, p, acc);
+      }
+      if (want_email && p < end && *p == '@') Email(base, s, p, end);
+    }
+  }
+
+  // --- matching and hits --------------------------------------------------------------------
+
+  std::string WarninglistFor(ObservableType t, const std::string& canon) {
+    if (!wl) return {};
+    std::string key(1, static_cast<char>(t));
+    key += canon;
+    if (auto it = wl_cache.find(key); it != wl_cache.end()) return it->second;
+    std::string r = wl->Check(t, canon);
+    if (wl_cache.size() > 100000) wl_cache.clear();
+    wl_cache.emplace(std::move(key), r);
+    return r;
+  }
+
+  std::string Canonical(const Token& t, const char* base) {
+    std::string_view raw(base + t.pos, t.len);
+    switch (t.type) {
+      case ObservableType::kIpv4:
+        return FormatIpv4(*ParseIpv4(raw));
+      case ObservableType::kIpv6:
+        return FormatIpv6(*ParseIpv6(raw));
+      case ObservableType::kDomain:
+        return NormalizeDomain(raw).value_or(std::string(raw));
+      case ObservableType::kUrl:
+        return NormalizeUrl(raw).value_or(std::string(raw));
+      case ObservableType::kUrlPath:
+        return NormalizeUrlPath(raw).value_or(std::string(raw));
+      case ObservableType::kEmail:
+        return NormalizeEmail(raw).value_or(std::string(raw));
+      default: {
+        std::string s(raw);
+        for (char& c : s)
+          if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        return s;
+      }
+    }
+  }
+
+  void RecordFields(const char* base, const char* region_end, std::uint32_t pos,
+                    bool region_starts_line, std::uint64_t line_no, Hit& h) {
+    if (format != InputFormat::kZeekTsv && format != InputFormat::kZeekJson) return;
+    const char* p = base + pos;
+    const char* ls = p;
+    while (ls > base && ls[-1] != '\n') --ls;
+    if (ls == base && !region_starts_line) return;
+    const char* le =
+        static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(region_end - p)));
+    if (!le) le = region_end;
+    std::string_view rec(ls, static_cast<std::size_t>(le - ls));
+    if (!rec.empty() && rec.back() == '\r') rec.remove_suffix(1);
+    if (format == InputFormat::kZeekTsv) {
+      if (ts_field < 0 && uid_field < 0) return;
+      std::vector<std::string_view> f;
+      std::size_t a = 0;
+      while (true) {
+        std::size_t b = rec.find(zeek_sep, a);
+        f.push_back(rec.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
+        if (b == std::string_view::npos || f.size() > 4096) break;
+        a = b + 1;
+      }
+      if (nfields > 0 && static_cast<int>(f.size()) != nfields) {
+        if (!warned_fields) {
+          warned_fields = true;
+          Warn(name + ":" + std::to_string(line_no) + ": record has " + std::to_string(f.size()) +
+               " fields but the #fields header declares " + std::to_string(nfields) +
+               "; ts/uid are not reported for such records");
+        }
+        return;
+      }
+      if (ts_field >= 0 && ts_field < static_cast<int>(f.size()))
+        h.ts = f[static_cast<std::size_t>(ts_field)];
+      if (uid_field >= 0 && uid_field < static_cast<int>(f.size()))
+        h.uid = f[static_cast<std::size_t>(uid_field)];
+    } else {
+      auto field = [&](std::string_view k) -> std::string {
+        auto at = rec.find(k);
+        if (at == std::string_view::npos) return {};
+        std::size_t v = at + k.size();
+        while (v < rec.size() && rec[v] == ' ') ++v;
+        if (v < rec.size() && rec[v] == '"') {
+          auto close = rec.find('"', v + 1);
+          if (close == std::string_view::npos) return {};
+          return std::string(rec.substr(v + 1, close - v - 1));
+        }
+        std::size_t e = v;
+        while (e < rec.size() && rec[e] != ',' && rec[e] != '}' && rec[e] != ' ') ++e;
+        return std::string(rec.substr(v, e - v));
+      };
+      h.ts = field("\"ts\":");
+      h.uid = field("\"uid\":");
+    }
+  }
+
+  bool Capped(std::uint64_t key) {
+    std::uint32_t& n = per_indicator[key];
+    if (n >= opt.max_hits_per_indicator) {
+      sum.capped++;
+      return true;
+    }
+    if (++n == opt.max_hits_per_indicator) sum.capped_indicators++;
+    return false;
+  }
+
+  void ProcessRegion(const char* base, std::size_t len, bool starts_line, bool cut_head,
+                     bool cut_tail) {
+    tokens.clear();
+    cands.clear();
+    v4s.clear();
+    pending.clear();
+    scratch.clear();
+    scratch.reserve(len * 2 + 4096);
+    const char* end = base + len;
+
+    // Zeek TSV: '#' lines are headers; parse them and scan what lies between.
+    if (format == InputFormat::kZeekTsv) {
+      const char* p = base;
+      bool at_line = starts_line;
+      bool head = cut_head;
+      while (p < end) {
+        if (at_line && *p == '#') {
+          const char* le =
+              static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+          if (!le) le = end;
+          ZeekHeader({p, static_cast<std::size_t>(le - p)});
+          p = le + (le < end ? 1 : 0);
+          at_line = true;
+          continue;
+        }
+        // Up to the next "\n#".
+        const char* next =
+            static_cast<const char*>(memmem(p, static_cast<std::size_t>(end - p), "\n#", 2));
+        const char* seg_end = next ? next + 1 : end;
+        Tokenize(base, p, seg_end, head, next ? false : cut_tail);
+        head = false;
+        p = seg_end;
+        at_line = true;
+      }
+    } else {
+      Tokenize(base, base, end, cut_head, cut_tail);
+    }
+    sum.candidates += cands.size() + v4s.size();
+
+    // Filter through the cache-resident Bloom filter, then batched probes with prefetch.
+    found.assign(cands.size(), Index::kNone);
+    positives.clear();
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      const Cand& c = cands[i];
+      if (c.kind == ProbeKind::kSuffix) {
+        found[i] = idx->FindSuffix(c.hash, {c.key, c.key_len});
+      } else if (idx->MayContain(c.hash)) {
+        positives.push_back(static_cast<std::uint32_t>(i));
+      }
+    }
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t j = 0; j < positives.size() && j < kAhead; ++j)
+      idx->Prefetch(cands[positives[j]].hash);
+    for (std::size_t j = 0; j < positives.size(); ++j) {
+      if (j + kAhead < positives.size()) idx->Prefetch(cands[positives[j + kAhead]].hash);
+      const Cand& c = cands[positives[j]];
+      found[positives[j]] = idx->Find(c.hash, c.type, {c.key, c.key_len});
+    }
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      if (found[i] == Index::kNone) continue;
+      const Cand& c = cands[i];
+      if (c.kind == ProbeKind::kParent && idx->IsPublicSuffix({c.key, c.key_len})) {
+        sum.public_suffix_skipped++;
+        continue;
+      }
+      pending.push_back({c.token,
+                         c.kind == ProbeKind::kExact    ? MatchKind::kExact
+                         : c.kind == ProbeKind::kParent ? MatchKind::kParent
+                                                        : MatchKind::kSuffix,
+                         false, found[i]});
+    }
+    for (std::size_t i = 0; i < v4s.size() && i < kAhead; ++i) idx->PrefetchV4(v4s[i].addr);
+    for (std::size_t i = 0; i < v4s.size(); ++i) {
+      if (i + kAhead < v4s.size()) idx->PrefetchV4(v4s[i + kAhead].addr);
+      std::uint32_t pr = idx->LookupV4(v4s[i].addr);
+      if (pr != Index::kNone) pending.push_back({v4s[i].token, MatchKind::kCidr, false, pr});
+    }
+    if (pending.empty()) return;
+    std::stable_sort(pending.begin(), pending.end(), [&](const PendingHit& a, const PendingHit& b) {
+      return tokens[a.token].pos < tokens[b.token].pos;
+    });
+
+    // Resolve hits: location, indicators, warninglists, caps.
+    std::uint64_t ln = line;
+    const char* counted = base;
+    for (const PendingHit& ph : pending) {
+      const Token& t = tokens[ph.token];
+      Hit h;
+      h.value.assign(base + t.pos, t.len);
+      h.type = t.type;
+      h.kind = ph.kind;
+      std::span<const MetaId> posts;
+      std::uint64_t cap_key = 0;
+      if (ph.kind == MatchKind::kCidr) {
+        const Index::Prefix& pr = ph.v6 ? idx->v6_prefix(ph.id) : idx->v4_prefix(ph.id);
+        h.matched = FormatCidr(pr.cidr);
+        posts = idx->prefix_postings(pr);
+        cap_key = (std::uint64_t{ph.v6 ? 3u : 2u} << 32) | ph.id;
+      } else if (ph.kind == MatchKind::kSuffix) {
+        const Index::Entry& e = idx->suffix_entry(ph.id);
+        h.matched = KeyToText(ObservableType::kDomainSuffix, idx->key(e));
+        posts = idx->postings(e);
+        cap_key = (std::uint64_t{1} << 32) | ph.id;
+      } else {
+        const Index::Entry& e = idx->entry(ph.id);
+        h.matched = KeyToText(e.type, idx->key(e));
+        posts = idx->postings(e);
+        cap_key = ph.id;
+      }
+      for (MetaId m : posts) {
+        const IndicatorMeta& meta = idx->meta(m);
+        if (meta.revoked && !opt.include_revoked) continue;
+        if (opt.valid_at_ms != 0 &&
+            !(opt.valid_at_ms >= meta.valid_from_ms && opt.valid_at_ms < meta.valid_until_ms))
+          continue;
+        h.indicators.push_back(&meta);
+      }
+      if (h.indicators.empty()) continue;
+      if (auto it = per_indicator.find(cap_key);
+          it != per_indicator.end() && it->second >= opt.max_hits_per_indicator) {
+        sum.capped++;
+        continue;
+      }
+      std::string canon = Canonical(t, base);
+      h.warninglists = WarninglistFor(t.type, canon);
+      if (h.warninglists.empty() && ph.kind != MatchKind::kCidr && h.matched != canon) {
+        ObservableType mt = ph.kind == MatchKind::kExact ? t.type : ObservableType::kDomain;
+        if (ph.kind == MatchKind::kSuffix) mt = ObservableType::kDomainSuffix;
+        std::string mv = ph.kind == MatchKind::kSuffix ? h.matched.substr(1) : h.matched;
+        h.warninglists = WarninglistFor(mt, mv);
+      }
+      if (!h.warninglists.empty()) {
+        sum.warninglisted++;
+        if (opt.suppress_warninglisted) {
+          sum.suppressed_warninglisted++;
+          continue;
+        }
+      }
+      if (Capped(cap_key)) continue;
+      const char* at = base + t.pos;
+      while (counted < at) {
+        const char* nl = static_cast<const char*>(
+            std::memchr(counted, '\n', static_cast<std::size_t>(at - counted)));
+        if (!nl) break;
+        ++ln;
+        counted = nl + 1;
+      }
+      h.line = ln;
+      h.offset = region_offset + t.pos;
+      h.input = name;
+      RecordFields(base, end, t.pos, starts_line, ln, h);
+      sum.hits++;
+      on_hit(h);
+    }
+  }
+
+  std::uint64_t region_offset = 0;
+
+  void ZeekHeader(std::string_view hl) {
+    if (!hl.empty() && hl.back() == '\r') hl.remove_suffix(1);
+    if (hl.starts_with("#separator ")) {
+      std::string_view v = hl.substr(11);
+      if (v.size() == 4 && v[0] == '\\' && v[1] == 'x') {
+        auto b = HexToBytes(v.substr(2));
+        if (b) zeek_sep = (*b)[0];
+      } else if (v.size() == 1) {
+        zeek_sep = v[0];
+      } else {
+        Warn(name + ": unusable Zeek #separator '" + std::string(v.substr(0, 20)) + "'; using TAB");
+        zeek_sep = '\t';
+      }
+    } else if (hl.starts_with("#fields")) {
+      ts_field = uid_field = -1;
+      nfields = 0;
+      std::string_view rest = hl.substr(7);
+      if (!rest.empty()) rest.remove_prefix(1);
+      std::size_t a = 0;
+      while (a <= rest.size()) {
+        std::size_t b = rest.find(zeek_sep, a);
+        std::string_view f =
+            rest.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a);
+        if (f == "ts") ts_field = nfields;
+        if (f == "uid") uid_field = nfields;
+        ++nfields;
+        if (b == std::string_view::npos || nfields > 4096) break;
+        a = b + 1;
+      }
+    }
+  }
+
+  void DetectFormat(std::string_view head) {
+    format_known = true;
+    if (opt.format != InputFormat::kAuto) {
+      format = opt.format;
+      return;
+    }
+    std::size_t nl = head.find('\n');
+    std::string_view first = head.substr(0, nl);
+    while (!first.empty() && (first.front() == ' ' || first.front() == '\t'))
+      first.remove_prefix(1);
+    if (first.starts_with("#separator") || first.starts_with("#fields")) {
+      format = InputFormat::kZeekTsv;
+    } else if (first.starts_with("{")) {
+      format = (first.find("\"uid\"") != std::string_view::npos ||
+                first.find("\"ts\"") != std::string_view::npos)
+                   ? InputFormat::kZeekJson
+                   : InputFormat::kJsonLines;
+    } else if (std::count(first.begin(), first.end(), ',') >= 2 &&
+               first.find('\t') == std::string_view::npos) {
+      format = InputFormat::kCsv;
+    } else {
+      format = InputFormat::kText;
+    }
+  }
+
+  Status ScanSource(Source& raw, const std::string& input_name) {
+    idx = handle.Current();
+    if (!idx) return Status::Unavailable("no index generation published");
+    name = input_name;
+    format_known = false;
+    zeek_sep = '\t';
+    ts_field = uid_field = -1;
+    nfields = 0;
+    warned_fields = warned_long = false;
+    line = 1;
+    region_offset = 0;
+    want_v4 = idx->HasType(ObservableType::kIpv4);
+    want_v4cidr = opt.cidrs && idx->has_v4_prefixes();
+    want_v6 = idx->HasType(ObservableType::kIpv6) || (opt.cidrs && idx->has_v6_prefixes());
+    want_domain = idx->HasType(ObservableType::kDomain) || idx->has_suffix_rules();
+    want_url = idx->HasType(ObservableType::kUrl);
+    want_email = idx->HasType(ObservableType::kEmail);
+    want_hash = idx->HasType(ObservableType::kMd5) || idx->HasType(ObservableType::kSha1) ||
+                idx->HasType(ObservableType::kSha256);
+    want_path = idx->HasType(ObservableType::kUrlPath);
+    sum.inputs++;
+
+    // Sniff gzip.
+    std::string head(2, '\0');
+    std::size_t got = 0;
+    while (got < 2) {
+      ENTENTE_ASSIGN_OR_RETURN(std::size_t n, raw.Read(head.data() + got, 2 - got));
+      if (n == 0) break;
+      got += n;
+    }
+    head.resize(got);
+    std::unique_ptr<GzipSource> gz;
+    Source* src = &raw;
+    std::string prefix;
+    if (got == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+        static_cast<unsigned char>(head[1]) == 0x8b) {
+      gz = std::make_unique<GzipSource>(raw, head, input_name);
+      src = gz.get();
+    } else {
+      prefix = head;
+    }
+
+    const std::size_t cap = std::max<std::size_t>(opt.chunk_bytes, 2 * opt.max_token_bytes + 16);
+    std::string buf(cap, '\0');
+    std::size_t have = prefix.size();
+    std::memcpy(buf.data(), prefix.data(), have);
+    bool eof = false, starts_line = true, cut_head = false;
+    Status read_error;
+    while (true) {
+      while (!eof && have < cap) {
+        auto r = src->Read(buf.data() + have, cap - have);
+        if (!r.ok()) {
+          read_error = r.status();
+          eof = true;
+          break;
+        }
+        if (*r == 0) eof = true;
+        have += *r;
+      }
+      if (have == 0) break;
+      if (!format_known) DetectFormat({buf.data(), have});
+      std::size_t end = have;
+      bool cut_tail = false, ends_line = true;
+      if (!eof) {
+        const char* nl = static_cast<const char*>(memrchr(buf.data(), '\n', have));
+        if (nl) {
+          end = static_cast<std::size_t>(nl - buf.data()) + 1;
+        } else {
+          ends_line = false;
+          if (!warned_long) {
+            warned_long = true;
+            Warn(name + ":" + std::to_string(line) + ": line longer than " + std::to_string(cap) +
+                 " bytes; scanned in pieces");
+          }
+          // Cut after the last non-token byte within reach, else mid-token.
+          std::size_t lim = have > opt.max_token_bytes ? have - opt.max_token_bytes : 0;
+          std::size_t k = have;
+          while (k > lim && (Cls(buf.data() + k - 1) & kTok)) --k;
+          if (k > lim) {
+            end = k;
+          } else {
+            cut_tail = true;
+          }
+        }
+      }
+      ProcessRegion(buf.data(), end, starts_line, cut_head, cut_tail);
+      // Lines: count newlines in the region.
+      std::uint64_t nls = 0;
+      for (const char* q = buf.data();
+           (q = static_cast<const char*>(
+                std::memchr(q, '\n', static_cast<std::size_t>(buf.data() + end - q))));
+           ++q)
+        ++nls;
+      line += nls;
+      sum.records += nls;
+      sum.bytes += end;
+      region_offset += end;
+      starts_line = ends_line;
+      cut_head = cut_tail;
+      std::memmove(buf.data(), buf.data() + end, have - end);
+      have -= end;
+      if (eof && have == 0) break;
+    }
+    if (!starts_line) sum.records++;  // last line without newline
+    if (gz && !gz->pending_error().ok())
+      Warn(gz->pending_error().message() + "; scanned what was readable");
+    if (!read_error.ok()) Warn(read_error.message());
+    return Status::Ok();
+  }
+};
+
+Scanner::Scanner(const IndexHandle& index, const Warninglists* warninglists, ScanOptions options,
+                 HitSink on_hit, WarningSink on_warning)
+    : impl_(std::make_unique<Impl>(index, warninglists, options, std::move(on_hit),
+                                   std::move(on_warning))) {}
+Scanner::~Scanner() = default;
+
+const ScanSummary& Scanner::summary() const noexcept { return impl_->sum; }
+
+void Scanner::Finish() {
+  if (impl_->sum.capped > 0)
+    impl_->Warn(std::to_string(impl_->sum.capped) + " hits on " +
+                std::to_string(impl_->sum.capped_indicators) + " indicators over the cap of " +
+                std::to_string(impl_->opt.max_hits_per_indicator) +
+                " hits per indicator were not reported");
+}
+
+Status Scanner::ScanFd(int fd, const std::string& name) {
+  auto t0 = std::chrono::steady_clock::now();
+  FdSource src(fd, name);
+  Status s = impl_->ScanSource(src, name);
+  impl_->sum.seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+Status Scanner::ScanBuffer(std::string_view data, const std::string& name) {
+  auto t0 = std::chrono::steady_clock::now();
+  MemSource src(data);
+  Status s = impl_->ScanSource(src, name);
+  impl_->sum.seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return s;
+}
+
+Status Scanner::ScanPath(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path == "-") return ScanFd(0, "-");
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<std::string> files;
+    for (fs::recursive_directory_iterator
+             it(path, fs::directory_options::skip_permission_denied, ec),
+         e;
+         it != e; it.increment(ec)) {
+      if (ec) break;
+      if (it->is_regular_file(ec)) files.push_back(it->path().string());
+    }
+    if (ec) impl_->Warn("walking " + path + ": " + ec.message());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      Status s = ScanPath(f);
+      if (!s.ok()) impl_->Warn(s.message());
+    }
+    return Status::Ok();
+  }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError("cannot open " + path + ": " + std::strerror(errno));
+  Status s = ScanFd(fd, path);
+  ::close(fd);
+  return s;
+}
+
+}  // namespace entente::detect

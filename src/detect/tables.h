@@ -1,0 +1,267 @@
+// Private building blocks of the index and the warninglists: a cache-line-bucketed
+// fingerprint table and a flattened longest-prefix-match range table.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace entente::detect::internal {
+
+// Open addressing over buckets of 8 slots (64 bytes, one cache line). A slot is
+// (32-bit fingerprint << 32) | (entry + 1); 0 is empty. The bucket comes from the high half of
+// the hash (multiply-shift range reduction, any bucket count), the fingerprint from the low half.
+// Linear probing by bucket; at load <= 0.8 almost every miss ends in its first cache line.
+class FingerprintTable {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+
+  void Build(const std::vector<std::uint64_t>& hashes) {
+    std::size_t n = hashes.size();
+    nbuckets_ = std::max<std::size_t>(1, (n * 10 / 8 + 7) / 8);
+    slots_.reset(static_cast<std::uint64_t*>(std::aligned_alloc(64, nbuckets_ * 64)));
+    if (!slots_) throw std::bad_alloc();
+    std::memset(slots_.get(), 0, nbuckets_ * 64);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint64_t h = hashes[i];
+      std::size_t b = Bucket(h);
+      while (true) {
+        std::uint64_t* s = slots_.get() + b * 8;
+        int k = 0;
+        while (k < 8 && s[k] != 0) ++k;
+        if (k < 8) {
+          s[k] = (std::uint64_t{static_cast<std::uint32_t>(h)} << 32) | (i + 1);
+          break;
+        }
+        if (++b == nbuckets_) b = 0;
+      }
+    }
+  }
+
+  std::size_t Bucket(std::uint64_t h) const noexcept {
+    return static_cast<std::size_t>(((h >> 32) * nbuckets_) >> 32);
+  }
+  void Prefetch(std::uint64_t h) const noexcept {
+    if (slots_) __builtin_prefetch(slots_.get() + Bucket(h) * 8);
+  }
+  // Entry number whose fingerprint matches and for which eq(entry) holds, or kNone.
+  template <typename Eq>
+  std::uint32_t Find(std::uint64_t h, Eq&& eq) const noexcept {
+    if (!slots_) return kNone;
+    std::size_t b = Bucket(h);
+    const std::uint32_t fp = static_cast<std::uint32_t>(h);
+    for (std::size_t visited = 0; visited < nbuckets_; ++visited) {
+      const std::uint64_t* s = slots_.get() + b * 8;
+      for (int k = 0; k < 8; ++k) {
+        std::uint64_t v = s[k];
+        if (v == 0) return kNone;
+        if (static_cast<std::uint32_t>(v >> 32) == fp) {
+          std::uint32_t e = static_cast<std::uint32_t>(v) - 1;
+          if (eq(e)) return e;
+        }
+      }
+      if (++b == nbuckets_) b = 0;
+    }
+    return kNone;
+  }
+  std::size_t bytes() const noexcept { return slots_ ? nbuckets_ * 64 : 0; }
+  bool empty() const noexcept { return !slots_; }
+
+ private:
+  struct Free {
+    void operator()(std::uint64_t* p) const noexcept { std::free(p); }
+  };
+  std::unique_ptr<std::uint64_t[], Free> slots_;
+  std::size_t nbuckets_ = 0;
+};
+
+// A register-blocked Bloom filter: each key sets 4 bits of one 64-bit word, so a query is one
+// load and a compare. ~16 bits per key (false positives ~0.5-2 %); a few MB for millions of
+// keys, so it stays in cache while the fingerprint table it guards does not.
+class BlockedBloom {
+ public:
+  void Build(const std::vector<std::uint64_t>& hashes) {
+    std::size_t words = 1;
+    while (words * 64 < hashes.size() * 16) words *= 2;
+    words_.assign(words, 0);
+    shift_ = 64 - static_cast<int>(__builtin_ctzll(words));
+    for (std::uint64_t h : hashes) words_[Word(h)] |= Mask(h);
+  }
+  bool MayContain(std::uint64_t h) const noexcept {
+    if (words_.empty()) return true;
+    std::uint64_t m = Mask(h);
+    return (words_[Word(h)] & m) == m;
+  }
+  std::size_t bytes() const noexcept { return words_.capacity() * 8; }
+
+ private:
+  static std::uint64_t Mix(std::uint64_t h) noexcept { return h * 0x9E3779B97F4A7C15ull; }
+  std::size_t Word(std::uint64_t h) const noexcept {
+    return shift_ >= 64 ? 0 : static_cast<std::size_t>(Mix(h) >> shift_);
+  }
+  static std::uint64_t Mask(std::uint64_t h) noexcept {
+    std::uint64_t x = Mix(h ^ (h >> 29));
+    return (std::uint64_t{1} << (x & 63)) | (std::uint64_t{1} << ((x >> 6) & 63)) |
+           (std::uint64_t{1} << ((x >> 12) & 63)) | (std::uint64_t{1} << ((x >> 18) & 63));
+  }
+  std::vector<std::uint64_t> words_;
+  int shift_ = 64;
+};
+
+struct U128 {
+  std::uint64_t hi = 0, lo = 0;
+  friend bool operator<(const U128& a, const U128& b) {
+    return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
+  }
+  friend bool operator<=(const U128& a, const U128& b) { return !(b < a); }
+  friend bool operator==(const U128& a, const U128& b) = default;
+  U128 Next() const { return lo == ~std::uint64_t{0} ? U128{hi + 1, 0} : U128{hi, lo + 1}; }
+  static U128 Max() { return {~std::uint64_t{0}, ~std::uint64_t{0}}; }
+};
+inline U128 U128FromBytes(const std::uint8_t* b) {
+  U128 v;
+  for (int i = 0; i < 8; ++i) v.hi = (v.hi << 8) | b[i];
+  for (int i = 8; i < 16; ++i) v.lo = (v.lo << 8) | b[i];
+  return v;
+}
+inline U128 U128LastOf(U128 start, int len) {
+  if (len >= 128) return start;
+  if (len <= 0) return U128::Max();
+  if (len >= 64) {
+    std::uint64_t host = len == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << (128 - len)) - 1);
+    return {start.hi, start.lo | host};
+  }
+  return {start.hi | ((std::uint64_t{1} << (64 - len)) - 1), ~std::uint64_t{0}};
+}
+
+// Longest-prefix match over disjoint sorted ranges. Input prefixes (first, last, id) must be
+// sorted by (first ascending, last descending) and free of duplicates; Build also returns each
+// prefix's enclosing prefix. Lookup: the last range start <= x.
+template <typename K>
+class RangeTable {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  struct In {
+    K first, last;
+    std::uint32_t id;
+  };
+
+  // `next(k)` is k + 1; `max` is the largest key.
+  template <typename Next>
+  std::vector<std::uint32_t> Build(const std::vector<In>& in, K zero, K max, Next next) {
+    starts_.clear();
+    vals_.clear();
+    std::vector<std::uint32_t> parent(in.size(), kNone);
+    auto emit = [&](K s, std::uint32_t v) {
+      if (!starts_.empty() && starts_.back() == s) {
+        vals_.back() = v;
+        if (vals_.size() >= 2 && vals_[vals_.size() - 2] == v) {
+          starts_.pop_back();
+          vals_.pop_back();
+        }
+        return;
+      }
+      if (!vals_.empty() && vals_.back() == v) return;
+      starts_.push_back(s);
+      vals_.push_back(v);
+    };
+    emit(zero, kNone);
+    std::vector<std::size_t> stack;
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      while (!stack.empty() && in[stack.back()].last < in[i].first) {
+        K e = in[stack.back()].last;
+        stack.pop_back();
+        emit(next(e), stack.empty() ? kNone : in[stack.back()].id);
+      }
+      if (!stack.empty()) parent[i] = in[stack.back()].id;
+      emit(in[i].first, in[i].id);
+      stack.push_back(i);
+    }
+    while (!stack.empty()) {
+      K e = in[stack.back()].last;
+      stack.pop_back();
+      if (e == max) break;  // covers the top of the space: nothing after it
+      emit(next(e), stack.empty() ? kNone : in[stack.back()].id);
+    }
+    return parent;
+  }
+
+  std::uint32_t Lookup(const K& x, std::size_t lo, std::size_t hi) const noexcept {
+    std::size_t base = lo, n = hi - lo + 1;
+    const K* s = starts_.data();
+    while (n > 1) {
+      std::size_t half = n / 2;
+      base = (s[base + half] <= x) ? base + half : base;
+      n -= half;
+    }
+    return vals_[base];
+  }
+  std::uint32_t Lookup(const K& x) const noexcept {
+    if (starts_.empty()) return kNone;
+    return Lookup(x, 0, starts_.size() - 1);
+  }
+  const std::vector<K>& starts() const noexcept { return starts_; }
+  std::size_t bytes() const noexcept {
+    return starts_.capacity() * sizeof(K) + vals_.capacity() * 4;
+  }
+  std::size_t size() const noexcept { return starts_.size(); }
+
+ private:
+  std::vector<K> starts_;
+  std::vector<std::uint32_t> vals_;
+};
+
+// IPv4 ranges plus a direct index on the top 16 bits: top_[b] is the last range starting at or
+// before b << 16, so a lookup searches only [top_[b], top_[b + 1]].
+class V4Table {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  using In = RangeTable<std::uint32_t>::In;
+  std::vector<std::uint32_t> Build(const std::vector<In>& in) {
+    auto parent = ranges_.Build(in, 0u, 0xffffffffu, [](std::uint32_t k) { return k + 1; });
+    top_.assign(65537, 0);
+    const auto& s = ranges_.starts();
+    std::size_t i = 0;
+    for (std::uint64_t b = 0; b <= 65536; ++b) {
+      std::uint64_t key = b << 16;
+      while (i + 1 < s.size() && s[i + 1] <= key) ++i;
+      top_[b] = static_cast<std::uint32_t>(b == 65536 ? s.size() - 1 : i);
+    }
+    return parent;
+  }
+  void Prefetch(std::uint32_t x) const noexcept {
+    if (!top_.empty()) __builtin_prefetch(ranges_.starts().data() + top_[x >> 16]);
+  }
+  std::uint32_t Lookup(std::uint32_t x) const noexcept {
+    if (top_.empty()) return kNone;
+    return ranges_.Lookup(x, top_[x >> 16], top_[(x >> 16) + 1]);
+  }
+  std::size_t bytes() const noexcept { return ranges_.bytes() + top_.capacity() * 4; }
+  bool empty() const noexcept { return top_.empty(); }
+
+ private:
+  RangeTable<std::uint32_t> ranges_;
+  std::vector<std::uint32_t> top_;
+};
+
+class V6Table {
+ public:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  using In = RangeTable<U128>::In;
+  std::vector<std::uint32_t> Build(const std::vector<In>& in) {
+    built_ = true;
+    return ranges_.Build(in, U128{}, U128::Max(), [](const U128& k) { return k.Next(); });
+  }
+  std::uint32_t Lookup(const U128& x) const noexcept { return built_ ? ranges_.Lookup(x) : kNone; }
+  std::size_t bytes() const noexcept { return ranges_.bytes(); }
+  bool empty() const noexcept { return !built_; }
+
+ private:
+  RangeTable<U128> ranges_;
+  bool built_ = false;
+};
+
+}  // namespace entente::detect::internal

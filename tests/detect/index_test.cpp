@@ -1,0 +1,272 @@
+#include "entente/detect/indicator_index.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <thread>
+
+#include "entente/detect/indicator_list.h"
+#include "test_util.h"
+
+namespace entente::detect {
+namespace {
+
+using testing::SystemPsl;
+
+IndicatorMeta Meta(std::string ref) {
+  IndicatorMeta m;
+  m.ref = std::move(ref);
+  return m;
+}
+
+std::vector<std::string> Refs(const Index& idx, std::span<const MetaId> posts) {
+  std::vector<std::string> out;
+  for (MetaId m : posts) out.push_back(idx.meta(m).ref);
+  return out;
+}
+
+TEST(Index, ExactValuesOfEveryTypeAndPostingLists) {
+  IndexBuilder b;
+  MetaId a = b.AddMeta(Meta("indicator--a")), c = b.AddMeta(Meta("indicator--c"));
+  ASSERT_TRUE(b.Add(ObservableType::kIpv4, "198.51.100.7", a).ok());
+  ASSERT_TRUE(b.Add(ObservableType::kIpv6, "2001:DB8:0:0::1", a).ok());
+  ASSERT_TRUE(b.Add(ObservableType::kDomain, "Evil.Example.", a).ok());
+  ASSERT_TRUE(
+      b.Add(ObservableType::kDomain, "evil.example", c).ok());  // second indicator, same value
+  ASSERT_TRUE(b.Add(ObservableType::kUrl, "http://evil.example:80/gate.php", a).ok());
+  ASSERT_TRUE(b.Add(ObservableType::kSha256, std::string(64, 'a'), a).ok());
+  ASSERT_TRUE(b.AddOther("mutex:name", "Global\\x", c).ok());
+  EXPECT_FALSE(b.Add(ObservableType::kIpv4, "1.2.3", a).ok());
+  auto built = b.Build(nullptr);
+  ASSERT_TRUE(built.ok());
+  const Index& idx = **built;
+  EXPECT_NE(idx.Lookup(ObservableType::kIpv4, "198.51.100.7"), Index::kNone);
+  EXPECT_EQ(idx.Lookup(ObservableType::kIpv4, "198.51.100.8"), Index::kNone);
+  EXPECT_NE(idx.Lookup(ObservableType::kIpv6, "2001:db8::1"), Index::kNone);
+  EXPECT_NE(idx.Lookup(ObservableType::kUrl, "https://EVIL.example:443/gate.php"), Index::kNone);
+  EXPECT_NE(idx.Lookup(ObservableType::kSha256, std::string(64, 'A')), Index::kNone);
+  // Same bytes, other type: no match.
+  EXPECT_EQ(idx.Lookup(ObservableType::kMd5, std::string(32, 'a')), Index::kNone);
+  std::uint32_t e = idx.Lookup(ObservableType::kDomain, "EVIL.EXAMPLE");
+  ASSERT_NE(e, Index::kNone);
+  EXPECT_EQ(Refs(idx, idx.postings(idx.entry(e))),
+            (std::vector<std::string>{"indicator--a", "indicator--c"}));
+  std::string other = "mutex:name";
+  other.push_back('\0');
+  other += "Global\\x";
+  EXPECT_NE(idx.Find(Index::Hash(ObservableType::kOther, other), ObservableType::kOther, other),
+            Index::kNone);
+  EXPECT_EQ(idx.stats().exact_values, 6u);
+  EXPECT_EQ(idx.stats().exact_postings, 7u);
+}
+
+TEST(Index, MetadataIsInternedAndCarried) {
+  IndexBuilder b;
+  IndicatorMeta m = Meta("indicator--x");
+  m.confidence = 80;
+  m.tlp = "amber";
+  m.valid_from_ms = 1000;
+  m.valid_until_ms = 2000;
+  MetaId id1 = b.AddMeta(m), id2 = b.AddMeta(m);
+  EXPECT_EQ(id1, id2);
+  m.revoked = true;
+  EXPECT_NE(b.AddMeta(m), id1);
+  ASSERT_TRUE(b.Add(ObservableType::kDomain, "x.example", id1).ok());
+  auto idx = *b.Build(nullptr);
+  const auto& meta =
+      idx->meta(idx->postings(idx->entry(idx->Lookup(ObservableType::kDomain, "x.example")))[0]);
+  EXPECT_EQ(meta.confidence, 80);
+  EXPECT_EQ(meta.tlp, "amber");
+  EXPECT_TRUE(meta.ValidAt(1500));
+  EXPECT_FALSE(meta.ValidAt(2000));
+  EXPECT_FALSE(meta.ValidAt(999));
+}
+
+TEST(Index, ParentDomainsStopAtPublicSuffixes) {
+  if (!SystemPsl()) GTEST_SKIP() << "public suffix list missing: apt-get install publicsuffix";
+  IndexBuilder b;
+  MetaId m = b.AddMeta(Meta("t"));
+  for (const char* d : {"evil.example.com", "org.ru", "co.uk"})
+    ASSERT_TRUE(b.Add(ObservableType::kDomain, d, m).ok());
+  ASSERT_TRUE(b.Add(ObservableType::kDomainSuffix, ".xyz", m).ok());
+  std::vector<std::string> warnings;
+  auto idx = *b.Build(SystemPsl(), &warnings);
+  EXPECT_EQ(idx->stats().public_suffix_values, 2u);
+  ASSERT_FALSE(warnings.empty());
+  auto matches = [&](const char* name) {
+    std::vector<std::string> out;
+    idx->MatchDomain(name, [&](MatchKind k, std::string_view key, auto) {
+      out.push_back(std::string(MatchKindName(k)) + ":" + std::string(key));
+    });
+    return out;
+  };
+  EXPECT_EQ(matches("a.b.evil.example.com"), (std::vector<std::string>{"parent:evil.example.com"}));
+  EXPECT_EQ(matches("evil.example.com"), (std::vector<std::string>{"exact:evil.example.com"}));
+  EXPECT_TRUE(matches("notevil.example.com").empty());
+  EXPECT_TRUE(matches("www.linux.org.ru").empty());  // org.ru is a public suffix
+  EXPECT_TRUE(matches("bbc.co.uk").empty());
+  EXPECT_EQ(matches("org.ru"), (std::vector<std::string>{"exact:org.ru"}));
+  EXPECT_EQ(matches("shop.xyz"), (std::vector<std::string>{"suffix:xyz"}));
+  EXPECT_TRUE(matches("xyz").empty());
+}
+
+TEST(Index, CidrLongestPrefixWithEnclosingChain) {
+  IndexBuilder b;
+  MetaId wide = b.AddMeta(Meta("wide")), narrow = b.AddMeta(Meta("narrow")),
+         v6 = b.AddMeta(Meta("v6"));
+  ASSERT_TRUE(b.AddCidr("10.0.0.0/8", wide).ok());
+  ASSERT_TRUE(b.AddCidr("10.1.0.0/16", narrow).ok());
+  ASSERT_TRUE(b.AddCidr("10.1.2.3", narrow).ok());
+  ASSERT_TRUE(b.AddCidr("255.255.255.255/32", narrow).ok());
+  ASSERT_TRUE(b.AddCidr("2001:db8::/32", v6).ok());
+  ASSERT_TRUE(b.AddCidr("2001:db8:1::/48", narrow).ok());
+  auto idx = *b.Build(nullptr);
+  auto v4 = [&](const char* a) { return idx->LookupV4(*ParseIpv4(a)); };
+  ASSERT_NE(v4("10.1.9.9"), Index::kNone);
+  const auto& p = idx->v4_prefix(v4("10.1.9.9"));
+  EXPECT_EQ(FormatCidr(p.cidr), "10.1.0.0/16");
+  ASSERT_NE(p.parent, Index::kNone);
+  EXPECT_EQ(FormatCidr(idx->v4_prefix(p.parent).cidr), "10.0.0.0/8");
+  EXPECT_EQ(FormatCidr(idx->v4_prefix(v4("10.1.2.3")).cidr), "10.1.2.3/32");
+  EXPECT_EQ(FormatCidr(idx->v4_prefix(v4("10.1.2.4")).cidr), "10.1.0.0/16");
+  EXPECT_EQ(FormatCidr(idx->v4_prefix(v4("10.200.0.0")).cidr), "10.0.0.0/8");
+  EXPECT_EQ(v4("11.0.0.0"), Index::kNone);
+  EXPECT_EQ(v4("9.255.255.255"), Index::kNone);
+  EXPECT_NE(v4("255.255.255.255"), Index::kNone);
+  auto l6 = [&](const char* a) { return idx->LookupV6(*ParseIpv6(a)); };
+  EXPECT_EQ(FormatCidr(idx->v6_prefix(l6("2001:db8:1::5")).cidr), "2001:db8:1::/48");
+  EXPECT_EQ(FormatCidr(idx->v6_prefix(l6("2001:db8:2::5")).cidr), "2001:db8::/32");
+  EXPECT_EQ(l6("2001:db9::"), Index::kNone);
+}
+
+// Random prefixes against a brute-force longest-prefix match.
+TEST(Index, CidrMatchesBruteForce) {
+  std::mt19937 rng(5);
+  std::vector<std::pair<std::uint32_t, int>> prefixes;
+  IndexBuilder b;
+  MetaId m = b.AddMeta(Meta("r"));
+  for (int i = 0; i < 3000; ++i) {
+    int len = static_cast<int>(rng() % 33);
+    std::uint32_t mask = len == 0 ? 0 : ~0u << (32 - len);
+    std::uint32_t a = (rng() & 0xff0fffffu) & mask;  // cluster a little so prefixes nest
+    if (len == 0) continue;
+    prefixes.push_back({a, len});
+    ASSERT_TRUE(b.AddCidr(FormatIpv4(a) + "/" + std::to_string(len), m).ok());
+  }
+  auto idx = *b.Build(nullptr);
+  for (int i = 0; i < 20000; ++i) {
+    std::uint32_t x = rng() & 0xff0fffffu;
+    if (i % 3 == 0)
+      x = prefixes[static_cast<std::size_t>(rng()) % prefixes.size()].first + (rng() & 0xff);
+    int best = -1;
+    for (const auto& [a, len] : prefixes) {
+      std::uint32_t mask = ~0u << (32 - len);
+      if ((x & mask) == a) best = std::max(best, len);
+    }
+    std::uint32_t got = idx->LookupV4(x);
+    if (best < 0) {
+      EXPECT_EQ(got, Index::kNone) << FormatIpv4(x);
+    } else {
+      ASSERT_NE(got, Index::kNone) << FormatIpv4(x);
+      EXPECT_EQ(idx->v4_prefix(got).cidr.length, best) << FormatIpv4(x);
+    }
+  }
+}
+
+TEST(Index, CatchAllPrefixIsWarned) {
+  IndexBuilder b;
+  MetaId m = b.AddMeta(Meta("all"));
+  ASSERT_TRUE(b.AddCidr("0.0.0.0/0", m).ok());
+  std::vector<std::string> warnings;
+  auto idx = *b.Build(nullptr, &warnings);
+  EXPECT_EQ(idx->stats().catch_all_prefixes, 1u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("0.0.0.0/0"), std::string::npos);
+  EXPECT_NE(idx->LookupV4(0x01020304), Index::kNone);
+}
+
+TEST(Index, BatchAgreesWithSingleFindsAndMemoryStaysCompact) {
+  IndexBuilder b;
+  MetaId m = b.AddMeta(Meta("syn"));
+  std::mt19937_64 rng(9);
+  std::vector<std::string> names;
+  for (int i = 0; i < 200000; ++i) {
+    std::string d = "h" + std::to_string(rng() % 100000000) + ".example";
+    names.push_back(d);
+    ASSERT_TRUE(b.Add(ObservableType::kDomain, d, m).ok());
+  }
+  auto idx = *b.Build(nullptr);
+  EXPECT_LT(static_cast<double>(idx->stats().exact_bytes) /
+                static_cast<double>(idx->stats().exact_values),
+            64.0);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1000; ++i)
+    keys.push_back(i % 2 ? names[static_cast<std::size_t>(i) * 7]
+                         : "absent" + std::to_string(i) + ".example");
+  std::vector<Index::Probe> probes;
+  for (const auto& k : keys)
+    probes.push_back({Index::Hash(ObservableType::kDomain, k), k, ObservableType::kDomain});
+  std::vector<std::uint32_t> out(probes.size());
+  idx->FindBatch(probes, out.data());
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    EXPECT_EQ(out[i], idx->Find(probes[i].hash, probes[i].type, probes[i].key));
+    EXPECT_EQ(out[i] != Index::kNone, i % 2 == 1) << keys[i];
+  }
+}
+
+TEST(IndexHandle, ReaderKeepsItsGenerationAcrossAPublish) {
+  auto make = [](const char* d) {
+    IndexBuilder b;
+    MetaId m = b.AddMeta(Meta(d));
+    (void)b.Add(ObservableType::kDomain, d, m);
+    return *b.Build(nullptr);
+  };
+  IndexHandle h(make("one.example"));
+  auto held = h.Current();
+  std::thread publisher([&] { h.Publish(make("two.example")); });
+  publisher.join();
+  EXPECT_NE(held->Lookup(ObservableType::kDomain, "one.example"), Index::kNone);
+  EXPECT_EQ(h.Current()->Lookup(ObservableType::kDomain, "one.example"), Index::kNone);
+  EXPECT_NE(h.Current()->Lookup(ObservableType::kDomain, "two.example"), Index::kNone);
+}
+
+TEST(IndicatorList, ParsesSharedFormatWithLabels) {
+  std::string text =
+      "# comment\n"
+      "vocyzit.com\tmt:simda\r\n"
+      "2.26.74.0/24\tmt:worst_asns/greatflower\n"
+      "1.0.0.5\tmt:mal/supershell_c2,ipsum:lists=1\n"
+      "justaword\tx\n"
+      "\n"
+      ".ac.cn\tmt:susp/domain\n"
+      "plain.example\n";
+  IndexBuilder b;
+  ListLoadStats st;
+  ASSERT_TRUE(ParseIndicatorList(text, "dir/list.txt", b, &st).ok());
+  EXPECT_EQ(st.values, 5u);
+  EXPECT_EQ(st.rejected, 1u);
+  ASSERT_EQ(st.samples.size(), 1u);
+  EXPECT_NE(st.samples[0].find("dir/list.txt:5"), std::string::npos);
+  auto idx = *b.Build(nullptr);
+  auto refs = [&](ObservableType t, const char* v) {
+    auto e = idx->Lookup(t, v);
+    return e == Index::kNone ? std::vector<std::string>{}
+                             : Refs(*idx, idx->postings(idx->entry(e)));
+  };
+  EXPECT_EQ(refs(ObservableType::kDomain, "vocyzit.com"), (std::vector<std::string>{"mt:simda"}));
+  EXPECT_EQ(refs(ObservableType::kIpv4, "1.0.0.5"),
+            (std::vector<std::string>{"mt:mal/supershell_c2,ipsum:lists=1"}));
+  EXPECT_EQ(refs(ObservableType::kDomain, "plain.example"), (std::vector<std::string>{"list.txt"}));
+  EXPECT_EQ(idx->stats().v4_prefixes, 1u);
+  EXPECT_EQ(idx->stats().suffix_rules, 1u);
+}
+
+TEST(IndicatorList, MissingAndTruncatedFilesFailClearly) {
+  IndexBuilder b;
+  Status s = LoadIndicatorList("/nonexistent/list.txt", b, nullptr);
+  EXPECT_EQ(s.code(), ErrorCode::kIoError);
+  EXPECT_NE(s.message().find("/nonexistent/list.txt"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace entente::detect
