@@ -104,6 +104,7 @@ Result<Model> Model::FromJson(json::Node node) {
                     {"software_implies", &p.software_implies},
                     {"prior_size", &p.prior_size},
                     {"temperature", &p.temperature},
+                    {"unknown_actor", &p.unknown_actor},
                     {"mu_history", &p.mu_history},
                     {"weight_infrastructure", &p.weight_infrastructure},
                     {"weight_artefact", &p.weight_artefact},
@@ -180,6 +181,7 @@ json::Value Model::ToJson() const {
   ps.set("software_implies", p.software_implies);
   ps.set("prior_size", p.prior_size);
   ps.set("temperature", p.temperature);
+  ps.set("unknown_actor", p.unknown_actor);
   ps.set("mu_history", p.mu_history);
   ps.set("weight_infrastructure", p.weight_infrastructure);
   ps.set("weight_artefact", p.weight_artefact);
@@ -450,7 +452,11 @@ std::vector<RankedGroup> ProfileSet::Rank(const Evidence& ev) const {
     return a.score != b.score ? a.score > b.score : a.group < b.group;
   });
   if (!out.empty()) {
-    double top = out.front().score, z = 0;
+    // The open-world term: an unknown actor, whose profile is the background (score 0 by
+    // construction) plus `unknown_actor`, takes posterior mass when no group explains the
+    // evidence clearly better than an average group would.
+    double top = std::max(out.front().score, params_.unknown_actor);
+    double z = std::exp((params_.unknown_actor - top) / params_.temperature);
     for (auto& r : out) z += std::exp((r.score - top) / params_.temperature);
     for (auto& r : out) r.posterior = std::exp((r.score - top) / params_.temperature) / z;
   }

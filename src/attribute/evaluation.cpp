@@ -259,7 +259,21 @@ Calibration CalibrateThresholds(const std::vector<ScoredCase>& scored, double hi
     return fb;
   };
   cal.high = lowest_meeting(high_precision, fallback.high);
-  cal.moderate = std::min(cal.high, lowest_meeting(moderate_precision, fallback.moderate));
+  // Moderate: the band [moderate, high) itself must meet its target, so that cases the model
+  // cannot tell apart (low posteriors) do not ride on the precision of the confident ones.
+  cal.moderate = cal.high;
+  for (int i = 1; i < static_cast<int>(cal.high * 100); ++i) {
+    double th = i / 100.0;
+    std::size_t n = 0, right = 0;
+    for (const auto& s : scored) {
+      if (s.top_posterior >= th && s.top_posterior < cal.high) ++n, right += s.rank == 1;
+    }
+    if (n < min_support) break;
+    if (static_cast<double>(right) >= moderate_precision * static_cast<double>(n)) {
+      cal.moderate = th;
+      break;
+    }
+  }
   return cal;
 }
 

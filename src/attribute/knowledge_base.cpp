@@ -1,6 +1,7 @@
 #include "entente/attribute/knowledge_base.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
@@ -386,6 +387,32 @@ Result<std::uint32_t> KnowledgeBase::ResolveSoftware(std::string_view key) const
 Result<std::uint32_t> KnowledgeBase::ResolveGroup(std::string_view key) const {
   if (auto i = FindGroup(key)) return *i;
   return NotFoundWithHint("group", key, group_keys_);
+}
+
+}  // namespace entente::attribute
+
+namespace entente::attribute {
+
+std::vector<std::string> DefaultKnowledgeBasePaths(std::string_view exe_dir) {
+  std::vector<std::string> out;
+  if (const char* env = std::getenv("ENTENTE_KB"); env != nullptr && *env != '\0') {
+    out.emplace_back(env);
+  }
+  std::string dir(exe_dir);
+  if (!dir.empty()) {
+    out.push_back(dir + "/../share/entente/attack/attack-enterprise-kb.json");
+    out.push_back(dir + "/data/attack/attack-enterprise-kb.json");
+  }
+#ifdef ENTENTE_SOURCE_DATA_DIR
+  out.push_back(std::string(ENTENTE_SOURCE_DATA_DIR) + "/attack/attack-enterprise-kb.json");
+#endif
+  return out;
+}
+
+std::string ModelPathFor(std::string_view kb_path) {
+  std::size_t slash = kb_path.rfind('/');
+  std::string dir = slash == std::string_view::npos ? "." : std::string(kb_path.substr(0, slash));
+  return dir + "/../attribute/model.json";
 }
 
 }  // namespace entente::attribute

@@ -35,23 +35,25 @@ namespace entente::attribute {
 // Weights of the model. Defaults are the values tuned on held-out ATT&CK splits (bench/attribute,
 // `attribute_eval --tune`) and recorded in data/attribute/model.json.
 struct ModelParams {
-  double mu_technique = 1.0;  // Dirichlet smoothing mass of the technique channel
-  double mu_software = 1.0;   // ... of the software channel
+  double mu_technique = 16.0;  // Dirichlet smoothing mass of the technique channel
+  double mu_software = 1.0;    // ... of the software channel
   // Interpolation with the background: the share of incident items expected to be in the
   // group's documented profile (published campaign overlaps: ~41 % techniques, ~75 % software).
   double lambda_technique = 0.4;
-  double lambda_software = 0.75;
+  double lambda_software = 0.3;
   double lambda_history = 0.5;
   double weight_technique = 1.0;  // channel weights
-  double weight_software = 1.5;
+  double weight_software = 1.0;
   double credit_parent = 0.5;    // sub-technique seen, group uses the parent (or the reverse)
   double credit_sibling = 0.25;  // sub-technique seen, group uses another child of its parent
-  double credit_implied = 0.25;  // technique seen, only the group's software is known to do it
+  double credit_implied = 0.1;   // technique seen, only the group's software is known to do it
   // Observed software also stands for its documented techniques at this total weight (spread
   // over them): helps when the software is new to every profile.
   double software_implies = 0.5;
-  double prior_size = 0.0;   // log prior = prior_size * log(1 + |profile|)
-  double temperature = 1.0;  // posterior = softmax(score / temperature)
+  double prior_size = 0.0;    // log prior = prior_size * log(1 + |profile|)
+  double temperature = 0.75;  // posterior = softmax(score / temperature)
+  // Score of the "none of these groups" hypothesis in the posterior (it never ranks).
+  double unknown_actor = 2.0;
   // Channels fed by the history of attributed incidents.
   double mu_history = 2.0;
   double weight_infrastructure = 1.5;
@@ -63,8 +65,8 @@ struct ModelParams {
 
 // Confidence bands on the top candidate's posterior.
 struct Calibration {
-  double high = 0.9;               // posterior >= high: "high" (if the other conditions hold)
-  double moderate = 0.5;           // posterior >= moderate: "moderate"; else "low"
+  double high = 0.59;              // posterior >= high: "high" (if the other conditions hold)
+  double moderate = 0.59;          // posterior >= moderate: "moderate"; else "low"
   std::size_t min_items_high = 2;  // high needs at least this many evidence items
 };
 

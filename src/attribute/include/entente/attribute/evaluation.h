@@ -99,8 +99,9 @@ std::vector<ScoredCase> EvaluateTfIdf(const KnowledgeBase& kb,
 
 // Confidence thresholds from scored tuning cases: `high` is the lowest top posterior above
 // which the first candidate was right at least `high_precision` of the time (with at least
-// `min_support` cases), likewise `moderate`. Returns `fallback` values where no threshold meets
-// the target.
+// `min_support` cases); `moderate` is the lowest posterior where the band [moderate, high) is
+// right at least `moderate_precision` of the time (else equal to high: no moderate band).
+// Returns `fallback.high` where no threshold meets the high target.
 Calibration CalibrateThresholds(const std::vector<ScoredCase>& scored, double high_precision,
                                 double moderate_precision, std::size_t min_support,
                                 const Calibration& fallback);

@@ -161,3 +161,15 @@ std::string AsciiLower(std::string_view s);
 std::optional<std::string> InfrastructureKey(json::Node object);
 
 }  // namespace entente::attribute
+
+namespace entente::attribute {
+
+// Where tools look for the ATT&CK bundle when none is given, in order: $ENTENTE_KB;
+// <exe_dir>/../share/entente/attack/attack-enterprise-kb.json (installed);
+// <exe_dir>/data/attack/attack-enterprise-kb.json; the source tree's data/attack (compiled in).
+std::vector<std::string> DefaultKnowledgeBasePaths(std::string_view exe_dir);
+
+// The model file that belongs to a knowledge base file: <kb dir>/../attribute/model.json.
+std::string ModelPathFor(std::string_view kb_path);
+
+}  // namespace entente::attribute
