@@ -302,11 +302,10 @@ bool SigVerify(SigSuite suite, ByteView pk, ByteView message, ByteView sig, Byte
   if (pk.size() != sizes.pk || sig.size() != sizes.sig) return false;
   auto mp = CompositeMessage(suite, message, ctx);
   if (!mp.ok()) return false;
-  const bool ml = mldsa::Verify(MlDsaParamOf(suite), pk.subspan(0, pk.size() - 32), mp.value(),
-                                sig.subspan(0, sig.size() - 64), AsBytes(Label(suite)));
-  const bool ed =
-      Ed25519Verify(pk.subspan(pk.size() - 32), mp.value(), sig.subspan(sig.size() - 64));
-  return ml && ed;
+  // Both must hold; stopping at the first failure leaks nothing (all inputs are public).
+  return mldsa::Verify(MlDsaParamOf(suite), pk.subspan(0, pk.size() - 32), mp.value(),
+                       sig.subspan(0, sig.size() - 64), AsBytes(Label(suite))) &&
+         Ed25519Verify(pk.subspan(pk.size() - 32), mp.value(), sig.subspan(sig.size() - 64));
 }
 
 }  // namespace entente::crypto::hybrid
