@@ -7,8 +7,13 @@
 
 #include "command.h"
 #include "entente/base/bytes.h"
+#include "entente/crypto/envelope.h"
+#include "entente/crypto/keys.h"
 #include "entente/crypto/mldsa.h"
 #include "entente/crypto/mlkem.h"
+
+#include <cstdlib>
+#include <filesystem>
 
 namespace entente::cli {
 namespace {
@@ -228,6 +233,280 @@ const CommandRegistration kPq(
       app.require_subcommand(1);
       SetupMlKem(app, global, run);
       SetupMlDsa(app, global, run);
+    });
+
+// --- keys, envelopes, signatures -----------------------------------------------------------
+
+Result<SecretBytes> Passphrase(const std::string& file) {
+  if (!file.empty()) {
+    ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(file, 4096));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    SecretBytes s(AsBytes(text));
+    SecureWipe(text.data(), text.size());
+    return s;
+  }
+  if (const char* env = std::getenv("ENTENTE_PASSPHRASE")) return SecretBytes(AsBytes(env));
+  return Status::InvalidArgument(
+      "a passphrase is needed: --passphrase-file FILE or $ENTENTE_PASSPHRASE");
+}
+
+Result<crypto::keys::Identity> LoadIdentity(const std::string& path, const std::string& pass_file) {
+  ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
+  ENTENTE_ASSIGN_OR_RETURN(SecretBytes pass, Passphrase(pass_file));
+  auto id = crypto::keys::DecryptKeyFile(text, pass.view());
+  if (!id.ok()) return id.status().WithContext(path);
+  return id;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+crypto::envelope::Source FileSource(std::FILE* f) {
+  return [f](std::span<std::uint8_t> buf) -> Result<std::size_t> {
+    const std::size_t n = std::fread(buf.data(), 1, buf.size(), f);
+    if (n == 0 && std::ferror(f)) return Status::IoError("read failed");
+    return n;
+  };
+}
+crypto::envelope::Sink FileSink(std::FILE* f) {
+  return [f](ByteView b) -> Status {
+    if (!b.empty() && std::fwrite(b.data(), 1, b.size(), f) != b.size())
+      return Status::IoError("write failed");
+    return Status::Ok();
+  };
+}
+
+Result<File> OpenFile(const std::string& path, const char* mode) {
+  File f(std::fopen(path.c_str(), mode));
+  if (!f) return Status::IoError("cannot open " + path);
+  return f;
+}
+
+struct KeyOptions {
+  std::string out, kind = "node", label, pass_file, rotate;
+  int level = 3;
+  std::vector<std::string> to, keys;
+  std::string from, in, output, sig, content_type = "application/octet-stream", tlp = "TLP:AMBER";
+  std::vector<std::string> object_ids;
+  std::string ctx, expect_sender, qkd_config;
+  bool envelope = false;
+};
+
+const CommandRegistration kKeygen(
+    "keygen", "Create a hybrid identity (X-Wing + ML-DSA-65/Ed25519 keys) as key files",
+    [](CLI::App& app, GlobalOptions& global, auto run) {
+      auto o = std::make_shared<KeyOptions>();
+      app.add_option("--out", o->out,
+                     "Path prefix: writes PREFIX.key (encrypted, 0600) and PREFIX.pub")
+          ->required();
+      app.add_option("--kind", o->kind, "node or user")->check(CLI::IsMember({"node", "user"}));
+      app.add_option("--label", o->label, "Human-readable label");
+      app.add_option("--level", o->level, "3 (X-Wing, ML-DSA-65) or 5 (ML-KEM-1024, ML-DSA-87)")
+          ->check(CLI::IsMember({3, 5}));
+      app.add_option("--passphrase-file", o->pass_file,
+                     "File with the passphrase (else $ENTENTE_PASSPHRASE)");
+      app.add_option("--rotate", o->rotate, "Rotate this key file: the old one is marked retired");
+      app.callback([o, &global, run] {
+        run([o, &global]() -> Status {
+          ENTENTE_ASSIGN_OR_RETURN(SecretBytes pass, Passphrase(o->pass_file));
+          crypto::keys::Identity id;
+          if (!o->rotate.empty()) {
+            ENTENTE_ASSIGN_OR_RETURN(crypto::keys::Identity old,
+                                     LoadIdentity(o->rotate, o->pass_file));
+            ENTENTE_ASSIGN_OR_RETURN(id, crypto::keys::Rotate(old));
+            ENTENTE_ASSIGN_OR_RETURN(std::string old_text,
+                                     crypto::keys::EncodeKeyFile(old, pass.view()));
+            const std::string tmp = o->rotate + ".rotating";
+            std::filesystem::remove(tmp);
+            ENTENTE_RETURN_IF_ERROR(crypto::keys::WriteNewFile(tmp, old_text, true));
+            std::filesystem::rename(tmp, o->rotate);
+          } else {
+            ENTENTE_ASSIGN_OR_RETURN(
+                id, crypto::keys::Generate(o->level == 5 ? crypto::keys::Profile::kLevel5
+                                                         : crypto::keys::Profile::kLevel3,
+                                           o->kind, o->label));
+          }
+          ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::EncodeKeyFile(id, pass.view()));
+          ENTENTE_RETURN_IF_ERROR(crypto::keys::WriteNewFile(o->out + ".key", text, true));
+          ENTENTE_RETURN_IF_ERROR(crypto::keys::WriteNewFile(
+              o->out + ".pub", crypto::keys::EncodePublicKeyFile(id.pub), false));
+          Output out(global.json);
+          out.Add("kem_key_id", HexEncode(id.pub.kem_key_id()));
+          out.Add("sig_key_id", HexEncode(id.pub.sig_key_id()));
+          out.Print();
+          return Status::Ok();
+        });
+      });
+    });
+
+const CommandRegistration kSeal(
+    "seal", "Seal a file to recipients (sealed envelope, docs/ENVELOPE.md)",
+    [](CLI::App& app, GlobalOptions& global, auto run) {
+      auto o = std::make_shared<KeyOptions>();
+      app.add_option("--to", o->to, "Recipient key file(s) (.pub or .key)")->required();
+      app.add_option("--from", o->from, "Sender key file (default: HOME/keys/node.key)");
+      app.add_option("--passphrase-file", o->pass_file, "Passphrase of the sender key file");
+      app.add_option("--content-type", o->content_type, "Content type of the payload");
+      app.add_option("--tlp", o->tlp, "TLP marking, e.g. TLP:AMBER");
+      app.add_option("--object-id", o->object_ids, "STIX object id(s) carried (repeatable)");
+      app.add_option("IN", o->in, "Payload file")->required();
+      app.add_option("OUT", o->output, "Envelope file to create")->required();
+      app.callback([o, &global, run] {
+        run([o, &global]() -> Status {
+          const std::string from = o->from.empty() ? global.home + "/keys/node.key" : o->from;
+          ENTENTE_ASSIGN_OR_RETURN(crypto::keys::Identity me, LoadIdentity(from, o->pass_file));
+          ENTENTE_ASSIGN_OR_RETURN(auto sender, me.SigKey());
+          std::vector<crypto::envelope::Recipient> rcpts;
+          for (const auto& path : o->to) {
+            ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
+            auto pub = crypto::keys::ParsePublic(text);
+            if (!pub.ok()) return pub.status().WithContext(path);
+            rcpts.push_back({pub.value().kem_suite, pub.value().kem_public_key, std::nullopt});
+          }
+          crypto::envelope::Metadata meta{o->content_type, o->tlp, o->object_ids};
+          ENTENTE_ASSIGN_OR_RETURN(File in, OpenFile(o->in, "rb"));
+          ENTENTE_ASSIGN_OR_RETURN(File out, OpenFile(o->output, "wb"));
+          ENTENTE_ASSIGN_OR_RETURN(
+              auto w, crypto::envelope::Writer::Create(*sender, rcpts, meta, FileSink(out.get())));
+          std::vector<std::uint8_t> buf(1 << 20);
+          for (;;) {
+            const std::size_t n = std::fread(buf.data(), 1, buf.size(), in.get());
+            if (n == 0) {
+              if (std::ferror(in.get())) return Status::IoError("cannot read " + o->in);
+              break;
+            }
+            ENTENTE_RETURN_IF_ERROR(w->Write(ByteView(buf.data(), n)));
+          }
+          ENTENTE_RETURN_IF_ERROR(w->Finish());
+          if (std::fflush(out.get()) != 0) return Status::IoError("cannot write " + o->output);
+          return Status::Ok();
+        });
+      });
+    });
+
+const CommandRegistration kOpen(
+    "open", "Open a sealed envelope with one of your key files; verifies the sender signature",
+    [](CLI::App& app, GlobalOptions& global, auto run) {
+      auto o = std::make_shared<KeyOptions>();
+      app.add_option("--key", o->keys, "Key file(s) to try (default: HOME/keys/node.key)");
+      app.add_option("--passphrase-file", o->pass_file, "Passphrase of the key files");
+      app.add_option("--expect-sender", o->expect_sender,
+                     "Hex signature key id the sender must have");
+      app.add_option("IN", o->in, "Envelope file")->required();
+      app.add_option("OUT", o->output, "Plaintext file to create (written only on success)")
+          ->required();
+      app.callback([o, &global, run] {
+        run([o, &global]() -> Status {
+          std::vector<std::string> paths = o->keys;
+          if (paths.empty()) paths.push_back(global.home + "/keys/node.key");
+          std::optional<Bytes> expect;
+          if (!o->expect_sender.empty()) {
+            ENTENTE_ASSIGN_OR_RETURN(expect, HexArg(o->expect_sender, "--expect-sender"));
+          }
+          crypto::envelope::QkdLookup lookup;
+          const std::string tmp = o->output + ".partial";
+          Status last = Status::NotFound("no key given");
+          for (const auto& path : paths) {
+            ENTENTE_ASSIGN_OR_RETURN(crypto::keys::Identity id, LoadIdentity(path, o->pass_file));
+            ENTENTE_ASSIGN_OR_RETURN(auto key, id.KemKey());
+            ENTENTE_ASSIGN_OR_RETURN(File in, OpenFile(o->in, "rb"));
+            std::filesystem::remove(tmp);
+            ENTENTE_ASSIGN_OR_RETURN(File out, OpenFile(tmp, "wb"));
+            auto info =
+                crypto::envelope::Open(*key, FileSource(in.get()), FileSink(out.get()), lookup,
+                                       expect ? std::optional<ByteView>(*expect) : std::nullopt);
+            out.reset();
+            if (info.ok()) {
+              std::filesystem::rename(tmp, o->output);
+              Output res(global.json);
+              res.Add("sender_key_id", HexEncode(info.value().sender_key_id));
+              res.Add("content_type", info.value().metadata.content_type);
+              res.Add("tlp", info.value().metadata.tlp);
+              res.Add("recipients", std::to_string(info.value().recipient_count));
+              res.Add("bytes", std::to_string(info.value().payload_bytes));
+              res.Print();
+              return Status::Ok();
+            }
+            std::filesystem::remove(tmp);
+            last = info.status();
+            if (last.code() != ErrorCode::kNotFound) break;
+          }
+          return last;
+        });
+      });
+    });
+
+const CommandRegistration kSign(
+    "sign", "Detached composite signature (ML-DSA + Ed25519) of a file",
+    [](CLI::App& app, GlobalOptions& global, auto run) {
+      auto o = std::make_shared<KeyOptions>();
+      app.add_option("--key", o->from, "Signing key file (default: HOME/keys/node.key)");
+      app.add_option("--passphrase-file", o->pass_file, "Passphrase of the key file");
+      app.add_option("--ctx", o->ctx, "Context string (0-255 bytes)");
+      app.add_option("IN", o->in, "File to sign")->required();
+      app.add_option("SIG", o->sig, "Signature file to create")->required();
+      app.callback([o, &global, run] {
+        run([o, &global]() -> Status {
+          const std::string from = o->from.empty() ? global.home + "/keys/node.key" : o->from;
+          ENTENTE_ASSIGN_OR_RETURN(crypto::keys::Identity me, LoadIdentity(from, o->pass_file));
+          ENTENTE_ASSIGN_OR_RETURN(auto key, me.SigKey());
+          ENTENTE_ASSIGN_OR_RETURN(std::string data, crypto::keys::ReadSmallFile(o->in, 1u << 30));
+          ENTENTE_ASSIGN_OR_RETURN(Bytes sig, key->Sign(AsBytes(data), AsBytes(o->ctx)));
+          ENTENTE_RETURN_IF_ERROR(crypto::keys::WriteNewFile(o->sig, AsChars(sig), false));
+          Output out(global.json);
+          out.Add("sig_key_id", HexEncode(me.pub.sig_key_id()));
+          out.Print();
+          return Status::Ok();
+        });
+      });
+    });
+
+const CommandRegistration kVerify(
+    "verify", "Verify a detached signature (IN SIG --pub KEYFILE) or an envelope (--envelope IN)",
+    [](CLI::App& app, GlobalOptions& global, auto run) {
+      auto o = std::make_shared<KeyOptions>();
+      app.add_option("--pub", o->from, "Signer key file (.pub or .key)");
+      app.add_option("--ctx", o->ctx, "Context string used when signing");
+      app.add_flag("--envelope", o->envelope,
+                   "IN is a sealed envelope: check its sender signature");
+      app.add_option("IN", o->in, "Signed file or envelope")->required();
+      app.add_option("SIG", o->sig, "Signature file (detached mode)");
+      app.callback([o, &global, run] {
+        run([o, &global]() -> Status {
+          std::optional<crypto::keys::PublicIdentity> signer;
+          if (!o->from.empty()) {
+            ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(o->from));
+            ENTENTE_ASSIGN_OR_RETURN(signer, crypto::keys::ParsePublic(text));
+          }
+          Output out(global.json);
+          if (o->envelope) {
+            ENTENTE_ASSIGN_OR_RETURN(File in, OpenFile(o->in, "rb"));
+            Bytes expect = signer ? signer->sig_key_id() : Bytes();
+            ENTENTE_ASSIGN_OR_RETURN(
+                auto info,
+                crypto::envelope::Verify(FileSource(in.get()),
+                                         signer ? std::optional<ByteView>(expect) : std::nullopt));
+            out.Add("valid", "true");
+            out.Add("sender_key_id", HexEncode(info.sender_key_id));
+            out.Add("recipients", std::to_string(info.recipient_count));
+            out.Print();
+            return Status::Ok();
+          }
+          if (!signer || o->sig.empty())
+            return Status::InvalidArgument("detached mode needs --pub and SIG");
+          ENTENTE_ASSIGN_OR_RETURN(std::string data, crypto::keys::ReadSmallFile(o->in, 1u << 30));
+          ENTENTE_ASSIGN_OR_RETURN(std::string sig, crypto::keys::ReadSmallFile(o->sig, 16384));
+          const bool ok = crypto::hybrid::SigVerify(signer->sig_suite, signer->sig_public_key,
+                                                    AsBytes(data), AsBytes(sig), AsBytes(o->ctx));
+          out.Add("valid", ok ? "true" : "false");
+          out.Print();
+          return ok ? Status::Ok() : Status::CryptoError("signature does not verify");
+        });
+      });
     });
 
 }  // namespace
