@@ -20,13 +20,8 @@ constexpr std::uint64_t kRoundConstants[24] = {
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL};
 
 inline std::uint64_t Rotl(std::uint64_t x, unsigned n) noexcept {
-  return n == 0 ? x : (x << n) | (x >> (64 - n));
+  return (x << (n & 63)) | (x >> ((64 - n) & 63));
 }
-
-// Rotation offsets r[x + 5y] and the pi step: lane (x, y) moves to (y, 2x + 3y).
-constexpr unsigned kRho[25] = {0,  1,  62, 28, 27, 36, 44, 6,  55, 20, 3,  10, 43,
-                               25, 39, 41, 45, 15, 21, 8,  18, 2,  61, 56, 14};
-constexpr unsigned PiDest(unsigned i) { return ((i % 5) * 2 + (i / 5) * 3) % 5 * 5 + (i / 5); }
 
 inline std::uint64_t Load64(const std::uint8_t* p) noexcept {
   std::uint64_t v;
@@ -37,26 +32,166 @@ static_assert(std::endian::native == std::endian::little, "Keccak lanes assume l
 
 }  // namespace
 
-void KeccakF1600(std::uint64_t a[25]) noexcept {
-  std::uint64_t b[25];
-  std::uint64_t c[5];
-  std::uint64_t d[5];
-  for (int round = 0; round < 24; ++round) {
-#pragma GCC unroll 5
-    for (int x = 0; x < 5; ++x) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-#pragma GCC unroll 5
-    for (int x = 0; x < 5; ++x) d[x] = c[(x + 4) % 5] ^ Rotl(c[(x + 1) % 5], 1);
-#pragma GCC unroll 25
-    for (unsigned i = 0; i < 25; ++i) b[PiDest(i)] = Rotl(a[i] ^ d[i % 5], kRho[i]);
-#pragma GCC unroll 5
-    for (int y = 0; y < 25; y += 5) {
-#pragma GCC unroll 5
-      for (int x = 0; x < 5; ++x) {
-        a[y + x] = b[y + x] ^ (~b[y + (x + 1) % 5] & b[y + (x + 2) % 5]);
-      }
+// Two rounds per iteration on 25 local lanes (no state array traffic inside the loop); the
+// statements are generated from the FIPS 202 step definitions (theta, rho, pi, chi, iota).
+void KeccakF1600(std::uint64_t s[25]) noexcept {
+  std::uint64_t a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3], a4 = s[4], a5 = s[5], a6 = s[6],
+                a7 = s[7], a8 = s[8], a9 = s[9], a10 = s[10], a11 = s[11], a12 = s[12], a13 = s[13],
+                a14 = s[14], a15 = s[15], a16 = s[16], a17 = s[17], a18 = s[18], a19 = s[19],
+                a20 = s[20], a21 = s[21], a22 = s[22], a23 = s[23], a24 = s[24];
+  std::uint64_t e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14, e15, e16, e17, e18,
+      e19, e20, e21, e22, e23, e24;
+  for (int round = 0; round < 24; round += 2) {
+    {
+      const std::uint64_t c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20;
+      const std::uint64_t c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21;
+      const std::uint64_t c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22;
+      const std::uint64_t c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23;
+      const std::uint64_t c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24;
+      const std::uint64_t d0 = c4 ^ Rotl(c1, 1);
+      const std::uint64_t d1 = c0 ^ Rotl(c2, 1);
+      const std::uint64_t d2 = c1 ^ Rotl(c3, 1);
+      const std::uint64_t d3 = c2 ^ Rotl(c4, 1);
+      const std::uint64_t d4 = c3 ^ Rotl(c0, 1);
+      const std::uint64_t b0 = Rotl(a0 ^ d0, 0);
+      const std::uint64_t b1 = Rotl(a6 ^ d1, 44);
+      const std::uint64_t b2 = Rotl(a12 ^ d2, 43);
+      const std::uint64_t b3 = Rotl(a18 ^ d3, 21);
+      const std::uint64_t b4 = Rotl(a24 ^ d4, 14);
+      const std::uint64_t b5 = Rotl(a3 ^ d3, 28);
+      const std::uint64_t b6 = Rotl(a9 ^ d4, 20);
+      const std::uint64_t b7 = Rotl(a10 ^ d0, 3);
+      const std::uint64_t b8 = Rotl(a16 ^ d1, 45);
+      const std::uint64_t b9 = Rotl(a22 ^ d2, 61);
+      const std::uint64_t b10 = Rotl(a1 ^ d1, 1);
+      const std::uint64_t b11 = Rotl(a7 ^ d2, 6);
+      const std::uint64_t b12 = Rotl(a13 ^ d3, 25);
+      const std::uint64_t b13 = Rotl(a19 ^ d4, 8);
+      const std::uint64_t b14 = Rotl(a20 ^ d0, 18);
+      const std::uint64_t b15 = Rotl(a4 ^ d4, 27);
+      const std::uint64_t b16 = Rotl(a5 ^ d0, 36);
+      const std::uint64_t b17 = Rotl(a11 ^ d1, 10);
+      const std::uint64_t b18 = Rotl(a17 ^ d2, 15);
+      const std::uint64_t b19 = Rotl(a23 ^ d3, 56);
+      const std::uint64_t b20 = Rotl(a2 ^ d2, 62);
+      const std::uint64_t b21 = Rotl(a8 ^ d3, 55);
+      const std::uint64_t b22 = Rotl(a14 ^ d4, 39);
+      const std::uint64_t b23 = Rotl(a15 ^ d0, 41);
+      const std::uint64_t b24 = Rotl(a21 ^ d1, 2);
+      e0 = b0 ^ (~b1 & b2) ^ kRoundConstants[round];
+      e1 = b1 ^ (~b2 & b3);
+      e2 = b2 ^ (~b3 & b4);
+      e3 = b3 ^ (~b4 & b0);
+      e4 = b4 ^ (~b0 & b1);
+      e5 = b5 ^ (~b6 & b7);
+      e6 = b6 ^ (~b7 & b8);
+      e7 = b7 ^ (~b8 & b9);
+      e8 = b8 ^ (~b9 & b5);
+      e9 = b9 ^ (~b5 & b6);
+      e10 = b10 ^ (~b11 & b12);
+      e11 = b11 ^ (~b12 & b13);
+      e12 = b12 ^ (~b13 & b14);
+      e13 = b13 ^ (~b14 & b10);
+      e14 = b14 ^ (~b10 & b11);
+      e15 = b15 ^ (~b16 & b17);
+      e16 = b16 ^ (~b17 & b18);
+      e17 = b17 ^ (~b18 & b19);
+      e18 = b18 ^ (~b19 & b15);
+      e19 = b19 ^ (~b15 & b16);
+      e20 = b20 ^ (~b21 & b22);
+      e21 = b21 ^ (~b22 & b23);
+      e22 = b22 ^ (~b23 & b24);
+      e23 = b23 ^ (~b24 & b20);
+      e24 = b24 ^ (~b20 & b21);
     }
-    a[0] ^= kRoundConstants[round];
+    {
+      const std::uint64_t c0 = e0 ^ e5 ^ e10 ^ e15 ^ e20;
+      const std::uint64_t c1 = e1 ^ e6 ^ e11 ^ e16 ^ e21;
+      const std::uint64_t c2 = e2 ^ e7 ^ e12 ^ e17 ^ e22;
+      const std::uint64_t c3 = e3 ^ e8 ^ e13 ^ e18 ^ e23;
+      const std::uint64_t c4 = e4 ^ e9 ^ e14 ^ e19 ^ e24;
+      const std::uint64_t d0 = c4 ^ Rotl(c1, 1);
+      const std::uint64_t d1 = c0 ^ Rotl(c2, 1);
+      const std::uint64_t d2 = c1 ^ Rotl(c3, 1);
+      const std::uint64_t d3 = c2 ^ Rotl(c4, 1);
+      const std::uint64_t d4 = c3 ^ Rotl(c0, 1);
+      const std::uint64_t b0 = Rotl(e0 ^ d0, 0);
+      const std::uint64_t b1 = Rotl(e6 ^ d1, 44);
+      const std::uint64_t b2 = Rotl(e12 ^ d2, 43);
+      const std::uint64_t b3 = Rotl(e18 ^ d3, 21);
+      const std::uint64_t b4 = Rotl(e24 ^ d4, 14);
+      const std::uint64_t b5 = Rotl(e3 ^ d3, 28);
+      const std::uint64_t b6 = Rotl(e9 ^ d4, 20);
+      const std::uint64_t b7 = Rotl(e10 ^ d0, 3);
+      const std::uint64_t b8 = Rotl(e16 ^ d1, 45);
+      const std::uint64_t b9 = Rotl(e22 ^ d2, 61);
+      const std::uint64_t b10 = Rotl(e1 ^ d1, 1);
+      const std::uint64_t b11 = Rotl(e7 ^ d2, 6);
+      const std::uint64_t b12 = Rotl(e13 ^ d3, 25);
+      const std::uint64_t b13 = Rotl(e19 ^ d4, 8);
+      const std::uint64_t b14 = Rotl(e20 ^ d0, 18);
+      const std::uint64_t b15 = Rotl(e4 ^ d4, 27);
+      const std::uint64_t b16 = Rotl(e5 ^ d0, 36);
+      const std::uint64_t b17 = Rotl(e11 ^ d1, 10);
+      const std::uint64_t b18 = Rotl(e17 ^ d2, 15);
+      const std::uint64_t b19 = Rotl(e23 ^ d3, 56);
+      const std::uint64_t b20 = Rotl(e2 ^ d2, 62);
+      const std::uint64_t b21 = Rotl(e8 ^ d3, 55);
+      const std::uint64_t b22 = Rotl(e14 ^ d4, 39);
+      const std::uint64_t b23 = Rotl(e15 ^ d0, 41);
+      const std::uint64_t b24 = Rotl(e21 ^ d1, 2);
+      a0 = b0 ^ (~b1 & b2) ^ kRoundConstants[round + 1];
+      a1 = b1 ^ (~b2 & b3);
+      a2 = b2 ^ (~b3 & b4);
+      a3 = b3 ^ (~b4 & b0);
+      a4 = b4 ^ (~b0 & b1);
+      a5 = b5 ^ (~b6 & b7);
+      a6 = b6 ^ (~b7 & b8);
+      a7 = b7 ^ (~b8 & b9);
+      a8 = b8 ^ (~b9 & b5);
+      a9 = b9 ^ (~b5 & b6);
+      a10 = b10 ^ (~b11 & b12);
+      a11 = b11 ^ (~b12 & b13);
+      a12 = b12 ^ (~b13 & b14);
+      a13 = b13 ^ (~b14 & b10);
+      a14 = b14 ^ (~b10 & b11);
+      a15 = b15 ^ (~b16 & b17);
+      a16 = b16 ^ (~b17 & b18);
+      a17 = b17 ^ (~b18 & b19);
+      a18 = b18 ^ (~b19 & b15);
+      a19 = b19 ^ (~b15 & b16);
+      a20 = b20 ^ (~b21 & b22);
+      a21 = b21 ^ (~b22 & b23);
+      a22 = b22 ^ (~b23 & b24);
+      a23 = b23 ^ (~b24 & b20);
+      a24 = b24 ^ (~b20 & b21);
+    }
   }
+  s[0] = a0;
+  s[1] = a1;
+  s[2] = a2;
+  s[3] = a3;
+  s[4] = a4;
+  s[5] = a5;
+  s[6] = a6;
+  s[7] = a7;
+  s[8] = a8;
+  s[9] = a9;
+  s[10] = a10;
+  s[11] = a11;
+  s[12] = a12;
+  s[13] = a13;
+  s[14] = a14;
+  s[15] = a15;
+  s[16] = a16;
+  s[17] = a17;
+  s[18] = a18;
+  s[19] = a19;
+  s[20] = a20;
+  s[21] = a21;
+  s[22] = a22;
+  s[23] = a23;
+  s[24] = a24;
 }
 
 Keccak::Keccak(Kind kind) noexcept {
