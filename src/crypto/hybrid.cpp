@@ -76,15 +76,15 @@ Result<Bytes> CompositeMessage(SigSuite suite, ByteView message, ByteView ctx) {
 
 Result<Bytes> X25519Public(ByteView sk) { return RawPublicOf(EVP_PKEY_X25519, sk, "X25519"); }
 
-Result<SecretBytes> X25519(ByteView sk, ByteView peer_pk) {
-  if (sk.size() != 32 || peer_pk.size() != 32) {
-    return Status::InvalidArgument("X25519 keys must be 32 bytes");
-  }
-  PkeyPtr key = RawPrivate(EVP_PKEY_X25519, sk);
+namespace {
+// X25519 with an imported private key (importing computes the public key: one scalar
+// multiplication, so callers import once and reuse).
+Result<SecretBytes> DeriveWith(EVP_PKEY* key, ByteView peer_pk) {
+  if (peer_pk.size() != 32) return Status::InvalidArgument("X25519 public key must be 32 bytes");
   PkeyPtr peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer_pk.data(), 32),
                &EVP_PKEY_free);
   if (!key || !peer) return Status::Internal("OpenSSL X25519 key import failed");
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key.get(), nullptr), &EVP_PKEY_CTX_free);
+  PkeyCtxPtr ctx(EVP_PKEY_CTX_new(key, nullptr), &EVP_PKEY_CTX_free);
   SecretBytes out(32);
   std::size_t len = 32;
   if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
@@ -93,6 +93,13 @@ Result<SecretBytes> X25519(ByteView sk, ByteView peer_pk) {
     return Status::InvalidArgument("X25519 failed (low-order peer share?)");
   }
   return out;
+}
+}  // namespace
+
+Result<SecretBytes> X25519(ByteView sk, ByteView peer_pk) {
+  if (sk.size() != 32) return Status::InvalidArgument("X25519 private key must be 32 bytes");
+  PkeyPtr key = RawPrivate(EVP_PKEY_X25519, sk);
+  return DeriveWith(key.get(), peer_pk);
 }
 
 Result<Bytes> Ed25519Public(ByteView sk) { return RawPublicOf(EVP_PKEY_ED25519, sk, "Ed25519"); }
@@ -141,7 +148,14 @@ Result<std::unique_ptr<KemPrivateKey>> KemPrivateKey::FromSeed(KemSuite suite, B
   std::unique_ptr<KemPrivateKey> key(new KemPrivateKey());
   key->suite_ = suite;
   key->sk_x_ = SecretBytes(e.view().subspan(64, 32));
-  ENTENTE_ASSIGN_OR_RETURN(Bytes pk_x, X25519Public(key->sk_x_.view()));
+  key->x_key_ = std::shared_ptr<void>(RawPrivate(EVP_PKEY_X25519, key->sk_x_.view()).release(),
+                                      [](void* k) { EVP_PKEY_free(static_cast<EVP_PKEY*>(k)); });
+  Bytes pk_x(32);
+  std::size_t pk_x_len = 32;
+  if (!key->x_key_ || EVP_PKEY_get_raw_public_key(static_cast<EVP_PKEY*>(key->x_key_.get()),
+                                                  pk_x.data(), &pk_x_len) != 1) {
+    return Status::Internal("OpenSSL X25519 key import failed");
+  }
   key->pk_ = std::move(kp.ek);
   key->pk_.insert(key->pk_.end(), pk_x.begin(), pk_x.end());
   key->dk_m_ = std::move(kp.dk);
@@ -159,7 +173,8 @@ Result<SecretBytes> KemPrivateKey::Decaps(ByteView ct) const {
   const std::size_t ctm = sizes.ct - 32;
   ENTENTE_ASSIGN_OR_RETURN(SecretBytes ss_m,
                            mlkem::Decaps(MlKemOf(suite_), dk_m_.view(), ct.subspan(0, ctm)));
-  ENTENTE_ASSIGN_OR_RETURN(SecretBytes ss_x, X25519(sk_x_.view(), ct.subspan(ctm, 32)));
+  ENTENTE_ASSIGN_OR_RETURN(SecretBytes ss_x,
+                           DeriveWith(static_cast<EVP_PKEY*>(x_key_.get()), ct.subspan(ctm, 32)));
   return Combine(suite_, ss_m.view(), ss_x.view(), ct.subspan(ctm, 32),
                  ByteView(pk_).subspan(pk_.size() - 32, 32));
 }
@@ -186,8 +201,13 @@ Result<KemEncapsulation> KemEncapsDerand(KemSuite suite, ByteView pk, ByteView e
   const ByteView pk_m = pk.subspan(0, pk.size() - 32);
   const ByteView pk_x = pk.subspan(pk.size() - 32, 32);
   const ByteView ek_x = eseed.subspan(32, 32);
-  ENTENTE_ASSIGN_OR_RETURN(Bytes ct_x, X25519Public(ek_x));
-  ENTENTE_ASSIGN_OR_RETURN(SecretBytes ss_x, X25519(ek_x, pk_x));
+  PkeyPtr eph = RawPrivate(EVP_PKEY_X25519, ek_x);
+  Bytes ct_x(32);
+  std::size_t ct_x_len = 32;
+  if (!eph || EVP_PKEY_get_raw_public_key(eph.get(), ct_x.data(), &ct_x_len) != 1) {
+    return Status::Internal("OpenSSL X25519 key generation failed");
+  }
+  ENTENTE_ASSIGN_OR_RETURN(SecretBytes ss_x, DeriveWith(eph.get(), pk_x));
   ENTENTE_ASSIGN_OR_RETURN(auto m,
                            mlkem::EncapsInternal(MlKemOf(suite), pk_m, eseed.subspan(0, 32)));
   KemEncapsulation out;

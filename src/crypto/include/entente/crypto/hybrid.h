@@ -70,6 +70,7 @@ class KemPrivateKey {
   Bytes pk_;
   SecretBytes dk_m_;
   SecretBytes sk_x_;
+  std::shared_ptr<void> x_key_;  // the X25519 key imported into OpenSSL once
 };
 Result<SecretBytes> KemDecaps(KemSuite suite, ByteView seed, ByteView ct);
 
