@@ -10,6 +10,7 @@
 #include "entente/base/json.h"
 #include "entente/base/time.h"
 #include "entente/base/uuid.h"
+#include "entente/formats/misp.h"
 #include "entente/stix/reader.h"
 #include "entente/store/ingest.h"
 #include "node_home.h"
@@ -107,6 +108,7 @@ json::Value ReportJson(const store::IngestReport& r, double seconds) {
   v.set("duplicates", r.duplicates);
   v.set("rejected", r.rejected);
   v.set("upgraded_from_2_0", r.upgraded);
+  v.set("converted_from_misp", r.converted);
   json::Value by_type = json::Value::MakeObject();
   for (const auto& [t, n] : r.added_by_type) by_type.set(t, n);
   v.set("added_by_type", std::move(by_type));
@@ -119,7 +121,7 @@ json::Value ReportJson(const store::IngestReport& r, double seconds) {
 }
 
 const CommandRegistration kIngest(
-    "ingest", "Validate and store STIX 2.1 (or 2.0) content: bundles, objects, JSON lines",
+    "ingest", "Validate and store STIX 2.1 (or 2.0) content, or MISP events converted to STIX",
     [](CLI::App& app, GlobalOptions& global, auto run) {
       struct Options {
         std::vector<std::string> paths;
@@ -148,6 +150,16 @@ const CommandRegistration kIngest(
             std::uint64_t size = file == "-" ? 0 : fs::file_size(file, ec);
             store::IngestOptions options;
             options.strict = o->strict;
+            // MISP events (one per top-level value, as MISP exports them) may be large.
+            options.reader_limits.max_object_bytes = std::size_t{256} << 20;
+            options.json_limits.max_bytes = std::size_t{256} << 20;
+            // MISP event JSON is converted at the edge (misp-stix conventions).
+            options.convert = [](json::Node value, const store::IngestOptions::Emit& emit) -> Status {
+              if (!formats::LooksLikeMisp(value)) return Status::NotFound("not a known format");
+              return formats::MispToStixStream(value, formats::MispOptions{}, [&emit](json::Value&& obj) {
+                return emit(obj.Serialize());
+              });
+            };
             options.batch_size = o->batch;
             options.on_progress = [&](std::uint64_t bytes, std::uint64_t objects) {
               bar.Update(file, bytes, size, total.read + objects);

@@ -10,6 +10,7 @@ void IngestReport::Merge(const IngestReport& o) {
   duplicates += o.duplicates;
   rejected += o.rejected;
   upgraded += o.upgraded;
+  converted += o.converted;
   warnings += o.warnings;
   for (const auto& [type, n] : o.added_by_type) added_by_type[type] += n;
   for (const auto& e : o.errors) {
@@ -46,8 +47,50 @@ Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader, const Inge
     pending = IngestReport();
   };
 
+  // One STIX object: upgrade if 2.0, validate, put. Returns an error only for what must stop
+  // the ingest (store failures, anything in strict mode).
+  auto handle = [&](json::Document& d, std::string_view text, const stix::SourceLocation& where) -> Status {
+    json::Node node = d.root();
+    if (stix::IsStix20(node)) {
+      upgraded_text = stix::UpgradeToStix21(node).Serialize();
+      ENTENTE_RETURN_IF_ERROR(d.Parse(upgraded_text, options.json_limits));
+      node = d.root();
+      text = upgraded_text;
+      ++report.upgraded;
+    }
+    stix::ObjectHeader header;
+    Status valid = validator.Check(node, &header);
+    if (!valid.ok()) {
+      if (options.strict) return valid.WithContext(where.ToString());
+      reject(where, valid.message());
+      return Status::Ok();
+    }
+    if (!batch) {
+      ENTENTE_ASSIGN_OR_RETURN(batch, store.BeginBatch());
+    }
+    auto put = batch->Put(header, text);
+    if (!put.ok()) {
+      if (put.status().code() != ErrorCode::kConflict) return put.status();
+      if (options.strict) return put.status().WithContext(where.ToString());
+      reject(where, put.status().message());
+      return Status::Ok();
+    }
+    if (*put == PutOutcome::kDuplicate) {
+      ++report.duplicates;
+    } else {
+      ++pending.added;
+      ++pending.added_by_type[std::string(header.type)];
+    }
+    if (!options.strict && batch->size() >= options.batch_size) {
+      ENTENTE_RETURN_IF_ERROR(commit());
+      settle();
+    }
+    return Status::Ok();
+  };
+
   std::string_view text;
   stix::SourceLocation where;
+  json::Document converted_doc;
   for (;;) {
     auto more = reader.Next(&text, &where);
     if (!more.ok()) {
@@ -63,41 +106,29 @@ Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader, const Inge
       reject(where, parsed.message());
       continue;
     }
-    json::Node node = doc.root();
-    if (stix::IsStix20(node)) {
-      upgraded_text = stix::UpgradeToStix21(node).Serialize();
-      ENTENTE_RETURN_IF_ERROR(doc.Parse(upgraded_text, options.json_limits));
-      node = doc.root();
-      text = upgraded_text;
-      ++report.upgraded;
+    if (options.convert && doc.root().is_object() && !doc.root()["type"].is_string()) {
+      std::uint64_t index = 0;
+      Status converted = options.convert(doc.root(), [&](std::string_view stix_text) -> Status {
+        stix::SourceLocation inner = where;
+        inner.bundle_index = static_cast<std::int64_t>(index++);
+        Status p = converted_doc.Parse(stix_text, options.json_limits);
+        if (!p.ok()) return Status::Internal("converter produced invalid JSON: " + p.message());
+        return handle(converted_doc, stix_text, inner);
+      });
+      if (converted.ok()) {
+        ++report.converted;
+        continue;
+      }
+      if (converted.code() != ErrorCode::kNotFound) {
+        if (options.strict || converted.code() == ErrorCode::kIoError ||
+            converted.code() == ErrorCode::kInternal) {
+          return converted.WithContext(where.ToString());
+        }
+        reject(where, converted.message());
+        continue;
+      }
     }
-    stix::ObjectHeader header;
-    Status valid = validator.Check(node, &header);
-    if (!valid.ok()) {
-      if (options.strict) return valid.WithContext(where.ToString());
-      reject(where, valid.message());
-      continue;
-    }
-    if (!batch) {
-      ENTENTE_ASSIGN_OR_RETURN(batch, store.BeginBatch());
-    }
-    auto put = batch->Put(header, text);
-    if (!put.ok()) {
-      if (put.status().code() != ErrorCode::kConflict) return put.status();
-      if (options.strict) return put.status().WithContext(where.ToString());
-      reject(where, put.status().message());
-      continue;
-    }
-    if (*put == PutOutcome::kDuplicate) {
-      ++report.duplicates;
-    } else {
-      ++pending.added;
-      ++pending.added_by_type[std::string(header.type)];
-    }
-    if (!options.strict && batch->size() >= options.batch_size) {
-      ENTENTE_RETURN_IF_ERROR(commit());
-      settle();
-    }
+    ENTENTE_RETURN_IF_ERROR(handle(doc, text, where));
   }
   ENTENTE_RETURN_IF_ERROR(commit());
   settle();

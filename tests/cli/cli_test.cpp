@@ -114,6 +114,19 @@ TEST_F(CliTest, BadInputExitCodesAndMessages) {
   EXPECT_EQ(Entente(Home() + " check").exit_code, 0);
 }
 
+TEST_F(CliTest, MispEventsAreConvertedAtIngest) {
+  ASSERT_EQ(Entente(Home() + " init").exit_code, 0);
+  CliRun r = Entente(Home() + " --json ingest " + std::string(ENTENTE_DATA_DIR) +
+                     "/misp/pymisp/57c4445b-c548-4654-af0b-4be3950d210f.json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  auto report = entente::json::Value::Parse(r.out);
+  ASSERT_TRUE(report.ok()) << r.out;
+  EXPECT_EQ(report->find("converted_from_misp")->as_int64(), 1);
+  EXPECT_EQ(report->find("rejected")->as_int64(), 0);
+  EXPECT_GT(*report->find("added_by_type")->find("report")->as_int64(), 0);
+  EXPECT_EQ(Entente(Home() + " check").exit_code, 0);
+}
+
 // kill -9 at random points of an ingest: the store is consistent afterwards, every batch
 // that was committed is complete, and a second ingest completes the rest.
 TEST_F(CliTest, KillDuringIngestLeavesAConsistentStore) {

@@ -201,6 +201,18 @@ TEST_F(StoreTest, ReadersSeeCommittedStateWhileABatchIsOpen) {
   EXPECT_EQ(store_->Count()->versions, 2u);
 }
 
+TEST_F(StoreTest, ScosHaveOneVersionAndAreStored) {
+  std::string ip = R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"198.51.100.3"})";
+  auto r = IngestText(ip);
+  EXPECT_EQ(r.added, 1u);
+  EXPECT_EQ(IngestText(ip).duplicates, 1u);
+  auto got = store_->Get("ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->version, "");
+  EXPECT_EQ(got->json, ip);
+  EXPECT_TRUE(store_->CheckIntegrity().ok());
+}
+
 TEST(StoreOpen, RejectsUnsupportedAndUnopenable) {
   EXPECT_EQ(Store::Open("postgresql://localhost/x").status().code(), ErrorCode::kUnsupported);
   EXPECT_EQ(Store::Open("/nonexistent-dir/x/store.db").status().code(), ErrorCode::kIoError);

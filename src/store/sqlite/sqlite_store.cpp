@@ -105,7 +105,8 @@ void Stmt::Reset() {
 }
 
 void Stmt::Bind(int i, std::string_view s) {
-  sqlite3_bind_text(stmt_, i, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  // A default string_view has a null data(): bind "" (SQLite would bind NULL for it).
+  sqlite3_bind_text(stmt_, i, s.data() != nullptr ? s.data() : "", static_cast<int>(s.size()), SQLITE_STATIC);
 }
 void Stmt::Bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
 void Stmt::BindNull(int i) { sqlite3_bind_null(stmt_, i); }

@@ -33,6 +33,12 @@ struct IngestOptions {
   stix::ReaderLimits reader_limits;
   json::ParseLimits json_limits;
   stix::ValidateOptions validate;
+  // Other formats at the edge: called for a top-level value that is not a STIX object (it has
+  // no string "type"), e.g. a MISP event. It may convert it and hand each resulting STIX object
+  // to `emit` (as JSON text), which ingests it like any other; or return NotFound to say the
+  // value is not in a format it knows (it is then rejected as invalid STIX).
+  using Emit = std::function<Status(std::string_view stix_object_json)>;
+  std::function<Status(json::Node value, const Emit& emit)> convert;
   // Called after each committed batch with the bytes read so far (progress display).
   std::function<void(std::uint64_t bytes, std::uint64_t objects)> on_progress;
 };
@@ -43,6 +49,7 @@ struct IngestReport {
   std::uint64_t duplicates = 0;  // identical versions already stored
   std::uint64_t rejected = 0;    // invalid or conflicting
   std::uint64_t upgraded = 0;    // STIX 2.0 objects upgraded to 2.1
+  std::uint64_t converted = 0;   // top-level values converted from another format (MISP)
   std::uint64_t warnings = 0;
   std::map<std::string, std::uint64_t> added_by_type;
   std::vector<std::string> errors;  // the first max_reported_errors, each naming the object
