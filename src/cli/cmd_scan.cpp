@@ -9,6 +9,8 @@
 #include "entente/base/json.h"
 #include "entente/detect/indicator_list.h"
 #include "entente/detect/scanner.h"
+#include "entente/detect/stored.h"
+#include "node_home.h"
 
 namespace entente::cli {
 namespace {
@@ -23,6 +25,8 @@ struct ScanArgs {
   std::uint32_t cap = 1000;
   std::string format = "auto";
   std::vector<std::string> inputs;
+  bool no_store = false;      // do not use the node's stored indicators
+  bool no_sightings = false;  // do not write sightings to the node's store
 };
 
 std::string HitJson(const detect::Hit& h) {
@@ -69,7 +73,8 @@ std::string HitJson(const detect::Hit& h) {
   return out;
 }
 
-Status RunScan(const ScanArgs& a, bool json_out) {
+Status RunScan(const ScanArgs& a, const GlobalOptions& global) {
+  bool json_out = global.json;
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   detect::PublicSuffixList psl;
@@ -89,6 +94,28 @@ Status RunScan(const ScanArgs& a, bool json_out) {
     values += st.values;
     rejected += st.rejected;
     for (const auto& s : st.samples) std::fprintf(stderr, "entente scan: skipped %s\n", s.c_str());
+  }
+  // The node's own indicators (those every member shared with it), when it has a store.
+  std::unique_ptr<store::Store> store;
+  detect::StoredIndicatorStats stored;
+  if (!a.no_store) {
+    auto opened = OpenNodeStore(global.home);
+    if (opened.ok()) {
+      store = std::move(opened).value();
+      ENTENTE_RETURN_IF_ERROR(detect::AddStoredIndicators(*store, builder, &stored));
+      values += stored.values;
+      std::fprintf(stderr,
+                   "entente scan: %zu stored indicators (%zu indexed, %zu not indexable, %zu not STIX "
+                   "patterns, %zu invalid)\n",
+                   stored.indicators, stored.anchored, stored.unanchored, stored.not_stix,
+                   stored.invalid_patterns);
+    } else if (a.indicators.empty()) {
+      return opened.status().WithContext("no --indicators given and no node store");
+    }
+  }
+  std::unique_ptr<detect::SightingRecorder> sightings;
+  if (store && !a.no_sightings) {
+    sightings = std::make_unique<detect::SightingRecorder>(NodeIdentity(global.home));
   }
   std::vector<std::string> warnings;
   ENTENTE_ASSIGN_OR_RETURN(auto index, builder.Build(psl.empty() ? nullptr : &psl, &warnings));
@@ -137,6 +164,7 @@ Status RunScan(const ScanArgs& a, bool json_out) {
   detect::Scanner scanner(
       handle, wl.get(), opt,
       [&](const detect::Hit& h) {
+        if (sightings) sightings->Add(h);
         if (json_out) {
           out += HitJson(h);
         } else {
@@ -159,6 +187,10 @@ Status RunScan(const ScanArgs& a, bool json_out) {
   }
   scanner.Finish();
   flush();
+  std::size_t sightings_written = 0;
+  if (sightings) {
+    ENTENTE_ASSIGN_OR_RETURN(sightings_written, sightings->Write(*store));
+  }
   const auto& sum = scanner.summary();
   double mbps = sum.seconds > 0 ? static_cast<double>(sum.bytes) / 1e6 / sum.seconds : 0;
   char line[1024];
@@ -167,7 +199,8 @@ Status RunScan(const ScanArgs& a, bool json_out) {
       "{\"summary\":{\"inputs\":%llu,\"bytes\":%llu,\"records\":%llu,\"candidates\":%llu,\"hits\":%"
       "llu,"
       "\"warninglisted\":%llu,\"suppressed_warninglisted\":%llu,\"public_suffix_skipped\":%llu,"
-      "\"capped\":%llu,\"warnings\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"load_seconds\":%.3f}}"
+      "\"capped\":%llu,\"warnings\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"load_seconds\":%.3f,"
+      "\"sightings_written\":%zu}}"
       "\n",
       static_cast<unsigned long long>(sum.inputs), static_cast<unsigned long long>(sum.bytes),
       static_cast<unsigned long long>(sum.records), static_cast<unsigned long long>(sum.candidates),
@@ -175,7 +208,7 @@ Status RunScan(const ScanArgs& a, bool json_out) {
       static_cast<unsigned long long>(sum.suppressed_warninglisted),
       static_cast<unsigned long long>(sum.public_suffix_skipped),
       static_cast<unsigned long long>(sum.capped), static_cast<unsigned long long>(sum.warnings),
-      sum.seconds, mbps, load_s);
+      sum.seconds, mbps, load_s, sightings_written);
   if (json_out) {
     std::fputs(line, stdout);
   } else {
@@ -206,9 +239,17 @@ const CommandRegistration kScan(
                      "Cap on hits reported per indicator (default 1000)");
       app.add_option("--format", args->format,
                      "auto|text|jsonl|zeek-tsv|zeek-json|csv (default auto)");
+      app.add_flag("--no-store", args->no_store,
+                   "Do not use the node's stored indicators (only --indicators lists)");
+      app.add_flag("--no-sightings", args->no_sightings,
+                   "Do not record STIX sightings of stored indicators in the node's store");
       app.add_option("inputs", args->inputs, "Files, directories, or - for stdin")->required();
+      app.footer(
+          "Indicators: the node's stored STIX indicators (their patterns compiled to index\n"
+          "anchors) plus any --indicators lists. Hits on stored indicators are recorded as STIX\n"
+          "sightings (with observed-data) in the node's store unless --no-sightings.");
       app.callback(
-          [args, &global, run] { run([args, &global] { return RunScan(*args, global.json); }); });
+          [args, &global, run] { run([args, &global] { return RunScan(*args, global); }); });
     });
 
 }  // namespace

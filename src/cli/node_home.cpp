@@ -5,6 +5,10 @@
 
 #include "entente/base/json.h"
 #include "entente/base/time.h"
+#include "entente/base/uuid.h"
+#include "entente/stix/validate.h"
+
+#include <sstream>
 
 namespace entente::cli {
 
@@ -26,17 +30,50 @@ Status InitNodeHome(const std::string& home, const std::string& node_name) {
   if (ec) return Status::IoError("cannot create " + home + ": " + ec.message());
   std::filesystem::permissions(home, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
   std::string config = home + "/node.json";
-  if (!std::filesystem::exists(config, ec)) {
-    json::Value v = json::Value::MakeObject();
-    v.set("name", node_name);
-    v.set("created", FormatTimestamp(Now(), 3));
-    v.set("store", "sqlite:store.db");
-    std::ofstream out(config);
-    out << v.Pretty() << "\n";
-    if (!out) return Status::IoError("cannot write " + config);
-  }
   ENTENTE_ASSIGN_OR_RETURN(auto store, store::Store::Open(StorePath(home)));
+  if (std::filesystem::exists(config, ec)) return Status::Ok();
+  // The node's own identity: who created what it shares, where it sighted what it saw.
+  std::string now = FormatTimestamp(Now(), 3);
+  std::string identity_id = "identity--" + UuidToString(UuidV4());
+  json::Value identity = json::Value::MakeObject();
+  identity.set("type", "identity");
+  identity.set("spec_version", "2.1");
+  identity.set("id", identity_id);
+  identity.set("created", now);
+  identity.set("modified", now);
+  identity.set("name", node_name);
+  identity.set("identity_class", "organization");
+  std::string text = identity.Serialize();
+  json::Document doc;
+  ENTENTE_RETURN_IF_ERROR(doc.Parse(text));
+  stix::ObjectHeader header;
+  ENTENTE_RETURN_IF_ERROR(stix::Validator().Check(doc.root(), &header));
+  ENTENTE_ASSIGN_OR_RETURN(auto batch, store->BeginBatch());
+  ENTENTE_RETURN_IF_ERROR(batch->Put(header, text).status());
+  ENTENTE_RETURN_IF_ERROR(batch->Commit());
+  json::Value v = json::Value::MakeObject();
+  v.set("name", node_name);
+  v.set("created", now);
+  v.set("store", "sqlite:store.db");
+  v.set("identity", identity_id);
+  std::ofstream out(config);
+  out << v.Pretty() << "\n";
+  if (!out) return Status::IoError("cannot write " + config);
   return Status::Ok();
+}
+
+}  // namespace entente::cli
+
+namespace entente::cli {
+
+std::string NodeIdentity(const std::string& home) {
+  std::ifstream in(home + "/node.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto v = json::Value::Parse(text.str());
+  if (!v.ok()) return {};
+  const json::Value* id = v->find("identity");
+  return id != nullptr && id->is_string() ? id->str() : std::string();
 }
 
 }  // namespace entente::cli

@@ -17,7 +17,11 @@ std::string StorePath(const std::string& home);
 // home has not been initialised.
 Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home, bool read_only = false);
 
-// Creates the home (directories, store, node.json) if needed. Idempotent.
+// Creates the home (directories, store, node.json, the node's STIX identity) if needed.
+// Idempotent.
 Status InitNodeHome(const std::string& home, const std::string& node_name);
+
+// The node's STIX identity id (identity--...), from node.json; "" if the home has none.
+std::string NodeIdentity(const std::string& home);
 
 }  // namespace entente::cli
