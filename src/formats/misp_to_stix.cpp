@@ -79,6 +79,60 @@ std::string RegistryDataEscape(std::string_view v) {
   return out;
 }
 
+// The report's object_refs, 17 bytes per id instead of a ~100-byte string: a 150k-attribute
+// event has half a million of them.
+class RefList {
+ public:
+  void Add(std::string_view id) {
+    auto dd = id.find("--");
+    Entry e{};
+    if (dd != std::string_view::npos && ParseUuid(id.substr(dd + 2), e.uuid)) {
+      const std::string_view type = id.substr(0, dd);
+      auto it = std::find(types_.begin(), types_.end(), type);
+      if (it == types_.end() && types_.size() < 255)
+        it = types_.insert(types_.end(), std::string(type));
+      if (it != types_.end()) {
+        e.type = static_cast<std::uint8_t>(it - types_.begin());
+        entries_.push_back(e);
+        return;
+      }
+    }
+    e.type = 255;
+    e.other = static_cast<std::uint32_t>(others_.size());
+    others_.emplace_back(id);
+    entries_.push_back(e);
+  }
+  bool empty() const { return entries_.empty(); }
+  Value TakeArray() {
+    Value a = Arr();
+    a.array().reserve(entries_.size());
+    for (const auto& e : entries_) {
+      if (e.type == 255) {
+        a.push_back(Value(std::move(others_[e.other])));
+      } else {
+        a.push_back(Value(Sid(types_[e.type], UuidToString(e.uuid))));
+      }
+    }
+    Clear();
+    return a;
+  }
+  void Clear() {
+    entries_.clear();
+    entries_.shrink_to_fit();
+    others_.clear();
+  }
+
+ private:
+  struct Entry {
+    Uuid uuid;
+    std::uint8_t type;
+    std::uint32_t other;
+  };
+  std::vector<Entry> entries_;
+  std::vector<std::string> types_;
+  std::vector<std::string> others_;
+};
+
 // What one attribute (or one object) turns into before the SDO wrappers are added.
 struct Built {
   std::vector<Value> scos;        // observable objects, main one first
@@ -171,7 +225,7 @@ class Converter {
 
   Status Emit(Value v, bool in_report = true) {
     if (in_report && in_event_) {
-      if (const Value* id = v.find("id")) report_refs_.push_back(id->str());
+      if (const Value* id = v.find("id")) report_refs_.Add(id->str());
     }
     ++stats_.stix_objects;
     if (const Value* t = v.find("type")) {
@@ -185,7 +239,7 @@ class Converter {
   Status EmitOnce(Value v, bool in_report) {
     const std::string id = v.find("id")->str();
     if (!emitted_once_.insert(id).second) {
-      if (in_report && in_event_) report_refs_.push_back(id);
+      if (in_report && in_event_) report_refs_.Add(id);
       return Status::Ok();
     }
     return Emit(std::move(v), in_report);
@@ -227,6 +281,19 @@ class Converter {
   }
 
   // ---- shared pieces ------------------------------------------------------------------------
+
+  // False when the uuid was already converted in this event. 16 bytes per uuid.
+  bool SeeOnce(const std::string& uuid) {
+    Uuid u{};
+    if (!ParseUuid(uuid, u)) return true;
+    return seen_.insert(u).second;
+  }
+
+  // Outside events (collections) every uuid may be referenced; inside, only those named by an
+  // ObjectReference of the event are kept.
+  void Remember(const std::string& uuid, const std::string& stix_id) {
+    if (!in_event_ || wanted_.count(uuid)) uuid_to_stix_.emplace(uuid, stix_id);
+  }
 
   std::string Where() const {
     return event_uuid_.empty() ? std::string("MISP") : "MISP event " + event_uuid_;
@@ -742,7 +809,7 @@ class Converter {
                                    " bytes, over the limit of " +
                                    std::to_string(opt_.limits.max_value_bytes));
     }
-    if (in_event_ && uuid_to_stix_.count(item.uuid)) {
+    if (in_event_ && !SeeOnce(item.uuid)) {
       ++stats_.duplicates_skipped;
       return Status::Ok();
     }
@@ -808,7 +875,7 @@ class Converter {
       if (item.last_seen) c.set("x_misp_last_seen", StixSeconds(*item.last_seen));
       ENTENTE_RETURN_IF_ERROR(Emit(std::move(c)));
     }
-    uuid_to_stix_[item.uuid] = main_id;
+    Remember(item.uuid, main_id);
     ENTENTE_RETURN_IF_ERROR(ConvertItemGalaxies(a["Galaxy"], main_id, item.ts));
     return ConvertSightings(a["Sighting"], main_id, item);
   }
@@ -989,7 +1056,7 @@ class Converter {
       const std::string id = Sid(sdo, uuid);
       ids.push_back(id);
       if (emitted_once_.count(id)) {
-        if (in_event_) report_refs_.push_back(id);
+        if (in_event_) report_refs_.Add(id);
         continue;
       }
       // misp-stix gives galaxy SDOs no created_by_ref: clusters are shared knowledge.
@@ -1627,7 +1694,7 @@ class Converter {
     if (!name.is_string() || name.str().empty()) {
       return Status::InvalidArgument(Where() + ", object " + item.uuid + ": missing name");
     }
-    if (in_event_ && uuid_to_stix_.count(item.uuid)) {
+    if (in_event_ && !SeeOnce(item.uuid)) {
       ++stats_.duplicates_skipped;
       return Status::Ok();
     }
@@ -1711,8 +1778,8 @@ class Converter {
       c.set("x_misp_name", item.type);
       ENTENTE_RETURN_IF_ERROR(Emit(std::move(c)));
     }
-    uuid_to_stix_[item.uuid] = main_id;
-    for (const auto& a : attrs) uuid_to_stix_.emplace(a.uuid, main_id);
+    Remember(item.uuid, main_id);
+    for (const auto& a : attrs) Remember(a.uuid, main_id);
 
     Node refs = o["ObjectReference"];
     if (refs.is_array()) {
@@ -1770,9 +1837,20 @@ class Converter {
     if (!event_ts_) event_ts_ = ParseMispTime(e["date"]);
     if (!event_ts_) event_ts_ = now_;
     in_event_ = true;
-    report_refs_.clear();
+    report_refs_.Clear();
     uuid_to_stix_.clear();
+    seen_.clear();
+    wanted_.clear();
     pending_.clear();
+    // Only uuids that some ObjectReference names need a uuid -> STIX id entry.
+    for (auto [k, o] : e["Object"]) {
+      for (auto [rk, r] : o["ObjectReference"]) {
+        std::string target = ScalarText(r["referenced_uuid"]);
+        std::transform(target.begin(), target.end(), target.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (!target.empty()) wanted_.insert(std::move(target));
+      }
+    }
     attributes_in_event_ = objects_in_event_ = 0;
 
     identity_id_.clear();
@@ -1831,13 +1909,14 @@ class Converter {
     } else {
       r.set("context", "suspicious-activity");
     }
-    r.set("object_refs", StrArray(report_refs_));
+    r.set("object_refs", report_refs_.TakeArray());
     AddLabelsAndMarkings(r, report);
     in_event_ = false;
-    report_refs_.clear();
-    report_refs_.shrink_to_fit();
+    report_refs_.Clear();
     ENTENTE_RETURN_IF_ERROR(Emit(std::move(r), false));
     uuid_to_stix_.clear();
+    seen_.clear();
+    wanted_.clear();
     identity_id_.clear();
     event_uuid_.clear();
     event_ts_.reset();
@@ -1857,8 +1936,17 @@ class Converter {
   std::string event_uuid_;
   std::optional<Timestamp> event_ts_;
   std::string identity_id_;
-  std::vector<std::string> report_refs_;
+  RefList report_refs_;
   std::unordered_map<std::string, std::string> uuid_to_stix_;
+  struct UuidHash {
+    // All 16 bytes: uuids come from the input, which may be crafted to collide.
+    std::size_t operator()(const Uuid& u) const noexcept {
+      return std::hash<std::string_view>()(
+          std::string_view(reinterpret_cast<const char*>(u.data()), u.size()));
+    }
+  };
+  std::unordered_set<Uuid, UuidHash> seen_;
+  std::unordered_set<std::string> wanted_;
   std::vector<PendingRef> pending_;
   std::unordered_set<std::string> emitted_once_;
   std::size_t attributes_in_event_ = 0, objects_in_event_ = 0;
