@@ -1160,11 +1160,6 @@ class Converter {
       // become the 2.1 *_types; the rest keeps its MISP name under x_misp_.
       for (auto [mk, mv] : meta) {
         if (mk == "external_id" || mk == "refs" || mk == "synonyms" || mk == "kill_chain" ||
-            mk == "is_family" || (mk == "aliases" && sdo == "vulnerability") ||
-            (mk == "ISO" && ctype == "country")) {
-          if (mk != "ISO") continue;
-        }
-        if (mk == "external_id" || mk == "refs" || mk == "synonyms" || mk == "kill_chain" ||
             mk == "is_family" || (mk == "aliases" && sdo == "vulnerability")) {
           continue;
         }
