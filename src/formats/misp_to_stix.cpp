@@ -79,6 +79,57 @@ std::string RegistryDataEscape(std::string_view v) {
   return out;
 }
 
+// Object templates that map to one SCO with a fixed relation -> property table.
+enum class FieldKind { kString, kInt, kTime, kHash };
+struct SimpleField {
+  std::string_view relation, prop;  // for kHash, prop is the MISP hash type
+  FieldKind kind;
+};
+struct SimpleTemplate {
+  std::string_view name, sco, required;
+  const SimpleField* fields;  // ends with an empty relation
+};
+constexpr SimpleField kUrlFields[] = {{"url", "value", FieldKind::kString}, {}};
+constexpr SimpleField kCredentialFields[] = {{"username", "user_id", FieldKind::kString},
+                                             {"password", "credential", FieldKind::kString},
+                                             {}};
+constexpr SimpleField kMutexFields[] = {{"name", "name", FieldKind::kString}, {}};
+constexpr SimpleField kAsnFields[] = {
+    {"asn", "number", FieldKind::kInt}, {"description", "name", FieldKind::kString}, {}};
+constexpr SimpleField kX509Fields[] = {
+    {"x509-fingerprint-md5", "md5", FieldKind::kHash},
+    {"x509-fingerprint-sha1", "sha1", FieldKind::kHash},
+    {"x509-fingerprint-sha256", "sha256", FieldKind::kHash},
+    {"issuer", "issuer", FieldKind::kString},
+    {"serial-number", "serial_number", FieldKind::kString},
+    {"signature_algorithm", "signature_algorithm", FieldKind::kString},
+    {"subject", "subject", FieldKind::kString},
+    {"validity-not-before", "validity_not_before", FieldKind::kTime},
+    {"validity-not-after", "validity_not_after", FieldKind::kTime},
+    {"version", "version", FieldKind::kString},
+    {"pubkey-info-algorithm", "subject_public_key_algorithm", FieldKind::kString},
+    {"pubkey-info-modulus", "subject_public_key_modulus", FieldKind::kString},
+    {"pubkey-info-exponent", "subject_public_key_exponent", FieldKind::kInt},
+    {}};
+constexpr SimpleField kDirectoryFields[] = {
+    {"path", "path", FieldKind::kString},         {"path-encoding", "path_enc", FieldKind::kString},
+    {"creation-time", "ctime", FieldKind::kTime}, {"modification-time", "mtime", FieldKind::kTime},
+    {"access-time", "atime", FieldKind::kTime},   {}};
+constexpr SimpleTemplate kSimpleTemplates[] = {
+    {"url", "url", "value", kUrlFields},
+    {"credential", "user-account", "", kCredentialFields},
+    {"mutex", "mutex", "name", kMutexFields},
+    {"asn", "autonomous-system", "number", kAsnFields},
+    {"x509", "x509-certificate", "", kX509Fields},
+    {"directory", "directory", "path", kDirectoryFields},
+};
+const SimpleTemplate* FindSimpleTemplate(std::string_view name) {
+  for (const auto& t : kSimpleTemplates) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
 // The report's object_refs, 17 bytes per id instead of a ~100-byte string: a 150k-attribute
 // event has half a million of them.
 class RefList {
@@ -1599,62 +1650,68 @@ class Converter {
       for (auto* pl : {&p_to, &p_cc, &p_bcc, &p_from, &p_att, &p_other}) {
         pattern.insert(pattern.end(), pl->begin(), pl->end());
       }
-    } else if (name == "url" || name == "credential" || name == "mutex" || name == "asn") {
-      struct Field {
-        std::string_view relation, prop;
-        bool integer;
-      };
-      std::string_view sco_type;
-      std::vector<Field> fields;
-      if (name == "url") {
-        sco_type = "url";
-        fields = {{"url", "value", false}};
-      } else if (name == "credential") {
-        sco_type = "user-account";
-        fields = {{"username", "user_id", false}, {"password", "credential", false}};
-      } else if (name == "mutex") {
-        sco_type = "mutex";
-        fields = {{"name", "name", false}};
-      } else {
-        sco_type = "autonomous-system";
-        fields = {{"asn", "number", true}, {"description", "name", false}};
-      }
-      const std::string id = Sid(sco_type, uuid);
-      Value s = Sco(sco_type, id);
+    } else if (const SimpleTemplate* t = FindSimpleTemplate(name)) {
+      // One SCO; hashes first in the pattern, then the rest in input order (misp-stix).
+      const std::string id = Sid(t->sco, uuid);
+      Value s = Sco(t->sco, id);
+      Value hashes = Obj();
+      std::vector<std::string> hash_parts, other_parts;
+      const std::string prefix = std::string(t->sco) + ":";
       for (const auto& a : attrs) {
         bool done = false;
-        for (const auto& fd : fields) {
-          if (a.relation != fd.relation || s.find(fd.prop)) continue;
-          if (fd.integer) {
+        for (const SimpleField* fd = t->fields; fd->relation.data(); ++fd) {
+          if (a.relation != fd->relation) continue;
+          if (fd->kind == FieldKind::kHash) {
+            const HashName* h = FindHash(fd->prop);
+            if (!h || hashes.find(h->sco_key)) break;
+            hashes.set(h->sco_key, a.value);
+            if (a.to_ids) {
+              hash_parts.push_back(Cmp(prefix + "hashes." + std::string(h->pattern), a.value));
+            }
+            done = true;
+            break;
+          }
+          if (s.find(fd->prop)) break;
+          std::string text = a.value;
+          if (fd->kind == FieldKind::kInt) {
             std::string_view digits = a.value;
-            if (digits.size() > 2 && (digits[0] == 'A' || digits[0] == 'a'))
-              digits.remove_prefix(2);
+            if (digits.size() > 2 && (digits[0] == 'A' || digits[0] == 'a')) {
+              digits.remove_prefix(2);  // "AS174"
+            }
             auto n = ParseInt(digits);
             if (!n) break;
-            s.set(fd.prop, Value(*n));
-            if (a.to_ids)
-              pattern.push_back(
-                  Cmp(std::string(sco_type) + ":" + std::string(fd.prop), std::to_string(*n)));
+            s.set(fd->prop, Value(*n));
+            text = std::to_string(*n);
+          } else if (fd->kind == FieldKind::kTime) {
+            auto ts = ParseMispTimeText(a.value);
+            if (!ts) break;
+            text = StixSeconds(*ts);
+            s.set(fd->prop, text);
           } else {
-            s.set(fd.prop, a.value);
-            if (a.to_ids)
-              pattern.push_back(Cmp(std::string(sco_type) + ":" + std::string(fd.prop), a.value));
+            s.set(fd->prop, a.value);
           }
+          if (a.to_ids) other_parts.push_back(Cmp(prefix + std::string(fd->prop), text));
           done = true;
           break;
         }
         if (done) continue;
         AddCustom(s, a);
-        if (a.to_ids) {
-          pattern.push_back(
-              Cmp(std::string(sco_type) + ":x_misp_" + Underscored(a.relation), a.value));
+        if (a.to_ids)
+          other_parts.push_back(Cmp(prefix + "x_misp_" + Underscored(a.relation), a.value));
+      }
+      if (!t->required.empty() && !s.find(t->required)) return false;
+      if (hashes.size()) {
+        Value with_hashes = Sco(t->sco, id);
+        with_hashes.set("hashes", std::move(hashes));
+        for (auto& m : s.object()) {
+          if (m.first != "type" && m.first != "spec_version" && m.first != "id") {
+            with_hashes.set(m.first, std::move(m.second));
+          }
         }
+        s = std::move(with_hashes);
       }
-      // The SCO needs its defining property (url value, mutex name, AS number).
-      if ((name == "url" && !s.find("value")) || (name == "mutex" && !s.find("name")) ||
-          (name == "asn" && !s.find("number"))) {
-        return false;
-      }
+      pattern.insert(pattern.end(), hash_parts.begin(), hash_parts.end());
+      pattern.insert(pattern.end(), other_parts.begin(), other_parts.end());
       b.refs.push_back(id);
       b.scos.push_back(std::move(s));
     } else {
