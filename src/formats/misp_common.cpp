@@ -265,9 +265,10 @@ std::optional<Timestamp> ParseMispTimeText(std::string_view s) {
   bool digits = true;
   for (char c : s) digits = digits && c >= '0' && c <= '9';
   if (digits) {
-    if (s.size() > 12) return std::nullopt;  // beyond year 33658: not a MISP timestamp
+    if (s.size() > 10) return std::nullopt;  // Timestamp ends in 2262: 10 digits suffice
     std::int64_t v = 0;
     std::from_chars(s.data(), s.data() + s.size(), v);
+    if (v > 9'000'000'000) return std::nullopt;
     return Timestamp{v * 1'000'000'000};
   }
   // YYYY-MM-DD[(T| )HH:MM:SS[.fraction]][Z|+HH:MM|-HH:MM|+HHMM]
@@ -276,7 +277,10 @@ std::optional<Timestamp> ParseMispTimeText(std::string_view s) {
       s[7] != '-' || !ParseDigits(s, 8, 2, day)) {
     return std::nullopt;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
+  // Timestamp holds nanoseconds in an int64: years 1678-2261 only.
+  if (year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 || day > 31) {
+    return std::nullopt;
+  }
   std::size_t i = 10;
   std::int64_t nanos = 0;
   if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {

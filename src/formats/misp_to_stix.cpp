@@ -79,6 +79,111 @@ std::string RegistryDataEscape(std::string_view v) {
   return out;
 }
 
+// Object templates that map to one SCO with a fixed relation -> property table.
+enum class FieldKind { kString, kInt, kTime, kHash };
+struct SimpleField {
+  std::string_view relation, prop;  // for kHash, prop is the MISP hash type
+  FieldKind kind;
+};
+struct SimpleTemplate {
+  std::string_view name, sco, required;
+  const SimpleField* fields;  // ends with an empty relation
+};
+constexpr SimpleField kUrlFields[] = {{"url", "value", FieldKind::kString}, {}};
+constexpr SimpleField kCredentialFields[] = {{"username", "user_id", FieldKind::kString},
+                                             {"password", "credential", FieldKind::kString},
+                                             {}};
+constexpr SimpleField kMutexFields[] = {{"name", "name", FieldKind::kString}, {}};
+constexpr SimpleField kAsnFields[] = {
+    {"asn", "number", FieldKind::kInt}, {"description", "name", FieldKind::kString}, {}};
+constexpr SimpleField kX509Fields[] = {
+    {"x509-fingerprint-md5", "md5", FieldKind::kHash},
+    {"x509-fingerprint-sha1", "sha1", FieldKind::kHash},
+    {"x509-fingerprint-sha256", "sha256", FieldKind::kHash},
+    {"issuer", "issuer", FieldKind::kString},
+    {"serial-number", "serial_number", FieldKind::kString},
+    {"signature_algorithm", "signature_algorithm", FieldKind::kString},
+    {"subject", "subject", FieldKind::kString},
+    {"validity-not-before", "validity_not_before", FieldKind::kTime},
+    {"validity-not-after", "validity_not_after", FieldKind::kTime},
+    {"version", "version", FieldKind::kString},
+    {"pubkey-info-algorithm", "subject_public_key_algorithm", FieldKind::kString},
+    {"pubkey-info-modulus", "subject_public_key_modulus", FieldKind::kString},
+    {"pubkey-info-exponent", "subject_public_key_exponent", FieldKind::kInt},
+    {}};
+constexpr SimpleField kDirectoryFields[] = {
+    {"path", "path", FieldKind::kString},         {"path-encoding", "path_enc", FieldKind::kString},
+    {"creation-time", "ctime", FieldKind::kTime}, {"modification-time", "mtime", FieldKind::kTime},
+    {"access-time", "atime", FieldKind::kTime},   {}};
+constexpr SimpleTemplate kSimpleTemplates[] = {
+    {"url", "url", "value", kUrlFields},
+    {"credential", "user-account", "", kCredentialFields},
+    {"mutex", "mutex", "name", kMutexFields},
+    {"asn", "autonomous-system", "number", kAsnFields},
+    {"x509", "x509-certificate", "", kX509Fields},
+    {"directory", "directory", "path", kDirectoryFields},
+};
+const SimpleTemplate* FindSimpleTemplate(std::string_view name) {
+  for (const auto& t : kSimpleTemplates) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+// The report's object_refs, 17 bytes per id instead of a ~100-byte string: a 150k-attribute
+// event has half a million of them.
+class RefList {
+ public:
+  void Add(std::string_view id) {
+    auto dd = id.find("--");
+    Entry e{};
+    if (dd != std::string_view::npos && ParseUuid(id.substr(dd + 2), e.uuid)) {
+      const std::string_view type = id.substr(0, dd);
+      auto it = std::find(types_.begin(), types_.end(), type);
+      if (it == types_.end() && types_.size() < 255)
+        it = types_.insert(types_.end(), std::string(type));
+      if (it != types_.end()) {
+        e.type = static_cast<std::uint8_t>(it - types_.begin());
+        entries_.push_back(e);
+        return;
+      }
+    }
+    e.type = 255;
+    e.other = static_cast<std::uint32_t>(others_.size());
+    others_.emplace_back(id);
+    entries_.push_back(e);
+  }
+  bool empty() const { return entries_.empty(); }
+  Value TakeArray() {
+    Value a = Arr();
+    a.array().reserve(entries_.size());
+    for (const auto& e : entries_) {
+      if (e.type == 255) {
+        a.push_back(Value(std::move(others_[e.other])));
+      } else {
+        a.push_back(Value(Sid(types_[e.type], UuidToString(e.uuid))));
+      }
+    }
+    Clear();
+    return a;
+  }
+  void Clear() {
+    entries_.clear();
+    entries_.shrink_to_fit();
+    others_.clear();
+  }
+
+ private:
+  struct Entry {
+    Uuid uuid;
+    std::uint8_t type;
+    std::uint32_t other;
+  };
+  std::vector<Entry> entries_;
+  std::vector<std::string> types_;
+  std::vector<std::string> others_;
+};
+
 // What one attribute (or one object) turns into before the SDO wrappers are added.
 struct Built {
   std::vector<Value> scos;        // observable objects, main one first
@@ -171,7 +276,7 @@ class Converter {
 
   Status Emit(Value v, bool in_report = true) {
     if (in_report && in_event_) {
-      if (const Value* id = v.find("id")) report_refs_.push_back(id->str());
+      if (const Value* id = v.find("id")) report_refs_.Add(id->str());
     }
     ++stats_.stix_objects;
     if (const Value* t = v.find("type")) {
@@ -185,7 +290,7 @@ class Converter {
   Status EmitOnce(Value v, bool in_report) {
     const std::string id = v.find("id")->str();
     if (!emitted_once_.insert(id).second) {
-      if (in_report && in_event_) report_refs_.push_back(id);
+      if (in_report && in_event_) report_refs_.Add(id);
       return Status::Ok();
     }
     return Emit(std::move(v), in_report);
@@ -227,6 +332,19 @@ class Converter {
   }
 
   // ---- shared pieces ------------------------------------------------------------------------
+
+  // False when the uuid was already converted in this event. 16 bytes per uuid.
+  bool SeeOnce(const std::string& uuid) {
+    Uuid u{};
+    if (!ParseUuid(uuid, u)) return true;
+    return seen_.insert(u).second;
+  }
+
+  // Outside events (collections) every uuid may be referenced; inside, only those named by an
+  // ObjectReference of the event are kept.
+  void Remember(const std::string& uuid, const std::string& stix_id) {
+    if (!in_event_ || wanted_.count(uuid)) uuid_to_stix_.emplace(uuid, stix_id);
+  }
 
   std::string Where() const {
     return event_uuid_.empty() ? std::string("MISP") : "MISP event " + event_uuid_;
@@ -742,7 +860,7 @@ class Converter {
                                    " bytes, over the limit of " +
                                    std::to_string(opt_.limits.max_value_bytes));
     }
-    if (in_event_ && uuid_to_stix_.count(item.uuid)) {
+    if (in_event_ && !SeeOnce(item.uuid)) {
       ++stats_.duplicates_skipped;
       return Status::Ok();
     }
@@ -808,7 +926,7 @@ class Converter {
       if (item.last_seen) c.set("x_misp_last_seen", StixSeconds(*item.last_seen));
       ENTENTE_RETURN_IF_ERROR(Emit(std::move(c)));
     }
-    uuid_to_stix_[item.uuid] = main_id;
+    Remember(item.uuid, main_id);
     ENTENTE_RETURN_IF_ERROR(ConvertItemGalaxies(a["Galaxy"], main_id, item.ts));
     return ConvertSightings(a["Sighting"], main_id, item);
   }
@@ -989,7 +1107,7 @@ class Converter {
       const std::string id = Sid(sdo, uuid);
       ids.push_back(id);
       if (emitted_once_.count(id)) {
-        if (in_event_) report_refs_.push_back(id);
+        if (in_event_) report_refs_.Add(id);
         continue;
       }
       // misp-stix gives galaxy SDOs no created_by_ref: clusters are shared knowledge.
@@ -1092,11 +1210,6 @@ class Converter {
       // Meta keys that are properties of the SDO keep their name; "labels" (STIX 2.0 galaxies)
       // become the 2.1 *_types; the rest keeps its MISP name under x_misp_.
       for (auto [mk, mv] : meta) {
-        if (mk == "external_id" || mk == "refs" || mk == "synonyms" || mk == "kill_chain" ||
-            mk == "is_family" || (mk == "aliases" && sdo == "vulnerability") ||
-            (mk == "ISO" && ctype == "country")) {
-          if (mk != "ISO") continue;
-        }
         if (mk == "external_id" || mk == "refs" || mk == "synonyms" || mk == "kill_chain" ||
             mk == "is_family" || (mk == "aliases" && sdo == "vulnerability")) {
           continue;
@@ -1537,62 +1650,68 @@ class Converter {
       for (auto* pl : {&p_to, &p_cc, &p_bcc, &p_from, &p_att, &p_other}) {
         pattern.insert(pattern.end(), pl->begin(), pl->end());
       }
-    } else if (name == "url" || name == "credential" || name == "mutex" || name == "asn") {
-      struct Field {
-        std::string_view relation, prop;
-        bool integer;
-      };
-      std::string_view sco_type;
-      std::vector<Field> fields;
-      if (name == "url") {
-        sco_type = "url";
-        fields = {{"url", "value", false}};
-      } else if (name == "credential") {
-        sco_type = "user-account";
-        fields = {{"username", "user_id", false}, {"password", "credential", false}};
-      } else if (name == "mutex") {
-        sco_type = "mutex";
-        fields = {{"name", "name", false}};
-      } else {
-        sco_type = "autonomous-system";
-        fields = {{"asn", "number", true}, {"description", "name", false}};
-      }
-      const std::string id = Sid(sco_type, uuid);
-      Value s = Sco(sco_type, id);
+    } else if (const SimpleTemplate* t = FindSimpleTemplate(name)) {
+      // One SCO; hashes first in the pattern, then the rest in input order (misp-stix).
+      const std::string id = Sid(t->sco, uuid);
+      Value s = Sco(t->sco, id);
+      Value hashes = Obj();
+      std::vector<std::string> hash_parts, other_parts;
+      const std::string prefix = std::string(t->sco) + ":";
       for (const auto& a : attrs) {
         bool done = false;
-        for (const auto& fd : fields) {
-          if (a.relation != fd.relation || s.find(fd.prop)) continue;
-          if (fd.integer) {
+        for (const SimpleField* fd = t->fields; fd->relation.data(); ++fd) {
+          if (a.relation != fd->relation) continue;
+          if (fd->kind == FieldKind::kHash) {
+            const HashName* h = FindHash(fd->prop);
+            if (!h || hashes.find(h->sco_key)) break;
+            hashes.set(h->sco_key, a.value);
+            if (a.to_ids) {
+              hash_parts.push_back(Cmp(prefix + "hashes." + std::string(h->pattern), a.value));
+            }
+            done = true;
+            break;
+          }
+          if (s.find(fd->prop)) break;
+          std::string text = a.value;
+          if (fd->kind == FieldKind::kInt) {
             std::string_view digits = a.value;
-            if (digits.size() > 2 && (digits[0] == 'A' || digits[0] == 'a'))
-              digits.remove_prefix(2);
+            if (digits.size() > 2 && (digits[0] == 'A' || digits[0] == 'a')) {
+              digits.remove_prefix(2);  // "AS174"
+            }
             auto n = ParseInt(digits);
             if (!n) break;
-            s.set(fd.prop, Value(*n));
-            if (a.to_ids)
-              pattern.push_back(
-                  Cmp(std::string(sco_type) + ":" + std::string(fd.prop), std::to_string(*n)));
+            s.set(fd->prop, Value(*n));
+            text = std::to_string(*n);
+          } else if (fd->kind == FieldKind::kTime) {
+            auto ts = ParseMispTimeText(a.value);
+            if (!ts) break;
+            text = StixSeconds(*ts);
+            s.set(fd->prop, text);
           } else {
-            s.set(fd.prop, a.value);
-            if (a.to_ids)
-              pattern.push_back(Cmp(std::string(sco_type) + ":" + std::string(fd.prop), a.value));
+            s.set(fd->prop, a.value);
           }
+          if (a.to_ids) other_parts.push_back(Cmp(prefix + std::string(fd->prop), text));
           done = true;
           break;
         }
         if (done) continue;
         AddCustom(s, a);
-        if (a.to_ids) {
-          pattern.push_back(
-              Cmp(std::string(sco_type) + ":x_misp_" + Underscored(a.relation), a.value));
+        if (a.to_ids)
+          other_parts.push_back(Cmp(prefix + "x_misp_" + Underscored(a.relation), a.value));
+      }
+      if (!t->required.empty() && !s.find(t->required)) return false;
+      if (hashes.size()) {
+        Value with_hashes = Sco(t->sco, id);
+        with_hashes.set("hashes", std::move(hashes));
+        for (auto& m : s.object()) {
+          if (m.first != "type" && m.first != "spec_version" && m.first != "id") {
+            with_hashes.set(m.first, std::move(m.second));
+          }
         }
+        s = std::move(with_hashes);
       }
-      // The SCO needs its defining property (url value, mutex name, AS number).
-      if ((name == "url" && !s.find("value")) || (name == "mutex" && !s.find("name")) ||
-          (name == "asn" && !s.find("number"))) {
-        return false;
-      }
+      pattern.insert(pattern.end(), hash_parts.begin(), hash_parts.end());
+      pattern.insert(pattern.end(), other_parts.begin(), other_parts.end());
       b.refs.push_back(id);
       b.scos.push_back(std::move(s));
     } else {
@@ -1627,7 +1746,7 @@ class Converter {
     if (!name.is_string() || name.str().empty()) {
       return Status::InvalidArgument(Where() + ", object " + item.uuid + ": missing name");
     }
-    if (in_event_ && uuid_to_stix_.count(item.uuid)) {
+    if (in_event_ && !SeeOnce(item.uuid)) {
       ++stats_.duplicates_skipped;
       return Status::Ok();
     }
@@ -1711,8 +1830,8 @@ class Converter {
       c.set("x_misp_name", item.type);
       ENTENTE_RETURN_IF_ERROR(Emit(std::move(c)));
     }
-    uuid_to_stix_[item.uuid] = main_id;
-    for (const auto& a : attrs) uuid_to_stix_.emplace(a.uuid, main_id);
+    Remember(item.uuid, main_id);
+    for (const auto& a : attrs) Remember(a.uuid, main_id);
 
     Node refs = o["ObjectReference"];
     if (refs.is_array()) {
@@ -1770,9 +1889,20 @@ class Converter {
     if (!event_ts_) event_ts_ = ParseMispTime(e["date"]);
     if (!event_ts_) event_ts_ = now_;
     in_event_ = true;
-    report_refs_.clear();
+    report_refs_.Clear();
     uuid_to_stix_.clear();
+    seen_.clear();
+    wanted_.clear();
     pending_.clear();
+    // Only uuids that some ObjectReference names need a uuid -> STIX id entry.
+    for (auto [k, o] : e["Object"]) {
+      for (auto [rk, r] : o["ObjectReference"]) {
+        std::string target = ScalarText(r["referenced_uuid"]);
+        std::transform(target.begin(), target.end(), target.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (!target.empty()) wanted_.insert(std::move(target));
+      }
+    }
     attributes_in_event_ = objects_in_event_ = 0;
 
     identity_id_.clear();
@@ -1831,13 +1961,14 @@ class Converter {
     } else {
       r.set("context", "suspicious-activity");
     }
-    r.set("object_refs", StrArray(report_refs_));
+    r.set("object_refs", report_refs_.TakeArray());
     AddLabelsAndMarkings(r, report);
     in_event_ = false;
-    report_refs_.clear();
-    report_refs_.shrink_to_fit();
+    report_refs_.Clear();
     ENTENTE_RETURN_IF_ERROR(Emit(std::move(r), false));
     uuid_to_stix_.clear();
+    seen_.clear();
+    wanted_.clear();
     identity_id_.clear();
     event_uuid_.clear();
     event_ts_.reset();
@@ -1857,8 +1988,17 @@ class Converter {
   std::string event_uuid_;
   std::optional<Timestamp> event_ts_;
   std::string identity_id_;
-  std::vector<std::string> report_refs_;
+  RefList report_refs_;
   std::unordered_map<std::string, std::string> uuid_to_stix_;
+  struct UuidHash {
+    // All 16 bytes: uuids come from the input, which may be crafted to collide.
+    std::size_t operator()(const Uuid& u) const noexcept {
+      return std::hash<std::string_view>()(
+          std::string_view(reinterpret_cast<const char*>(u.data()), u.size()));
+    }
+  };
+  std::unordered_set<Uuid, UuidHash> seen_;
+  std::unordered_set<std::string> wanted_;
   std::vector<PendingRef> pending_;
   std::unordered_set<std::string> emitted_once_;
   std::size_t attributes_in_event_ = 0, objects_in_event_ = 0;

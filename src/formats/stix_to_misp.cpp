@@ -597,7 +597,7 @@ class Reader {
       }
       AddCustomProperties(out, m);
     } else {
-      // url, credential, mutex, asn: one SCO with a few native properties.
+      // url, credential, mutex, asn, x509, directory: one SCO with a few native properties.
       struct F {
         std::string_view name, sco, prop, relation, type;
       };
@@ -608,6 +608,23 @@ class Reader {
           {"mutex", "mutex", "name", "name", "mutex"},
           {"asn", "autonomous-system", "number", "asn", "AS"},
           {"asn", "autonomous-system", "name", "description", "text"},
+          {"x509", "x509-certificate", "issuer", "issuer", "text"},
+          {"x509", "x509-certificate", "serial_number", "serial-number", "text"},
+          {"x509", "x509-certificate", "signature_algorithm", "signature_algorithm", "text"},
+          {"x509", "x509-certificate", "subject", "subject", "text"},
+          {"x509", "x509-certificate", "validity_not_before", "validity-not-before", "datetime"},
+          {"x509", "x509-certificate", "validity_not_after", "validity-not-after", "datetime"},
+          {"x509", "x509-certificate", "version", "version", "text"},
+          {"x509", "x509-certificate", "subject_public_key_algorithm", "pubkey-info-algorithm",
+           "text"},
+          {"x509", "x509-certificate", "subject_public_key_modulus", "pubkey-info-modulus", "text"},
+          {"x509", "x509-certificate", "subject_public_key_exponent", "pubkey-info-exponent",
+           "text"},
+          {"directory", "directory", "path", "path", "text"},
+          {"directory", "directory", "path_enc", "path-encoding", "text"},
+          {"directory", "directory", "ctime", "creation-time", "datetime"},
+          {"directory", "directory", "mtime", "modification-time", "datetime"},
+          {"directory", "directory", "atime", "access-time", "datetime"},
       };
       Node sco;
       for (const auto& f : kFields) {
@@ -616,6 +633,14 @@ class Reader {
         std::string v = Str(sco[f.prop]);
         if (f.type == "AS" && !v.empty()) v = "AS" + v;
         out.Add(f.relation, f.type, v);
+      }
+      if (name == "x509") {
+        for (auto [h, v] : sco["hashes"]) {
+          if (const HashName* hn = FindHashBySco(h)) {
+            out.Add("x509-fingerprint-" + std::string(hn->misp),
+                    "x509-fingerprint-" + std::string(hn->misp), Str(v));
+          }
+        }
       }
       if (sco.is_object()) AddCustomProperties(out, sco);
     }

@@ -152,8 +152,9 @@ TEST(MispGolden, ObjectMappingDocumentation) {
       failures.push_back(name + ":\n" + Join(diffs));
     }
   }
-  const std::set<std::string> must_match = {"credential", "url",   "mutex",     "ip-port",
-                                            "file",       "email", "domain-ip", "asn"};
+  const std::set<std::string> must_match = {"credential", "url",      "mutex",     "ip-port",
+                                            "file",       "email",    "domain-ip", "asn",
+                                            "x509",       "directory"};
   for (const auto& name : must_match) {
     EXPECT_TRUE(matched.count(name)) << name << " differs:\n" << Join(failures);
   }

@@ -18,9 +18,10 @@
 // collection) and {"response": [{"Object": {...}}, ...]} (an object collection).
 //
 // Costs: one pass over the input DOM; each STIX object is built, handed to the sink and
-// released, so the streaming form holds at most one attribute's objects plus a table of
-// MISP uuid -> STIX id (about 100 bytes per attribute/object) for ObjectReferences and the
-// report's object_refs. Thread-safe: no shared state; call from any thread.
+// released. Besides the caller's DOM, the streaming form keeps per event 16 bytes per
+// attribute/object uuid (duplicate detection), 24 bytes per emitted id (the report's
+// object_refs) and a uuid -> STIX id entry only for uuids that an ObjectReference names.
+// A 150k-attribute event: docs/BENCHMARKS.md. Thread-safe: no shared state.
 #pragma once
 
 #include <cstddef>
