@@ -582,6 +582,7 @@ class Evaluator {
           bool full = false;
           for (const auto& a : acc) {
             for (const auto& b : next) {
+              ENTENTE_RETURN_IF_ERROR(Work());
               if (ordered && !(a.last <= b.first)) continue;
               if (!Disjoint(a, b)) continue;
               if (joined.size() >= limits_.max_partial_matches) {
@@ -625,6 +626,7 @@ class Evaluator {
           Partial acc = part[i];
           std::int64_t count = part[i].weight;
           for (std::size_t j = i + 1; j < part.size() && count < e.repeats; ++j) {
+            ENTENTE_RETURN_IF_ERROR(Work());
             if (!Disjoint(acc, part[j])) continue;
             acc = Merge(acc, part[j]);
             count += part[j].weight;
@@ -642,6 +644,13 @@ class Evaluator {
   }
 
  private:
+  // Counts one step of combining partial matches; bounded so no pattern can stall a node.
+  Status Work() {
+    if (++work_ <= limits_.max_work) return Status::Ok();
+    return Status::LimitExceeded("pattern evaluation over " + std::to_string(set_.size()) +
+                                 " observations needs more than " +
+                                 std::to_string(limits_.max_work) + " combination steps");
+  }
   Status Cap(std::vector<Partial>& v, bool exhaustive) {
     if (v.size() <= limits_.max_partial_matches) return Status::Ok();
     if (exhaustive) return TooMany();
@@ -658,6 +667,7 @@ class Evaluator {
   const ObservationSet& set_;
   const MatchLimits& limits_;
   std::vector<Selected> scratch_;
+  std::uint64_t work_ = 0;
 };
 
 }  // namespace

@@ -99,6 +99,9 @@ struct MatchLimits {
   std::size_t max_partial_matches = 100'000;
   // Ways to pick one object per SCO type inside one [ ] (after grouping equal objects).
   std::size_t max_assignments = 1u << 16;
+  // Steps spent combining partial matches (AND, FOLLOWEDBY, REPEATS) in one Match call, so the
+  // cost of any pattern on any input is bounded; over it, LimitExceeded.
+  std::uint64_t max_work = 200'000'000;
 };
 
 struct MatchResult {
