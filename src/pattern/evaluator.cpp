@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -629,7 +630,8 @@ class Evaluator {
             ENTENTE_RETURN_IF_ERROR(Work());
             if (!Disjoint(acc, part[j])) continue;
             acc = Merge(acc, part[j]);
-            count += part[j].weight;
+            // Saturating: number_observed comes from the input and may be huge.
+            count = part[j].weight > INT64_MAX - count ? INT64_MAX : count + part[j].weight;
           }
           if (count >= e.repeats) {
             acc.weight = 1;
@@ -716,7 +718,8 @@ bool LikeMatch(std::string_view s, std::string_view p) noexcept {
       continue;
     }
     if (j < p.size() && p[j] == '_') {
-      i += CodePointLength(static_cast<unsigned char>(s[i]));
+      // A truncated code point at the end counts as one character.
+      i = std::min(s.size(), i + CodePointLength(static_cast<unsigned char>(s[i])));
       ++j;
       continue;
     }
@@ -727,13 +730,12 @@ bool LikeMatch(std::string_view s, std::string_view p) noexcept {
     }
     if (star_j != std::string_view::npos) {
       j = star_j + 1;
-      star_i += CodePointLength(static_cast<unsigned char>(s[star_i]));
+      star_i = std::min(s.size(), star_i + CodePointLength(static_cast<unsigned char>(s[star_i])));
       i = star_i;
       continue;
     }
     return false;
   }
-  if (i > s.size()) return false;  // '_' ran past a truncated code point
   while (j < p.size() && p[j] == '%') ++j;
   return j == p.size();
 }

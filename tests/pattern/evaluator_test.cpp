@@ -154,6 +154,9 @@ TEST(PatternEval, LikeFunction) {
   EXPECT_TRUE(LikeMatch("h\xc3\xa9llo", "h_llo"));  // '_' is one code point
   EXPECT_FALSE(LikeMatch("h\xc3\xa9llo", "h__llo"));
   EXPECT_TRUE(LikeMatch("50%", "50%"));
+  EXPECT_TRUE(LikeMatch("a\xc3", "%"));  // a truncated code point is still one character
+  EXPECT_TRUE(LikeMatch("a\xc3", "a_"));
+  EXPECT_FALSE(LikeMatch("a\xc3", "a__"));
   EXPECT_TRUE(LikeMatch("a.b", "a.b"));
   EXPECT_FALSE(LikeMatch("axb", "a.b"));  // no regex meaning
   // Many '%' against a long miss stays polynomial.
