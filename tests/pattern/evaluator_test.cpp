@@ -408,6 +408,26 @@ TEST(PatternEval, NumberObservedCountsForRepeats) {
                   .ok());
   EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 5 TIMES", set));
   EXPECT_FALSE(Matches("[domain-name:value = 'a.example'] REPEATS 6 TIMES", set));
+
+  // Counts from the input saturate instead of overflowing.
+  ObservationSet big;
+  ASSERT_TRUE(
+      big.AddJson(Bundle({d,
+                          ObservedData("observed-data--1", "2020-01-01T00:00:00Z",
+                                       "2020-01-01T00:00:00Z", {"domain-name--1"}, 0x7fffffff),
+                          ObservedData("observed-data--2", "2020-01-01T00:00:01Z",
+                                       "2020-01-01T00:00:01Z", {"domain-name--1"}, 0x7fffffff)}))
+          .ok());
+  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 4294967294 TIMES", big));
+  EXPECT_FALSE(Matches("[domain-name:value = 'a.example'] REPEATS 4294967295 TIMES", big));
+  ObservationSet huge;
+  std::string od = ObservedData("observed-data--1", "2020-01-01T00:00:00Z", "2020-01-01T00:00:00Z",
+                                {"domain-name--1"});
+  od.replace(od.find("\"number_observed\":1"), 19, "\"number_observed\":9223372036854775806");
+  std::string od2 = od;
+  od2.replace(od2.find("observed-data--1"), 16, "observed-data--2");
+  ASSERT_TRUE(huge.AddJson(Bundle({d, od, od2})).ok());
+  EXPECT_TRUE(Matches("[domain-name:value = 'a.example'] REPEATS 9223372036854775807 TIMES", huge));
 }
 
 TEST(PatternEval, MatchedObservationsAreReported) {
