@@ -70,6 +70,7 @@ struct CompiledLeaf {
   std::vector<std::string> step_keys;  // per step: normalised key for kHashAlgorithm
   bool hash_value = false;             // path is ...hashes.<alg>: compare values caselessly
   std::unique_ptr<RE2> regex;          // kMatches
+  std::unique_ptr<RE2> regex_bytes;    // kMatches on *_bin/*_hex: Latin-1, one char per byte
   std::vector<Cidr> cidrs;             // kIsSubset / kIsSuperset operand
 };
 
@@ -140,6 +141,30 @@ Status CompileLeaves(const ComparisonExpr& e, CompiledPattern::Impl& impl,
                                    std::to_string(options.max_regex_program_size));
     }
     cl.regex = std::move(re);
+    // Binary properties are matched byte-wise: the regex read as Latin-1, so '\\xd4' is the
+    // byte 0xd4. Only possible when every code point of the regex is below 256.
+    std::string latin1;
+    bool convertible = true;
+    for (std::size_t i = 0; i < rx.size() && convertible;) {
+      unsigned char c = static_cast<unsigned char>(rx[i]);
+      if (c < 0x80) {
+        latin1.push_back(static_cast<char>(c));
+        ++i;
+      } else if ((c == 0xc2 || c == 0xc3) && i + 1 < rx.size()) {
+        latin1.push_back(static_cast<char>(((c & 0x03) << 6) | (rx[i + 1] & 0x3f)));
+        i += 2;
+      } else {
+        convertible = false;
+      }
+    }
+    if (convertible) {
+      RE2::Options bo = o;
+      bo.set_encoding(RE2::Options::EncodingLatin1);
+      auto bytes_re = std::make_unique<RE2>(latin1, bo);
+      if (bytes_re->ok() && bytes_re->ProgramSize() <= options.max_regex_program_size) {
+        cl.regex_bytes = std::move(bytes_re);
+      }
+    }
   }
   if (leaf.op == CompareOp::kIsSubset || leaf.op == CompareOp::kIsSuperset) {
     auto c = Cidr::Parse(leaf.values.at(0).text);
@@ -350,9 +375,16 @@ std::optional<bool> TestValue(const CompiledLeaf& cl, const Selected& s) {
     case CompareOp::kLike:
       if (!s.value->is_string()) return std::nullopt;
       return LikeMatch(s.value->str(), c.values[0].text);
-    case CompareOp::kMatches:
+    case CompareOp::kMatches: {
       if (!s.value->is_string()) return std::nullopt;
+      if (EndsWith(s.last_key, "_bin") || EndsWith(s.last_key, "_hex")) {
+        if (!cl.regex_bytes) return std::nullopt;
+        auto bytes = BinaryOf(s);
+        if (!bytes) return std::nullopt;
+        return RE2::PartialMatch(*bytes, *cl.regex_bytes);
+      }
       return RE2::PartialMatch(s.value->str(), *cl.regex);
+    }
     case CompareOp::kIsSubset:
     case CompareOp::kIsSuperset: {
       if (!s.value->is_string()) return std::nullopt;

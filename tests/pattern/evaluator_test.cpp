@@ -191,6 +191,17 @@ TEST(PatternEval, HashesAndBinary) {
   EXPECT_TRUE(Matches("[artifact:payload_bin > h'68']", art));
   EXPECT_FALSE(Matches("[artifact:payload_bin = h'68656c6c']", art));
   EXPECT_TRUE(Matches("[artifact:payload_bin = 'aGVsbG8=']", art));  // as the JSON string
+  // MATCHES on a binary property runs on the decoded bytes (the spec's pcap example).
+  ObservationSet pcap =
+      One(R"({"type":"artifact","id":"artifact--2","mime_type":"application/vnd.tcpdump.pcap",)"
+          R"("payload_bin":"1MOyoQIABAAAAAAAAAAAAP//AAABAAAA"})");
+  EXPECT_TRUE(Matches(
+      "[artifact:mime_type = 'application/vnd.tcpdump.pcap' AND "
+      "artifact:payload_bin MATCHES '\\\\xd4\\\\xc3\\\\xb2\\\\xa1\\\\x02\\\\x00\\\\x04\\\\x00']",
+      pcap));
+  EXPECT_FALSE(Matches("[artifact:payload_bin MATCHES '^\\\\xd4\\\\xc3\\\\xb2\\\\xa2']", pcap));
+  EXPECT_TRUE(Matches("[artifact:payload_bin MATCHES '^h.l+o$']", art));
+  EXPECT_TRUE(Matches("[file:magic_number_hex MATCHES '^\\\\xff\\\\xd8$']", set));
 }
 
 TEST(PatternEval, ExistsAndLists) {
