@@ -355,9 +355,7 @@ class Parser {
   Status LexNumber() {
     std::size_t start = pos_;
     std::size_t i = pos_;
-    bool negative = false;
     if (text_[i] == '+' || text_[i] == '-') {
-      negative = text_[i] == '-';
       ++i;
     }
     std::size_t int_start = i;
@@ -401,7 +399,6 @@ class Parser {
     tok_.kind = Tok::kInt;
     tok_.literal.kind = Literal::Kind::kInt;
     tok_.literal.integer = value;
-    (void)negative;
     return Status::Ok();
   }
 
