@@ -340,7 +340,13 @@ class Parser {
       return Status::Ok();
     }
     // t'..': the grammar requires YYYY-MM-DDTHH:MM:SS[.fff]Z; the calendar is checked too.
-    auto ts = ParseTimestamp(body, "timestamp literal");
+    // The grammar allows any number of fraction digits; nanoseconds keep the first nine.
+    std::string for_value = body;
+    if (auto dot = for_value.find('.'); dot != std::string::npos && for_value.size() > dot + 11) {
+      std::size_t digits = for_value.size() - dot - 2;  // between '.' and 'Z'
+      if (digits > 9) for_value.erase(dot + 10, digits - 9);
+    }
+    auto ts = ParseTimestamp(for_value, "timestamp literal");
     if (!ts.ok()) {
       return ErrorAt(start, "invalid timestamp t'" + body +
                                 "' (expected YYYY-MM-DDTHH:MM:SS[.fraction]Z, a real UTC date)");

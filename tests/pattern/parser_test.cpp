@@ -156,6 +156,10 @@ TEST(PatternParser, Literals) {
   Literal t = value("[file:created = t'2016-11-30T15:02:37.123Z']");
   EXPECT_EQ(t.kind, Literal::Kind::kTimestamp);
   EXPECT_EQ(FormatTimestamp(t.timestamp, 3), "2016-11-30T15:02:37.123Z");
+  // The grammar allows any number of fraction digits; the value keeps nanoseconds.
+  Literal fine = value("[file:created = t'2016-11-30T15:02:37.1234567891234Z']");
+  EXPECT_EQ(FormatTimestamp(fine.timestamp, 9), "2016-11-30T15:02:37.123456789Z");
+  EXPECT_EQ(fine.text, "2016-11-30T15:02:37.1234567891234Z");
   for (const char* text :
        {R"([file:name = 'it\'s a \\ path'])", "[file:size = -42]", "[file:x = -.5]",
         "[artifact:payload_bin = h'00ff41']", "[artifact:payload_bin = b'aGVsbG8=']",
