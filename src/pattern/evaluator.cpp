@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -66,15 +68,35 @@ enum class KeyMode : std::uint8_t { kExact, kHashAlgorithm, kCaseless };
 
 struct CompiledLeaf {
   const Comparison* leaf = nullptr;
-  std::vector<KeyMode> key_modes;      // per step
-  std::vector<std::string> step_keys;  // per step: normalised key for kHashAlgorithm
-  bool hash_value = false;             // path is ...hashes.<alg>: compare values caselessly
-  std::unique_ptr<RE2> regex;          // kMatches
-  std::unique_ptr<RE2> regex_bytes;    // kMatches on *_bin/*_hex: Latin-1, one char per byte
-  std::vector<Cidr> cidrs;             // kIsSubset / kIsSuperset operand
+  std::vector<KeyMode> key_modes;          // per step
+  std::vector<std::string> step_keys;      // per step: normalised key for kHashAlgorithm
+  bool hash_value = false;                 // path is ...hashes.<alg>: compare values caselessly
+  std::shared_ptr<const RE2> regex;        // kMatches
+  std::shared_ptr<const RE2> regex_bytes;  // kMatches on *_bin/*_hex: Latin-1, byte per char
+  std::vector<Cidr> cidrs;                 // kIsSubset / kIsSuperset operand
 };
 
 class SimpleEvaluator;
+
+// Compiled regexes shared across patterns: thousands of indicators often carry the same regex,
+// and an RE2 program is compiled once per distinct (text, encoding, memory budget) while any
+// pattern holds it. RE2 objects are immutable and safe to use from many threads.
+std::shared_ptr<const RE2> SharedRegex(const std::string& text, const RE2::Options& options) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::weak_ptr<const RE2>> cache;
+  std::string key = std::to_string(static_cast<int>(options.encoding())) + ":" +
+                    std::to_string(options.max_mem()) + ":" + text;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(key); it != cache.end()) {
+    if (auto re = it->second.lock()) return re;
+  }
+  auto re = std::make_shared<const RE2>(text, options);
+  if (cache.size() >= 4096) {  // drop entries no pattern holds any more
+    std::erase_if(cache, [](const auto& entry) { return entry.second.expired(); });
+  }
+  if (cache.size() < 65536) cache[key] = re;
+  return re;
+}
 
 }  // namespace
 
@@ -129,7 +151,7 @@ Status CompileLeaves(const ComparisonExpr& e, CompiledPattern::Impl& impl,
     o.set_log_errors(false);
     o.set_max_mem(options.max_regex_memory);
     o.set_encoding(RE2::Options::EncodingUTF8);
-    auto re = std::make_unique<RE2>(rx, o);
+    auto re = SharedRegex(rx, o);
     if (!re->ok()) {
       return Status::Unsupported(where + "MATCHES regex cannot be compiled by RE2 (" + re->error() +
                                  ")");
@@ -160,7 +182,7 @@ Status CompileLeaves(const ComparisonExpr& e, CompiledPattern::Impl& impl,
     if (convertible) {
       RE2::Options bo = o;
       bo.set_encoding(RE2::Options::EncodingLatin1);
-      auto bytes_re = std::make_unique<RE2>(latin1, bo);
+      auto bytes_re = SharedRegex(latin1, bo);
       if (bytes_re->ok() && bytes_re->ProgramSize() <= options.max_regex_program_size) {
         cl.regex_bytes = std::move(bytes_re);
       }
