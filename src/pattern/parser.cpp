@@ -194,6 +194,16 @@ class Parser {
   }
   void Leave() { --depth_; }
 
+  // Consumes the ')' of a parenthesis opened at byte `open` and leaves its nesting level.
+  Status CloseParen(std::size_t open) {
+    if (tok_.kind != Tok::kRParen) {
+      return Unexpected("')' to close the parenthesis opened at column " +
+                        std::to_string(ColumnOf(open)));
+    }
+    Leave();
+    return Advance();
+  }
+
   // ---- lexer ----
 
   Status Advance() {
@@ -540,12 +550,7 @@ class Parser {
       ENTENTE_RETURN_IF_ERROR(Enter());
       ENTENTE_RETURN_IF_ERROR(Advance());
       ENTENTE_ASSIGN_OR_RETURN(ObservationExpr inner, ParseFollowedBy());
-      if (tok_.kind != Tok::kRParen) {
-        return Unexpected("')' to close the parenthesis opened at column " +
-                          std::to_string(ColumnOf(open)));
-      }
-      ENTENTE_RETURN_IF_ERROR(Advance());
-      Leave();
+      ENTENTE_RETURN_IF_ERROR(CloseParen(open));
       return inner;
     }
     return Unexpected("'[' to start an observation expression or '('");
@@ -556,30 +561,23 @@ class Parser {
   using CmpKind = ComparisonExpr::Kind;
 
   Result<ComparisonExpr> ParseCompOr() {
-    ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr first, ParseCompAnd());
-    if (tok_.kind != Tok::kOr) return first;
-    ComparisonExpr node;
-    node.kind = CmpKind::kOr;
-    ENTENTE_RETURN_IF_ERROR(CountNode());
-    node.children.push_back(std::move(first));
-    while (tok_.kind == Tok::kOr) {
-      ENTENTE_RETURN_IF_ERROR(Advance());
-      ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr child, ParseCompAnd());
-      node.children.push_back(std::move(child));
-    }
-    return node;
+    return ParseCompChain(Tok::kOr, CmpKind::kOr, [this] {
+      return ParseCompChain(Tok::kAnd, CmpKind::kAnd, [this] { return ParsePropTest(); });
+    });
   }
 
-  Result<ComparisonExpr> ParseCompAnd() {
-    ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr first, ParsePropTest());
-    if (tok_.kind != Tok::kAnd) return first;
+  // `next (op next)*` as one n-ary node (or the single operand).
+  template <typename Next>
+  Result<ComparisonExpr> ParseCompChain(Tok op, CmpKind kind, Next next) {
+    ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr first, next());
+    if (tok_.kind != op) return first;
     ComparisonExpr node;
-    node.kind = CmpKind::kAnd;
+    node.kind = kind;
     ENTENTE_RETURN_IF_ERROR(CountNode());
     node.children.push_back(std::move(first));
-    while (tok_.kind == Tok::kAnd) {
+    while (tok_.kind == op) {
       ENTENTE_RETURN_IF_ERROR(Advance());
-      ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr child, ParsePropTest());
+      ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr child, next());
       node.children.push_back(std::move(child));
     }
     return node;
@@ -591,12 +589,7 @@ class Parser {
       ENTENTE_RETURN_IF_ERROR(Enter());
       ENTENTE_RETURN_IF_ERROR(Advance());
       ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr inner, ParseCompOr());
-      if (tok_.kind != Tok::kRParen) {
-        return Unexpected("')' to close the parenthesis opened at column " +
-                          std::to_string(ColumnOf(open)));
-      }
-      ENTENTE_RETURN_IF_ERROR(Advance());
-      Leave();
+      ENTENTE_RETURN_IF_ERROR(CloseParen(open));
       return inner;
     }
     ComparisonExpr node;

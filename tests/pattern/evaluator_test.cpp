@@ -3,22 +3,14 @@
 // MISP golden pairs (indicator pattern vs the observed-data of the same MISP data).
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "entente/base/json.h"
 #include "entente/pattern/evaluator.h"
+#include "test_data.h"
 
 namespace entente::pattern {
 namespace {
-
-std::string ReadData(const std::string& rel) {
-  std::ifstream in(std::string(ENTENTE_DATA_DIR) + "/" + rel, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // An observed-data (2.1) at `first`..`last` referencing the given SCOs (JSON objects with ids).
 std::string ObservedData(const std::string& id, const std::string& first, const std::string& last,
@@ -566,41 +558,23 @@ TEST(PatternEval, PartialMatchLimit) {
 TEST(PatternEval, MispGoldenPairs) {
   std::size_t pairs = 0, matched = 0;
   std::vector<std::string> unmatched;
-  for (const char* file : {"stix/misp-stix/misp_attributes_to_stix21.json",
-                           "stix/misp-stix/misp_objects_to_stix21.json"}) {
-    std::string text = ReadData(file);
-    auto root = json::Value::Parse(text);
-    ASSERT_TRUE(root.ok()) << file;
-    for (const auto& [name, entry] : root->object()) {
-      const json::Value* stix = entry.find("STIX");
-      if (!stix || !stix->is_array()) continue;
-      std::string pattern;
-      bool has_observed = false;
-      for (const auto& o : stix->array()) {
-        const json::Value* type = o.find("type");
-        if (!type) continue;
-        if (type->str() == "indicator") pattern = o.find("pattern")->str();
-        if (type->str() == "observed-data") has_observed = true;
-      }
-      if (pattern.empty() || !has_observed) continue;
-      ++pairs;
-      json::Value bundle = json::Value::MakeObject();
-      bundle.set("type", "bundle");
-      bundle.set("objects", *stix);
-      ObservationSet set;
-      Status s = set.AddJson(bundle.Serialize());
-      ASSERT_TRUE(s.ok()) << name << ": " << s.ToString();
-      auto c = CompiledPattern::Compile(pattern);
-      ASSERT_TRUE(c.ok()) << name << ": " << c.status().ToString();
-      auto r = c->Match(set);
-      ASSERT_TRUE(r.ok()) << name << ": " << r.status().ToString();
-      if (r->matched) {
-        ++matched;
-      } else {
-        unmatched.push_back(name);
-      }
-    }
-  }
+  bool read = testing::ForEachMispGoldenPair(
+      [&](const std::string& name, const std::string& pattern, const std::string& bundle) {
+        ++pairs;
+        ObservationSet set;
+        Status s = set.AddJson(bundle);
+        ASSERT_TRUE(s.ok()) << name << ": " << s.ToString();
+        auto c = CompiledPattern::Compile(pattern);
+        ASSERT_TRUE(c.ok()) << name << ": " << c.status().ToString();
+        auto r = c->Match(set);
+        ASSERT_TRUE(r.ok()) << name << ": " << r.status().ToString();
+        if (r->matched) {
+          ++matched;
+        } else {
+          unmatched.push_back(name);
+        }
+      });
+  EXPECT_TRUE(read);
   EXPECT_EQ(pairs, 107u);
   EXPECT_EQ(matched, 91u);
   // Each miss is the spec's answer for what misp-stix wrote, checked one by one:

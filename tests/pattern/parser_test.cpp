@@ -2,22 +2,14 @@
 // positioned errors and limits.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "entente/base/json.h"
 #include "entente/pattern/ast.h"
+#include "test_data.h"
 
 namespace entente::pattern {
 namespace {
-
-std::string ReadData(const std::string& rel) {
-  std::ifstream in(std::string(ENTENTE_DATA_DIR) + "/" + rel, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Pattern MustParse(std::string_view text) {
   auto p = Parse(text);
@@ -41,7 +33,7 @@ void ExpectRoundTrip(std::string_view text) {
 }
 
 TEST(PatternCorpus, All213RealPatternsParseAndRoundTrip) {
-  std::string text = ReadData("stix/pattern-corpus-real.json");
+  std::string text = testing::ReadData("stix/pattern-corpus-real.json");
   json::Document doc;
   ASSERT_TRUE(doc.Parse(text).ok());
   json::Node list = doc.root()["patterns"];
