@@ -1,9 +1,14 @@
 // Parse + compile + evaluate against a fixed set of observations with references, lists,
-// binary and custom objects. Nothing may crash, hang or grow without bound.
+// binary and custom objects. Nothing may crash, hang or grow without bound. And the anchor
+// contract must hold: when a pattern matches and is anchored, one of its anchors is found in the
+// observations (the fixed values are canonical and lower-case, so normalisation hides nothing).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include <string>
+
+#include "entente/pattern/anchors.h"
 #include "entente/pattern/evaluator.h"
 
 namespace {
@@ -39,6 +44,15 @@ const entente::pattern::ObservationSet& Observations() {
   return *set;
 }
 
+std::string Quoted(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -53,6 +67,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   match_limits.max_partial_matches = 10'000;
   match_limits.max_assignments = 4096;
   auto result = compiled->Match(Observations(), match_limits);
-  if (result.ok() && result->matched != !result->observations.empty()) __builtin_trap();
-  return 0;
+  if (!result.ok()) return 0;
+  if (result->matched != !result->observations.empty()) __builtin_trap();
+  if (!result->matched) return 0;
+  AnchorSet anchors = CompileAnchors(compiled->pattern());
+  if (!anchors.anchored) return 0;
+  for (const auto& a : anchors.anchors) {
+    std::string check = "[" + a.scope + (a.is_cidr ? " ISSUBSET " : " = ") + Quoted(a.value) + "]";
+    auto c = CompiledPattern::Compile(check);
+    if (!c.ok()) __builtin_trap();  // an anchor must be expressible as a pattern
+    auto hit = c->Match(Observations());
+    if (hit.ok() && hit->matched) return 0;
+  }
+  __builtin_trap();  // matched, anchored, and no anchor occurs: the contract is broken
 }

@@ -44,7 +44,10 @@ std::optional<Scope> IndexedScope(const ObjectPath& path) {
   }
   if (s.size() == 2 && KeyIs(s[0], "hashes") && s[1].kind == PathStep::Kind::kKey &&
       (t == "file" || t == "artifact" || t == "x509-certificate")) {
-    return Scope{t + ":hashes." + NormalizeHashAlgorithm(s[1].key), AnchorKind::kHash, false};
+    // The scope is the canonical object path: "file:hashes.'SHA-256'", "file:hashes.MD5".
+    ObjectPath canonical{
+        t, {s[0], PathStep{PathStep::Kind::kKey, NormalizeHashAlgorithm(s[1].key), 0}}};
+    return Scope{canonical.ToString(), AnchorKind::kHash, false};
   }
   if (t == "x509-certificate" && one("serial_number")) {
     return Scope{"x509-certificate:serial_number", AnchorKind::kX509Serial, false};

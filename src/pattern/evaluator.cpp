@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -65,14 +68,35 @@ enum class KeyMode : std::uint8_t { kExact, kHashAlgorithm, kCaseless };
 
 struct CompiledLeaf {
   const Comparison* leaf = nullptr;
-  std::vector<KeyMode> key_modes;      // per step
-  std::vector<std::string> step_keys;  // per step: normalised key for kHashAlgorithm
-  bool hash_value = false;             // path is ...hashes.<alg>: compare values caselessly
-  std::unique_ptr<RE2> regex;          // kMatches
-  std::vector<Cidr> cidrs;             // kIsSubset / kIsSuperset operand
+  std::vector<KeyMode> key_modes;          // per step
+  std::vector<std::string> step_keys;      // per step: normalised key for kHashAlgorithm
+  bool hash_value = false;                 // path is ...hashes.<alg>: compare values caselessly
+  std::shared_ptr<const RE2> regex;        // kMatches
+  std::shared_ptr<const RE2> regex_bytes;  // kMatches on *_bin/*_hex: Latin-1, byte per char
+  std::vector<Cidr> cidrs;                 // kIsSubset / kIsSuperset operand
 };
 
 class SimpleEvaluator;
+
+// Compiled regexes shared across patterns: thousands of indicators often carry the same regex,
+// and an RE2 program is compiled once per distinct (text, encoding, memory budget) while any
+// pattern holds it. RE2 objects are immutable and safe to use from many threads.
+std::shared_ptr<const RE2> SharedRegex(const std::string& text, const RE2::Options& options) {
+  static std::mutex mu;
+  static std::unordered_map<std::string, std::weak_ptr<const RE2>> cache;
+  std::string key = std::to_string(static_cast<int>(options.encoding())) + ":" +
+                    std::to_string(options.max_mem()) + ":" + text;
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto it = cache.find(key); it != cache.end()) {
+    if (auto re = it->second.lock()) return re;
+  }
+  auto re = std::make_shared<const RE2>(text, options);
+  if (cache.size() >= 4096) {  // drop entries no pattern holds any more
+    std::erase_if(cache, [](const auto& entry) { return entry.second.expired(); });
+  }
+  if (cache.size() < 65536) cache[key] = re;
+  return re;
+}
 
 }  // namespace
 
@@ -127,7 +151,7 @@ Status CompileLeaves(const ComparisonExpr& e, CompiledPattern::Impl& impl,
     o.set_log_errors(false);
     o.set_max_mem(options.max_regex_memory);
     o.set_encoding(RE2::Options::EncodingUTF8);
-    auto re = std::make_unique<RE2>(rx, o);
+    auto re = SharedRegex(rx, o);
     if (!re->ok()) {
       return Status::Unsupported(where + "MATCHES regex cannot be compiled by RE2 (" + re->error() +
                                  ")");
@@ -139,6 +163,30 @@ Status CompileLeaves(const ComparisonExpr& e, CompiledPattern::Impl& impl,
                                    std::to_string(options.max_regex_program_size));
     }
     cl.regex = std::move(re);
+    // Binary properties are matched byte-wise: the regex read as Latin-1, so '\\xd4' is the
+    // byte 0xd4. Only possible when every code point of the regex is below 256.
+    std::string latin1;
+    bool convertible = true;
+    for (std::size_t i = 0; i < rx.size() && convertible;) {
+      unsigned char c = static_cast<unsigned char>(rx[i]);
+      if (c < 0x80) {
+        latin1.push_back(static_cast<char>(c));
+        ++i;
+      } else if ((c == 0xc2 || c == 0xc3) && i + 1 < rx.size()) {
+        latin1.push_back(static_cast<char>(((c & 0x03) << 6) | (rx[i + 1] & 0x3f)));
+        i += 2;
+      } else {
+        convertible = false;
+      }
+    }
+    if (convertible) {
+      RE2::Options bo = o;
+      bo.set_encoding(RE2::Options::EncodingLatin1);
+      auto bytes_re = SharedRegex(latin1, bo);
+      if (bytes_re->ok() && bytes_re->ProgramSize() <= options.max_regex_program_size) {
+        cl.regex_bytes = std::move(bytes_re);
+      }
+    }
   }
   if (leaf.op == CompareOp::kIsSubset || leaf.op == CompareOp::kIsSuperset) {
     auto c = Cidr::Parse(leaf.values.at(0).text);
@@ -349,9 +397,16 @@ std::optional<bool> TestValue(const CompiledLeaf& cl, const Selected& s) {
     case CompareOp::kLike:
       if (!s.value->is_string()) return std::nullopt;
       return LikeMatch(s.value->str(), c.values[0].text);
-    case CompareOp::kMatches:
+    case CompareOp::kMatches: {
       if (!s.value->is_string()) return std::nullopt;
+      if (EndsWith(s.last_key, "_bin") || EndsWith(s.last_key, "_hex")) {
+        if (!cl.regex_bytes) return std::nullopt;
+        auto bytes = BinaryOf(s);
+        if (!bytes) return std::nullopt;
+        return RE2::PartialMatch(*bytes, *cl.regex_bytes);
+      }
       return RE2::PartialMatch(s.value->str(), *cl.regex);
+    }
     case CompareOp::kIsSubset:
     case CompareOp::kIsSuperset: {
       if (!s.value->is_string()) return std::nullopt;
@@ -582,6 +637,7 @@ class Evaluator {
           bool full = false;
           for (const auto& a : acc) {
             for (const auto& b : next) {
+              ENTENTE_RETURN_IF_ERROR(Work());
               if (ordered && !(a.last <= b.first)) continue;
               if (!Disjoint(a, b)) continue;
               if (joined.size() >= limits_.max_partial_matches) {
@@ -625,9 +681,11 @@ class Evaluator {
           Partial acc = part[i];
           std::int64_t count = part[i].weight;
           for (std::size_t j = i + 1; j < part.size() && count < e.repeats; ++j) {
+            ENTENTE_RETURN_IF_ERROR(Work());
             if (!Disjoint(acc, part[j])) continue;
             acc = Merge(acc, part[j]);
-            count += part[j].weight;
+            // Saturating: number_observed comes from the input and may be huge.
+            count = part[j].weight > INT64_MAX - count ? INT64_MAX : count + part[j].weight;
           }
           if (count >= e.repeats) {
             acc.weight = 1;
@@ -642,6 +700,13 @@ class Evaluator {
   }
 
  private:
+  // Counts one step of combining partial matches; bounded so no pattern can stall a node.
+  Status Work() {
+    if (++work_ <= limits_.max_work) return Status::Ok();
+    return Status::LimitExceeded("pattern evaluation over " + std::to_string(set_.size()) +
+                                 " observations needs more than " +
+                                 std::to_string(limits_.max_work) + " combination steps");
+  }
   Status Cap(std::vector<Partial>& v, bool exhaustive) {
     if (v.size() <= limits_.max_partial_matches) return Status::Ok();
     if (exhaustive) return TooMany();
@@ -658,6 +723,7 @@ class Evaluator {
   const ObservationSet& set_;
   const MatchLimits& limits_;
   std::vector<Selected> scratch_;
+  std::uint64_t work_ = 0;
 };
 
 }  // namespace
@@ -706,7 +772,8 @@ bool LikeMatch(std::string_view s, std::string_view p) noexcept {
       continue;
     }
     if (j < p.size() && p[j] == '_') {
-      i += CodePointLength(static_cast<unsigned char>(s[i]));
+      // A truncated code point at the end counts as one character.
+      i = std::min(s.size(), i + CodePointLength(static_cast<unsigned char>(s[i])));
       ++j;
       continue;
     }
@@ -717,13 +784,12 @@ bool LikeMatch(std::string_view s, std::string_view p) noexcept {
     }
     if (star_j != std::string_view::npos) {
       j = star_j + 1;
-      star_i += CodePointLength(static_cast<unsigned char>(s[star_i]));
+      star_i = std::min(s.size(), star_i + CodePointLength(static_cast<unsigned char>(s[star_i])));
       i = star_i;
       continue;
     }
     return false;
   }
-  if (i > s.size()) return false;  // '_' ran past a truncated code point
   while (j < p.size() && p[j] == '%') ++j;
   return j == p.size();
 }

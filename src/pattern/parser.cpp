@@ -194,6 +194,16 @@ class Parser {
   }
   void Leave() { --depth_; }
 
+  // Consumes the ')' of a parenthesis opened at byte `open` and leaves its nesting level.
+  Status CloseParen(std::size_t open) {
+    if (tok_.kind != Tok::kRParen) {
+      return Unexpected("')' to close the parenthesis opened at column " +
+                        std::to_string(ColumnOf(open)));
+    }
+    Leave();
+    return Advance();
+  }
+
   // ---- lexer ----
 
   Status Advance() {
@@ -340,7 +350,13 @@ class Parser {
       return Status::Ok();
     }
     // t'..': the grammar requires YYYY-MM-DDTHH:MM:SS[.fff]Z; the calendar is checked too.
-    auto ts = ParseTimestamp(body, "timestamp literal");
+    // The grammar allows any number of fraction digits; nanoseconds keep the first nine.
+    std::string for_value = body;
+    if (auto dot = for_value.find('.'); dot != std::string::npos && for_value.size() > dot + 11) {
+      std::size_t digits = for_value.size() - dot - 2;  // between '.' and 'Z'
+      if (digits > 9) for_value.erase(dot + 10, digits - 9);
+    }
+    auto ts = ParseTimestamp(for_value, "timestamp literal");
     if (!ts.ok()) {
       return ErrorAt(start, "invalid timestamp t'" + body +
                                 "' (expected YYYY-MM-DDTHH:MM:SS[.fraction]Z, a real UTC date)");
@@ -355,9 +371,7 @@ class Parser {
   Status LexNumber() {
     std::size_t start = pos_;
     std::size_t i = pos_;
-    bool negative = false;
     if (text_[i] == '+' || text_[i] == '-') {
-      negative = text_[i] == '-';
       ++i;
     }
     std::size_t int_start = i;
@@ -401,7 +415,6 @@ class Parser {
     tok_.kind = Tok::kInt;
     tok_.literal.kind = Literal::Kind::kInt;
     tok_.literal.integer = value;
-    (void)negative;
     return Status::Ok();
   }
 
@@ -537,12 +550,7 @@ class Parser {
       ENTENTE_RETURN_IF_ERROR(Enter());
       ENTENTE_RETURN_IF_ERROR(Advance());
       ENTENTE_ASSIGN_OR_RETURN(ObservationExpr inner, ParseFollowedBy());
-      if (tok_.kind != Tok::kRParen) {
-        return Unexpected("')' to close the parenthesis opened at column " +
-                          std::to_string(ColumnOf(open)));
-      }
-      ENTENTE_RETURN_IF_ERROR(Advance());
-      Leave();
+      ENTENTE_RETURN_IF_ERROR(CloseParen(open));
       return inner;
     }
     return Unexpected("'[' to start an observation expression or '('");
@@ -553,30 +561,23 @@ class Parser {
   using CmpKind = ComparisonExpr::Kind;
 
   Result<ComparisonExpr> ParseCompOr() {
-    ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr first, ParseCompAnd());
-    if (tok_.kind != Tok::kOr) return first;
-    ComparisonExpr node;
-    node.kind = CmpKind::kOr;
-    ENTENTE_RETURN_IF_ERROR(CountNode());
-    node.children.push_back(std::move(first));
-    while (tok_.kind == Tok::kOr) {
-      ENTENTE_RETURN_IF_ERROR(Advance());
-      ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr child, ParseCompAnd());
-      node.children.push_back(std::move(child));
-    }
-    return node;
+    return ParseCompChain(Tok::kOr, CmpKind::kOr, [this] {
+      return ParseCompChain(Tok::kAnd, CmpKind::kAnd, [this] { return ParsePropTest(); });
+    });
   }
 
-  Result<ComparisonExpr> ParseCompAnd() {
-    ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr first, ParsePropTest());
-    if (tok_.kind != Tok::kAnd) return first;
+  // `next (op next)*` as one n-ary node (or the single operand).
+  template <typename Next>
+  Result<ComparisonExpr> ParseCompChain(Tok op, CmpKind kind, Next next) {
+    ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr first, next());
+    if (tok_.kind != op) return first;
     ComparisonExpr node;
-    node.kind = CmpKind::kAnd;
+    node.kind = kind;
     ENTENTE_RETURN_IF_ERROR(CountNode());
     node.children.push_back(std::move(first));
-    while (tok_.kind == Tok::kAnd) {
+    while (tok_.kind == op) {
       ENTENTE_RETURN_IF_ERROR(Advance());
-      ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr child, ParsePropTest());
+      ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr child, next());
       node.children.push_back(std::move(child));
     }
     return node;
@@ -588,12 +589,7 @@ class Parser {
       ENTENTE_RETURN_IF_ERROR(Enter());
       ENTENTE_RETURN_IF_ERROR(Advance());
       ENTENTE_ASSIGN_OR_RETURN(ComparisonExpr inner, ParseCompOr());
-      if (tok_.kind != Tok::kRParen) {
-        return Unexpected("')' to close the parenthesis opened at column " +
-                          std::to_string(ColumnOf(open)));
-      }
-      ENTENTE_RETURN_IF_ERROR(Advance());
-      Leave();
+      ENTENTE_RETURN_IF_ERROR(CloseParen(open));
       return inner;
     }
     ComparisonExpr node;

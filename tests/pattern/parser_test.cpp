@@ -2,22 +2,14 @@
 // positioned errors and limits.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "entente/base/json.h"
 #include "entente/pattern/ast.h"
+#include "test_data.h"
 
 namespace entente::pattern {
 namespace {
-
-std::string ReadData(const std::string& rel) {
-  std::ifstream in(std::string(ENTENTE_DATA_DIR) + "/" + rel, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 Pattern MustParse(std::string_view text) {
   auto p = Parse(text);
@@ -41,7 +33,7 @@ void ExpectRoundTrip(std::string_view text) {
 }
 
 TEST(PatternCorpus, All213RealPatternsParseAndRoundTrip) {
-  std::string text = ReadData("stix/pattern-corpus-real.json");
+  std::string text = testing::ReadData("stix/pattern-corpus-real.json");
   json::Document doc;
   ASSERT_TRUE(doc.Parse(text).ok());
   json::Node list = doc.root()["patterns"];
@@ -156,6 +148,10 @@ TEST(PatternParser, Literals) {
   Literal t = value("[file:created = t'2016-11-30T15:02:37.123Z']");
   EXPECT_EQ(t.kind, Literal::Kind::kTimestamp);
   EXPECT_EQ(FormatTimestamp(t.timestamp, 3), "2016-11-30T15:02:37.123Z");
+  // The grammar allows any number of fraction digits; the value keeps nanoseconds.
+  Literal fine = value("[file:created = t'2016-11-30T15:02:37.1234567891234Z']");
+  EXPECT_EQ(FormatTimestamp(fine.timestamp, 9), "2016-11-30T15:02:37.123456789Z");
+  EXPECT_EQ(fine.text, "2016-11-30T15:02:37.1234567891234Z");
   for (const char* text :
        {R"([file:name = 'it\'s a \\ path'])", "[file:size = -42]", "[file:x = -.5]",
         "[artifact:payload_bin = h'00ff41']", "[artifact:payload_bin = b'aGVsbG8=']",

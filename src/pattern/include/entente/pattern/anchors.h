@@ -20,7 +20,8 @@
 // every observation (or refuse it); `reason` says which leaf prevented anchoring.
 //
 // Indexed properties (scope -> kind). Hash algorithms are normalised ("sha256", SHA256 and
-// 'SHA-256' all give "file:hashes.SHA-256"):
+// 'SHA-256' all give "file:hashes.'SHA-256'"). Every scope is a canonical object path (as
+// ObjectPath::ToString prints it), so `[<scope> = '<value>']` is a valid pattern:
 //   ipv4-addr:value, ipv6-addr:value                    kIpv4 / kIpv6 (CIDR when the value has '/')
 //   domain-name:value                                   kDomain
 //   url:value                                           kUrl
@@ -65,7 +66,7 @@ enum class AnchorKind : std::uint8_t {
 std::string_view AnchorKindName(AnchorKind kind) noexcept;
 
 struct Anchor {
-  std::string scope;  // canonical object path, e.g. "ipv4-addr:value", "file:hashes.SHA-256"
+  std::string scope;  // canonical object path, e.g. "ipv4-addr:value", "file:hashes.'SHA-256'"
   std::string value;  // normalised value (see above); for CIDRs "10.0.0.0/8"
   bool is_cidr = false;
   AnchorKind kind = AnchorKind::kDomain;

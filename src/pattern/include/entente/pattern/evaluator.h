@@ -16,7 +16,8 @@
 //  - string comparisons are case-sensitive, except hash values (hashes.X) and the hash algorithm
 //    key itself (hashes.sha256 finds "SHA-256");
 //  - MATCHES uses RE2 (linear time, no backreferences or lookaround); a regex RE2 cannot run is a
-//    compile error (Unsupported), never a stall.
+//    compile error (Unsupported), never a stall. On *_bin / *_hex properties it runs on the
+//    decoded bytes (the regex read as Latin-1).
 //
 // Threading: an ObservationSet and a CompiledPattern are immutable after construction and may
 // be shared by any number of threads calling Match concurrently.
@@ -99,6 +100,9 @@ struct MatchLimits {
   std::size_t max_partial_matches = 100'000;
   // Ways to pick one object per SCO type inside one [ ] (after grouping equal objects).
   std::size_t max_assignments = 1u << 16;
+  // Steps spent combining partial matches (AND, FOLLOWEDBY, REPEATS) in one Match call, so the
+  // cost of any pattern on any input is bounded; over it, LimitExceeded.
+  std::uint64_t max_work = 200'000'000;
 };
 
 struct MatchResult {
