@@ -78,8 +78,12 @@ const CommandRegistration kIndicators(
             if (valid_from.empty()) {
               std::error_code ec;
               auto mtime = std::filesystem::last_write_time(list, ec);
-              auto sys = std::chrono::clock_cast<std::chrono::system_clock>(mtime);
-              std::int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(sys.time_since_epoch()).count();
+              // file_clock -> system_clock: libstdc++ 12 has no clock_cast; offset by "now".
+              auto sys = std::chrono::system_clock::now() +
+                         std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                             mtime - std::filesystem::file_time_type::clock::now());
+              std::int64_t us =
+                  std::chrono::duration_cast<std::chrono::seconds>(sys.time_since_epoch()).count() * 1000000;
               valid_from = FormatTimestamp(ec ? Now() : Timestamp::FromMicros(us), 3);
             }
             std::ifstream in(list);
