@@ -104,6 +104,7 @@ Result<Model> Model::FromJson(json::Node node) {
                     {"software_implies", &p.software_implies},
                     {"prior_size", &p.prior_size},
                     {"temperature", &p.temperature},
+                    {"size_exponent", &p.size_exponent},
                     {"unknown_actor", &p.unknown_actor},
                     {"mu_history", &p.mu_history},
                     {"weight_infrastructure", &p.weight_infrastructure},
@@ -180,6 +181,7 @@ json::Value Model::ToJson() const {
   ps.set("credit_implied", p.credit_implied);
   ps.set("software_implies", p.software_implies);
   ps.set("prior_size", p.prior_size);
+  ps.set("size_exponent", p.size_exponent);
   ps.set("temperature", p.temperature);
   ps.set("unknown_actor", p.unknown_actor);
   ps.set("mu_history", p.mu_history);
@@ -268,6 +270,23 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
   };
   background(ps.tech_n_, VT, ps.tech_bg_);
   background(ps.soft_n_, VS, ps.soft_bg_);
+  // Tempered profile sizes: N_eff = N^gamma * mean^(1 - gamma). gamma = 1 is the plain
+  // categorical model, where a group documented across many campaigns is penalised for its
+  // breadth on every match; gamma < 1 softens that (pivoted length normalisation).
+  auto temper = [&](std::vector<double>& totals) {
+    double mean = 0;
+    std::size_t nonzero = 0;
+    for (double t : totals) {
+      if (t > 0) mean += t, ++nonzero;
+    }
+    if (nonzero == 0) return;
+    mean /= static_cast<double>(nonzero);
+    for (double& t : totals) {
+      if (t > 0) t = std::pow(t, params.size_exponent) * std::pow(mean, 1.0 - params.size_exponent);
+    }
+  };
+  temper(ps.tech_total_);
+  temper(ps.soft_total_);
 
   // History channels from attributed incidents.
   auto init = [&](StringChannel& c, double weight) {
@@ -496,6 +515,7 @@ ItemAssessment ProfileSet::Explain(const Evidence& ev, std::size_t item, std::ui
   switch (e.kind) {
     case EvidenceKind::kTechnique: {
       if (e.index >= vt_) break;
+      a.in_profile = tech_n_[g * vt_ + e.index] > 0;
       const Technique& t = kb_->techniques()[e.index];
       std::string rarity =
           "used by " + std::to_string(technique_df_[e.index]) + " of " + G + " groups";
@@ -528,6 +548,7 @@ ItemAssessment ProfileSet::Explain(const Evidence& ev, std::size_t item, std::ui
     }
     case EvidenceKind::kSoftware: {
       if (e.index >= vs_) break;
+      a.in_profile = soft_n_[g * vs_ + e.index] > 0;
       std::string rarity =
           "used by " + std::to_string(software_df_[e.index]) + " of " + G + " groups";
       a.how = has(f.software, e.index) ? "group uses it (" + rarity + ")"
@@ -540,6 +561,7 @@ ItemAssessment ProfileSet::Explain(const Evidence& ev, std::size_t item, std::ui
       if (c == nullptr || it == c->vocab.end()) {
         a.how = "not seen in any attributed incident";
       } else if (c->Count(g, it->second) > 0) {
+        a.in_profile = true;
         a.how = "seen in " + std::to_string(static_cast<int>(c->Count(g, it->second))) +
                 " incident(s) attributed to the group";
       } else if (c->totals[g] == 0) {
@@ -593,7 +615,9 @@ Assessment ProfileSet::Assess(const Evidence& ev, const Calibration& cal, std::s
     for (std::size_t i = 0; i < ev.items.size(); ++i) all.push_back(Explain(ev, i, g));
     for (auto& a : all) {
       if (a.contribution > kExplainEpsilon) c.evidence_for.push_back(a);
-      if (a.contribution < -kExplainEpsilon) c.evidence_against.push_back(a);
+      // Against: only what the profile lacks. An item the group does use but that is too common
+      // to favour it (a slightly negative weight) is neither for nor against.
+      if (a.contribution < -kExplainEpsilon && !a.in_profile) c.evidence_against.push_back(a);
     }
     std::stable_sort(c.evidence_for.begin(), c.evidence_for.end(),
                      [](auto& a, auto& b) { return a.contribution > b.contribution; });
