@@ -346,6 +346,22 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
     c.background = std::move(bg);
   }
 
+  // Log-ratios of every (group, technique) and (group, software): ranking is then lookups.
+  ps.tech_llr_.resize(G * VT);
+  ps.soft_llr_.resize(G * VS);
+  for (std::size_t g = 0; g < G; ++g) {
+    for (std::size_t t = 0; t < VT; ++t) {
+      ps.tech_llr_[g * VT + t] =
+          static_cast<float>(LogRatio(ps.tech_n_[g * VT + t], ps.tech_total_[g], ps.tech_bg_[t],
+                                      params.mu_technique, params.lambda_technique));
+    }
+    for (std::size_t v = 0; v < VS; ++v) {
+      ps.soft_llr_[g * VS + v] =
+          static_cast<float>(LogRatio(ps.soft_n_[g * VS + v], ps.soft_total_[g], ps.soft_bg_[v],
+                                      params.mu_software, params.lambda_software));
+    }
+  }
+
   ps.prior_.assign(G, 0.0);
   for (std::size_t g = 0; g < G; ++g) {
     double size =
@@ -416,13 +432,11 @@ const ProfileSet::StringChannel* ProfileSet::ChannelFor(EvidenceKind kind) const
 
 double ProfileSet::Prior(std::uint32_t g) const { return prior_[g]; }
 
-double ProfileSet::Contribution(const Evidence& ev, std::size_t item, std::uint32_t g) const {
+double ProfileSet::Contribution(const Evidence& ev, std::size_t item, std::uint32_t g,
+                                const std::vector<std::uint32_t>* observed) const {
   const EvidenceItem& e = ev.items[item];
   const double r = e.Weight();
-  auto tech_llr = [&](std::uint32_t t) {
-    return LogRatio(tech_n_[g * vt_ + t], tech_total_[g], tech_bg_[t], params_.mu_technique,
-                    params_.lambda_technique);
-  };
+  auto tech_llr = [&](std::uint32_t t) { return static_cast<double>(tech_llr_[g * vt_ + t]); };
   switch (e.kind) {
     case EvidenceKind::kTechnique:
       if (e.index >= vt_) return 0;
@@ -430,19 +444,23 @@ double ProfileSet::Contribution(const Evidence& ev, std::size_t item, std::uint3
     case EvidenceKind::kSoftware: {
       if (e.index >= vs_) return 0;
       std::uint32_t s = e.index;
-      double value =
-          params_.weight_software * LogRatio(soft_n_[g * vs_ + s], soft_total_[g], soft_bg_[s],
-                                             params_.mu_software, params_.lambda_software);
+      double value = params_.weight_software * soft_llr_[g * vs_ + s];
       const auto& implied = kb_->software()[s].techniques;
       if (params_.software_implies > 0 && !implied.empty()) {
+        std::vector<std::uint32_t> local;
+        if (observed == nullptr) {
+          for (const auto& o : ev.items) {
+            if (o.kind == EvidenceKind::kTechnique) local.push_back(o.index);
+          }
+          std::sort(local.begin(), local.end());
+          observed = &local;
+        }
         double sum = 0;
         std::size_t n = 0;
         for (std::uint32_t t : implied) {
-          bool observed = false;  // observed techniques count once, as themselves
-          for (const auto& o : ev.items) {
-            if (o.kind == EvidenceKind::kTechnique && o.index == t) observed = true;
-          }
-          if (!observed) sum += tech_llr(t), ++n;
+          // Observed techniques count once, as themselves.
+          if (std::binary_search(observed->begin(), observed->end(), t)) continue;
+          sum += tech_llr(t), ++n;
         }
         if (n > 0) value += params_.software_implies * params_.weight_technique * sum / n;
       }
@@ -462,9 +480,14 @@ double ProfileSet::Contribution(const Evidence& ev, std::size_t item, std::uint3
 
 std::vector<RankedGroup> ProfileSet::Rank(const Evidence& ev) const {
   std::vector<RankedGroup> out(groups_);
+  std::vector<std::uint32_t> observed;
+  for (const auto& o : ev.items) {
+    if (o.kind == EvidenceKind::kTechnique) observed.push_back(o.index);
+  }
+  std::sort(observed.begin(), observed.end());
   for (std::uint32_t g = 0; g < groups_; ++g) {
     double s = Prior(g);
-    for (std::size_t i = 0; i < ev.items.size(); ++i) s += Contribution(ev, i, g);
+    for (std::size_t i = 0; i < ev.items.size(); ++i) s += Contribution(ev, i, g, &observed);
     out[g] = {g, s, 0.0};
   }
   std::sort(out.begin(), out.end(), [](const RankedGroup& a, const RankedGroup& b) {

@@ -167,7 +167,9 @@ class ProfileSet {
     double mu = 1, weight = 0;
     double Count(std::uint32_t g, std::uint32_t v) const;
   };
-  double Contribution(const Evidence& evidence, std::size_t item, std::uint32_t g) const;
+  // `observed`: sorted technique indices of the evidence (computed if null).
+  double Contribution(const Evidence& evidence, std::size_t item, std::uint32_t g,
+                      const std::vector<std::uint32_t>* observed = nullptr) const;
   double Prior(std::uint32_t g) const;
   const StringChannel* ChannelFor(EvidenceKind kind) const;
   Confidence Grade(const Evidence& ev, const std::vector<RankedGroup>& ranked,
@@ -181,6 +183,7 @@ class ProfileSet {
   std::vector<float> tech_n_;  // groups x techniques, credited counts
   std::vector<float> soft_n_;  // groups x software
   std::vector<double> tech_total_, soft_total_, tech_bg_, soft_bg_;
+  std::vector<float> tech_llr_, soft_llr_;  // groups x techniques / software log-ratios
   std::vector<std::uint32_t> technique_df_, software_df_;
   std::vector<double> prior_;
   StringChannel infrastructure_, artefact_, sector_, country_, hour_;
