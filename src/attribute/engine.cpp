@@ -226,7 +226,7 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
   ps.software_df_.assign(VS, 0);
   const auto& techniques = kb.techniques();
   for (std::size_t g = 0; g < G; ++g) {
-    float* n = &ps.tech_n_[g * VT];
+    float* n = ps.tech_n_.data() + g * VT;
     auto credit = [&](std::uint32_t t, double c) {
       if (t < VT && n[t] < c) n[t] = static_cast<float>(c);
     };
@@ -251,7 +251,7 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
     double total = 0;
     for (std::size_t t = 0; t < VT; ++t) total += n[t];
     ps.tech_total_[g] = total;
-    float* sn = &ps.soft_n_[g * VS];
+    float* sn = ps.soft_n_.data() + g * VS;
     for (std::uint32_t s : f.software) {
       if (s < VS) sn[s] = 1.0f, ++ps.software_df_[s];
     }
@@ -261,7 +261,7 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
     out.assign(V, 0.0);
     double sum = 0;
     for (std::size_t g = 0; g < G; ++g) {
-      const float* row = &n[g * V];
+      const float* row = n.data() + g * V;
       for (std::size_t v = 0; v < V; ++v) out[v] += row[v];
     }
     for (double x : out) sum += x;
