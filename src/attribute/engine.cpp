@@ -722,8 +722,12 @@ Assessment ProfileSet::Assess(const Evidence& ev, const Calibration& cal, std::s
           "excluded");
     }
     for (const auto& a : c.evidence_against) {
-      if (a.cost == "costly") {
-        const EvidenceItem& e = ev.items[a.item];
+      if (a.cost != "costly") continue;
+      const EvidenceItem& e = ev.items[a.item];
+      if (e.kind == EvidenceKind::kSoftware && e.index < vs_ && software_df_[e.index] == 0) {
+        c.missing.push_back(kb_->software()[e.index].name +
+                            " is costly to fake but linked to no known group");
+      } else {
         c.false_flag.push_back("costly-to-fake evidence points elsewhere: " +
                                (e.index < vs_ ? kb_->software()[e.index].name : e.key));
       }
