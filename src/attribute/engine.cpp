@@ -773,6 +773,7 @@ json::Value AssessmentToJson(const Assessment& a, const Evidence& ev, const Prof
     v.set("name", g.name);
     v.set("external_id", g.external_id);
     v.set("score", json::Value::NumberFromText(Fmt(c.ranked.score)));
+    v.set("prior", json::Value::NumberFromText(Fmt(ps.PriorOf(c.ranked.group))));
     v.set("posterior", json::Value::NumberFromText(Fmt(c.ranked.posterior)));
     v.set("confidence", ConfidenceName(c.confidence));
     v.set("profile_version", c.profile_version);

@@ -64,8 +64,9 @@ void PrintText(const Assessment& a, const Evidence& ev, const ProfileSet& ps,
   for (std::size_t k = 0; k < a.candidates.size(); ++k) {
     const auto& c = a.candidates[k];
     const Group& g = kb.groups()[c.ranked.group];
-    std::printf("%zu. %s (%s)  score %.2f  posterior %.3f", k + 1, g.name.c_str(),
-                g.external_id.c_str(), c.ranked.score, c.ranked.posterior);
+    std::printf("%zu. %s (%s)  score %.2f (prior %.2f)  posterior %.3f", k + 1, g.name.c_str(),
+                g.external_id.c_str(), c.ranked.score, ps.PriorOf(c.ranked.group),
+                c.ranked.posterior);
     if (k == 0) std::printf("  confidence %s", std::string(ConfidenceName(c.confidence)).c_str());
     std::printf("\n");
     for (const auto& f : c.evidence_for) {

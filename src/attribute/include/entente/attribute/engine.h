@@ -154,6 +154,9 @@ class ProfileSet {
   // The contribution of one item to one group's score, and how it was reached.
   ItemAssessment Explain(const Evidence& evidence, std::size_t item, std::uint32_t group) const;
 
+  // The documentation prior included in a group's score (prior_size * log(1 + |profile|)).
+  double PriorOf(std::uint32_t g) const { return g < prior_.size() ? prior_[g] : 0.0; }
+
   // Number of groups whose profile holds technique / software directly (distinctiveness).
   std::uint32_t TechniqueGroupCount(std::uint32_t t) const { return technique_df_[t]; }
   std::uint32_t SoftwareGroupCount(std::uint32_t s) const { return software_df_[s]; }
