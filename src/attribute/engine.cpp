@@ -641,6 +641,7 @@ Assessment ProfileSet::Assess(const Evidence& ev, const Calibration& cal, std::s
       // Against: only what the profile lacks. An item the group does use but that is too common
       // to favour it (a slightly negative weight) is neither for nor against.
       if (a.contribution < -kExplainEpsilon && !a.in_profile) c.evidence_against.push_back(a);
+      if (a.contribution <= kExplainEpsilon && a.in_profile) c.evidence_consistent.push_back(a);
     }
     std::stable_sort(c.evidence_for.begin(), c.evidence_for.end(),
                      [](auto& a, auto& b) { return a.contribution > b.contribution; });
@@ -786,8 +787,11 @@ json::Value AssessmentToJson(const Assessment& a, const Evidence& ev, const Prof
       note.set("reason", n);
       ag.push_back(std::move(note));
     }
+    json::Value cons = json::Value::MakeArray();
+    for (const auto& x : c.evidence_consistent) cons.push_back(item_json(x));
     v.set("evidence_for", std::move(f));
     v.set("evidence_against", std::move(ag));
+    v.set("evidence_consistent", std::move(cons));
     json::Value missing = json::Value::MakeArray();
     for (const auto& m : c.missing) missing.push_back(m);
     v.set("missing", std::move(missing));

@@ -114,7 +114,9 @@ struct CandidateExplanation {
   std::string profile_version;                   // of this group's profile
   std::vector<ItemAssessment> evidence_for;      // best first
   std::vector<ItemAssessment> evidence_against;  // worst first
-  std::vector<std::string> against_notes;        // e.g. signature software not observed
+  // In the group's profile, but weighing little (common items, or a very broad profile).
+  std::vector<ItemAssessment> evidence_consistent;
+  std::vector<std::string> against_notes;  // e.g. signature software not observed
   std::vector<std::string> missing;
   std::vector<std::uint32_t> alternatives;  // close competitors (group indices)
   std::vector<std::string> false_flag;      // cheap vs costly reading
