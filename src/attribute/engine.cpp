@@ -104,6 +104,7 @@ Result<Model> Model::FromJson(json::Node node) {
                     {"software_implies", &p.software_implies},
                     {"prior_size", &p.prior_size},
                     {"temperature", &p.temperature},
+                    {"size_exponent", &p.size_exponent},
                     {"unknown_actor", &p.unknown_actor},
                     {"mu_history", &p.mu_history},
                     {"weight_infrastructure", &p.weight_infrastructure},
@@ -180,6 +181,7 @@ json::Value Model::ToJson() const {
   ps.set("credit_implied", p.credit_implied);
   ps.set("software_implies", p.software_implies);
   ps.set("prior_size", p.prior_size);
+  ps.set("size_exponent", p.size_exponent);
   ps.set("temperature", p.temperature);
   ps.set("unknown_actor", p.unknown_actor);
   ps.set("mu_history", p.mu_history);
@@ -224,7 +226,7 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
   ps.software_df_.assign(VS, 0);
   const auto& techniques = kb.techniques();
   for (std::size_t g = 0; g < G; ++g) {
-    float* n = &ps.tech_n_[g * VT];
+    float* n = ps.tech_n_.data() + g * VT;
     auto credit = [&](std::uint32_t t, double c) {
       if (t < VT && n[t] < c) n[t] = static_cast<float>(c);
     };
@@ -249,7 +251,7 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
     double total = 0;
     for (std::size_t t = 0; t < VT; ++t) total += n[t];
     ps.tech_total_[g] = total;
-    float* sn = &ps.soft_n_[g * VS];
+    float* sn = ps.soft_n_.data() + g * VS;
     for (std::uint32_t s : f.software) {
       if (s < VS) sn[s] = 1.0f, ++ps.software_df_[s];
     }
@@ -259,7 +261,7 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
     out.assign(V, 0.0);
     double sum = 0;
     for (std::size_t g = 0; g < G; ++g) {
-      const float* row = &n[g * V];
+      const float* row = n.data() + g * V;
       for (std::size_t v = 0; v < V; ++v) out[v] += row[v];
     }
     for (double x : out) sum += x;
@@ -268,6 +270,23 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
   };
   background(ps.tech_n_, VT, ps.tech_bg_);
   background(ps.soft_n_, VS, ps.soft_bg_);
+  // Tempered profile sizes: N_eff = N^gamma * mean^(1 - gamma). gamma = 1 is the plain
+  // categorical model, where a group documented across many campaigns is penalised for its
+  // breadth on every match; gamma < 1 softens that (pivoted length normalisation).
+  auto temper = [&](std::vector<double>& totals) {
+    double mean = 0;
+    std::size_t nonzero = 0;
+    for (double t : totals) {
+      if (t > 0) mean += t, ++nonzero;
+    }
+    if (nonzero == 0) return;
+    mean /= static_cast<double>(nonzero);
+    for (double& t : totals) {
+      if (t > 0) t = std::pow(t, params.size_exponent) * std::pow(mean, 1.0 - params.size_exponent);
+    }
+  };
+  temper(ps.tech_total_);
+  temper(ps.soft_total_);
 
   // History channels from attributed incidents.
   auto init = [&](StringChannel& c, double weight) {
@@ -325,6 +344,22 @@ ProfileSet ProfileSet::Build(const KnowledgeBase& kb, const ModelParams& params,
     double denom = sum + kBackgroundAlpha * static_cast<double>(bg.size() + 1);
     for (double& x : bg) x = (x + kBackgroundAlpha) / denom;
     c.background = std::move(bg);
+  }
+
+  // Log-ratios of every (group, technique) and (group, software): ranking is then lookups.
+  ps.tech_llr_.resize(G * VT);
+  ps.soft_llr_.resize(G * VS);
+  for (std::size_t g = 0; g < G; ++g) {
+    for (std::size_t t = 0; t < VT; ++t) {
+      ps.tech_llr_[g * VT + t] =
+          static_cast<float>(LogRatio(ps.tech_n_[g * VT + t], ps.tech_total_[g], ps.tech_bg_[t],
+                                      params.mu_technique, params.lambda_technique));
+    }
+    for (std::size_t v = 0; v < VS; ++v) {
+      ps.soft_llr_[g * VS + v] =
+          static_cast<float>(LogRatio(ps.soft_n_[g * VS + v], ps.soft_total_[g], ps.soft_bg_[v],
+                                      params.mu_software, params.lambda_software));
+    }
   }
 
   ps.prior_.assign(G, 0.0);
@@ -397,13 +432,11 @@ const ProfileSet::StringChannel* ProfileSet::ChannelFor(EvidenceKind kind) const
 
 double ProfileSet::Prior(std::uint32_t g) const { return prior_[g]; }
 
-double ProfileSet::Contribution(const Evidence& ev, std::size_t item, std::uint32_t g) const {
+double ProfileSet::Contribution(const Evidence& ev, std::size_t item, std::uint32_t g,
+                                const std::vector<std::uint32_t>* observed) const {
   const EvidenceItem& e = ev.items[item];
   const double r = e.Weight();
-  auto tech_llr = [&](std::uint32_t t) {
-    return LogRatio(tech_n_[g * vt_ + t], tech_total_[g], tech_bg_[t], params_.mu_technique,
-                    params_.lambda_technique);
-  };
+  auto tech_llr = [&](std::uint32_t t) { return static_cast<double>(tech_llr_[g * vt_ + t]); };
   switch (e.kind) {
     case EvidenceKind::kTechnique:
       if (e.index >= vt_) return 0;
@@ -411,19 +444,23 @@ double ProfileSet::Contribution(const Evidence& ev, std::size_t item, std::uint3
     case EvidenceKind::kSoftware: {
       if (e.index >= vs_) return 0;
       std::uint32_t s = e.index;
-      double value =
-          params_.weight_software * LogRatio(soft_n_[g * vs_ + s], soft_total_[g], soft_bg_[s],
-                                             params_.mu_software, params_.lambda_software);
+      double value = params_.weight_software * soft_llr_[g * vs_ + s];
       const auto& implied = kb_->software()[s].techniques;
       if (params_.software_implies > 0 && !implied.empty()) {
+        std::vector<std::uint32_t> local;
+        if (observed == nullptr) {
+          for (const auto& o : ev.items) {
+            if (o.kind == EvidenceKind::kTechnique) local.push_back(o.index);
+          }
+          std::sort(local.begin(), local.end());
+          observed = &local;
+        }
         double sum = 0;
         std::size_t n = 0;
         for (std::uint32_t t : implied) {
-          bool observed = false;  // observed techniques count once, as themselves
-          for (const auto& o : ev.items) {
-            if (o.kind == EvidenceKind::kTechnique && o.index == t) observed = true;
-          }
-          if (!observed) sum += tech_llr(t), ++n;
+          // Observed techniques count once, as themselves.
+          if (std::binary_search(observed->begin(), observed->end(), t)) continue;
+          sum += tech_llr(t), ++n;
         }
         if (n > 0) value += params_.software_implies * params_.weight_technique * sum / n;
       }
@@ -443,9 +480,14 @@ double ProfileSet::Contribution(const Evidence& ev, std::size_t item, std::uint3
 
 std::vector<RankedGroup> ProfileSet::Rank(const Evidence& ev) const {
   std::vector<RankedGroup> out(groups_);
+  std::vector<std::uint32_t> observed;
+  for (const auto& o : ev.items) {
+    if (o.kind == EvidenceKind::kTechnique) observed.push_back(o.index);
+  }
+  std::sort(observed.begin(), observed.end());
   for (std::uint32_t g = 0; g < groups_; ++g) {
     double s = Prior(g);
-    for (std::size_t i = 0; i < ev.items.size(); ++i) s += Contribution(ev, i, g);
+    for (std::size_t i = 0; i < ev.items.size(); ++i) s += Contribution(ev, i, g, &observed);
     out[g] = {g, s, 0.0};
   }
   std::sort(out.begin(), out.end(), [](const RankedGroup& a, const RankedGroup& b) {
@@ -496,6 +538,7 @@ ItemAssessment ProfileSet::Explain(const Evidence& ev, std::size_t item, std::ui
   switch (e.kind) {
     case EvidenceKind::kTechnique: {
       if (e.index >= vt_) break;
+      a.in_profile = tech_n_[g * vt_ + e.index] > 0;
       const Technique& t = kb_->techniques()[e.index];
       std::string rarity =
           "used by " + std::to_string(technique_df_[e.index]) + " of " + G + " groups";
@@ -528,6 +571,7 @@ ItemAssessment ProfileSet::Explain(const Evidence& ev, std::size_t item, std::ui
     }
     case EvidenceKind::kSoftware: {
       if (e.index >= vs_) break;
+      a.in_profile = soft_n_[g * vs_ + e.index] > 0;
       std::string rarity =
           "used by " + std::to_string(software_df_[e.index]) + " of " + G + " groups";
       a.how = has(f.software, e.index) ? "group uses it (" + rarity + ")"
@@ -540,6 +584,7 @@ ItemAssessment ProfileSet::Explain(const Evidence& ev, std::size_t item, std::ui
       if (c == nullptr || it == c->vocab.end()) {
         a.how = "not seen in any attributed incident";
       } else if (c->Count(g, it->second) > 0) {
+        a.in_profile = true;
         a.how = "seen in " + std::to_string(static_cast<int>(c->Count(g, it->second))) +
                 " incident(s) attributed to the group";
       } else if (c->totals[g] == 0) {
@@ -593,7 +638,10 @@ Assessment ProfileSet::Assess(const Evidence& ev, const Calibration& cal, std::s
     for (std::size_t i = 0; i < ev.items.size(); ++i) all.push_back(Explain(ev, i, g));
     for (auto& a : all) {
       if (a.contribution > kExplainEpsilon) c.evidence_for.push_back(a);
-      if (a.contribution < -kExplainEpsilon) c.evidence_against.push_back(a);
+      // Against: only what the profile lacks. An item the group does use but that is too common
+      // to favour it (a slightly negative weight) is neither for nor against.
+      if (a.contribution < -kExplainEpsilon && !a.in_profile) c.evidence_against.push_back(a);
+      if (a.contribution <= kExplainEpsilon && a.in_profile) c.evidence_consistent.push_back(a);
     }
     std::stable_sort(c.evidence_for.begin(), c.evidence_for.end(),
                      [](auto& a, auto& b) { return a.contribution > b.contribution; });
@@ -675,8 +723,12 @@ Assessment ProfileSet::Assess(const Evidence& ev, const Calibration& cal, std::s
           "excluded");
     }
     for (const auto& a : c.evidence_against) {
-      if (a.cost == "costly") {
-        const EvidenceItem& e = ev.items[a.item];
+      if (a.cost != "costly") continue;
+      const EvidenceItem& e = ev.items[a.item];
+      if (e.kind == EvidenceKind::kSoftware && e.index < vs_ && software_df_[e.index] == 0) {
+        c.missing.push_back(kb_->software()[e.index].name +
+                            " is costly to fake but linked to no known group");
+      } else {
         c.false_flag.push_back("costly-to-fake evidence points elsewhere: " +
                                (e.index < vs_ ? kb_->software()[e.index].name : e.key));
       }
@@ -722,6 +774,7 @@ json::Value AssessmentToJson(const Assessment& a, const Evidence& ev, const Prof
     v.set("name", g.name);
     v.set("external_id", g.external_id);
     v.set("score", json::Value::NumberFromText(Fmt(c.ranked.score)));
+    v.set("prior", json::Value::NumberFromText(Fmt(ps.PriorOf(c.ranked.group))));
     v.set("posterior", json::Value::NumberFromText(Fmt(c.ranked.posterior)));
     v.set("confidence", ConfidenceName(c.confidence));
     v.set("profile_version", c.profile_version);
@@ -734,8 +787,11 @@ json::Value AssessmentToJson(const Assessment& a, const Evidence& ev, const Prof
       note.set("reason", n);
       ag.push_back(std::move(note));
     }
+    json::Value cons = json::Value::MakeArray();
+    for (const auto& x : c.evidence_consistent) cons.push_back(item_json(x));
     v.set("evidence_for", std::move(f));
     v.set("evidence_against", std::move(ag));
+    v.set("evidence_consistent", std::move(cons));
     json::Value missing = json::Value::MakeArray();
     for (const auto& m : c.missing) missing.push_back(m);
     v.set("missing", std::move(missing));

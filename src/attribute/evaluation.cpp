@@ -143,15 +143,22 @@ void SplitGroups(const KnowledgeBase& kb, const HoldoutOptions& o, std::vector<s
   }
 }
 
-EvalMetrics Summarise(const std::vector<ScoredCase>& scored) {
+EvalMetrics Summarise(const std::vector<ScoredCase>& scored, const KnowledgeBase* weight_by) {
   EvalMetrics m;
   m.cases = scored.size();
   if (scored.empty()) return m;
+  double total = 0;
   for (const auto& s : scored) {
-    m.top1 += s.rank == 1;
-    m.top5 += s.rank <= 5;
-    m.top10 += s.rank <= 10;
-    m.mrr += 1.0 / static_cast<double>(s.rank);
+    double w = 1.0;
+    if (weight_by != nullptr && s.truth < weight_by->groups().size()) {
+      const Group& g = weight_by->groups()[s.truth];
+      w = static_cast<double>(g.techniques.size() + g.software.size());
+    }
+    total += w;
+    m.top1 += w * (s.rank == 1);
+    m.top5 += w * (s.rank <= 5);
+    m.top10 += w * (s.rank <= 10);
+    m.mrr += w / static_cast<double>(s.rank);
     bool right = s.rank == 1;
     switch (s.confidence) {
       case Confidence::kHigh:
@@ -165,8 +172,7 @@ EvalMetrics Summarise(const std::vector<ScoredCase>& scored) {
         break;
     }
   }
-  double n = static_cast<double>(scored.size());
-  m.top1 /= n, m.top5 /= n, m.top10 /= n, m.mrr /= n;
+  m.top1 /= total, m.top5 /= total, m.top10 /= total, m.mrr /= total;
   return m;
 }
 

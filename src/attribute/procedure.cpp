@@ -58,6 +58,9 @@ std::string ExplanationText(const Assessment& a, const Evidence& ev, const Profi
     for (const auto& f : c.evidence_for) out += "   for: " + name(f) + ": " + f.how + "\n";
     for (const auto& f : c.evidence_against) out += "   against: " + name(f) + ": " + f.how + "\n";
     for (const auto& n : c.against_notes) out += "   against: " + n + "\n";
+    for (const auto& f : c.evidence_consistent) {
+      out += "   consistent: " + name(f) + ": " + f.how + "\n";
+    }
     for (const auto& m : c.missing) out += "   missing: " + m + "\n";
     for (const auto& m : c.false_flag) out += "   false-flag check: " + m + "\n";
   }

@@ -64,8 +64,9 @@ void PrintText(const Assessment& a, const Evidence& ev, const ProfileSet& ps,
   for (std::size_t k = 0; k < a.candidates.size(); ++k) {
     const auto& c = a.candidates[k];
     const Group& g = kb.groups()[c.ranked.group];
-    std::printf("%zu. %s (%s)  score %.2f  posterior %.3f", k + 1, g.name.c_str(),
-                g.external_id.c_str(), c.ranked.score, c.ranked.posterior);
+    std::printf("%zu. %s (%s)  score %.2f (prior %.2f)  posterior %.3f", k + 1, g.name.c_str(),
+                g.external_id.c_str(), c.ranked.score, ps.PriorOf(c.ranked.group),
+                c.ranked.posterior);
     if (k == 0) std::printf("  confidence %s", std::string(ConfidenceName(c.confidence)).c_str());
     std::printf("\n");
     for (const auto& f : c.evidence_for) {
@@ -76,6 +77,18 @@ void PrintText(const Assessment& a, const Evidence& ev, const ProfileSet& ps,
       std::printf("     - %-45s %+.2f  %s\n", name(f).c_str(), f.contribution, f.how.c_str());
     }
     for (const auto& n : c.against_notes) std::printf("     - %s\n", n.c_str());
+    if (!c.evidence_consistent.empty()) {
+      std::string names;
+      for (const auto& f : c.evidence_consistent) {
+        const EvidenceItem& e = ev.items[f.item];
+        names += (names.empty() ? "" : ", ") +
+                 (e.kind == EvidenceKind::kSoftware && e.index < kb.software().size()
+                      ? kb.software()[e.index].name
+                      : e.key);
+      }
+      std::printf("     = also in its profile, weighing little against its breadth: %s\n",
+                  names.c_str());
+    }
     if (k == 0) {
       for (const auto& m : c.missing) std::printf("     ? missing: %s\n", m.c_str());
       for (const auto& m : c.false_flag) std::printf("     ! false flag: %s\n", m.c_str());

@@ -36,7 +36,7 @@ namespace entente::attribute {
 // `attribute_eval --tune`) and recorded in data/attribute/model.json.
 struct ModelParams {
   double mu_technique = 16.0;  // Dirichlet smoothing mass of the technique channel
-  double mu_software = 1.0;    // ... of the software channel
+  double mu_software = 0.1;    // ... of the software channel
   // Interpolation with the background: the share of incident items expected to be in the
   // group's documented profile (published campaign overlaps: ~41 % techniques, ~75 % software).
   double lambda_technique = 0.4;
@@ -44,16 +44,18 @@ struct ModelParams {
   double lambda_history = 0.5;
   double weight_technique = 1.0;  // channel weights
   double weight_software = 1.0;
-  double credit_parent = 0.5;    // sub-technique seen, group uses the parent (or the reverse)
-  double credit_sibling = 0.25;  // sub-technique seen, group uses another child of its parent
-  double credit_implied = 0.1;   // technique seen, only the group's software is known to do it
+  double credit_parent = 0.0;   // sub-technique seen, group uses the parent (or the reverse)
+  double credit_sibling = 0.0;  // sub-technique seen, group uses another child of its parent
+  double credit_implied = 0.1;  // technique seen, only the group's software is known to do it
   // Observed software also stands for its documented techniques at this total weight (spread
   // over them): helps when the software is new to every profile.
-  double software_implies = 0.5;
-  double prior_size = 0.0;    // log prior = prior_size * log(1 + |profile|)
+  double software_implies = 0.25;
+  double prior_size = 0.5;    // log prior = prior_size * log(1 + |profile|)
   double temperature = 0.75;  // posterior = softmax(score / temperature)
+  // Tempered profile size (1: plain categorical model; 0: every group counts as average size).
+  double size_exponent = 1.0;
   // Score of the "none of these groups" hypothesis in the posterior (it never ranks).
-  double unknown_actor = 2.0;
+  double unknown_actor = 0.0;
   // Channels fed by the history of attributed incidents.
   double mu_history = 2.0;
   double weight_infrastructure = 1.5;
@@ -65,8 +67,8 @@ struct ModelParams {
 
 // Confidence bands on the top candidate's posterior.
 struct Calibration {
-  double high = 0.59;              // posterior >= high: "high" (if the other conditions hold)
-  double moderate = 0.59;          // posterior >= moderate: "moderate"; else "low"
+  double high = 0.54;              // posterior >= high: "high" (if the other conditions hold)
+  double moderate = 0.54;          // posterior >= moderate: "moderate"; else "low"
   std::size_t min_items_high = 2;  // high needs at least this many evidence items
 };
 
@@ -101,8 +103,9 @@ struct RankedGroup {
 struct ItemAssessment {
   std::size_t item = 0;  // index in Evidence::items
   double contribution = 0;
-  std::string how;   // "used directly", "group uses parent T1566", ...
-  std::string cost;  // "cheap" / "moderate" / "costly" to fake
+  std::string how;          // "used directly", "group uses parent T1566", ...
+  std::string cost;         // "cheap" / "moderate" / "costly" to fake
+  bool in_profile = false;  // the group's profile holds the item (with any credit)
 };
 
 struct CandidateExplanation {
@@ -111,7 +114,9 @@ struct CandidateExplanation {
   std::string profile_version;                   // of this group's profile
   std::vector<ItemAssessment> evidence_for;      // best first
   std::vector<ItemAssessment> evidence_against;  // worst first
-  std::vector<std::string> against_notes;        // e.g. signature software not observed
+  // In the group's profile, but weighing little (common items, or a very broad profile).
+  std::vector<ItemAssessment> evidence_consistent;
+  std::vector<std::string> against_notes;  // e.g. signature software not observed
   std::vector<std::string> missing;
   std::vector<std::uint32_t> alternatives;  // close competitors (group indices)
   std::vector<std::string> false_flag;      // cheap vs costly reading
@@ -151,6 +156,9 @@ class ProfileSet {
   // The contribution of one item to one group's score, and how it was reached.
   ItemAssessment Explain(const Evidence& evidence, std::size_t item, std::uint32_t group) const;
 
+  // The documentation prior included in a group's score (prior_size * log(1 + |profile|)).
+  double PriorOf(std::uint32_t g) const { return g < prior_.size() ? prior_[g] : 0.0; }
+
   // Number of groups whose profile holds technique / software directly (distinctiveness).
   std::uint32_t TechniqueGroupCount(std::uint32_t t) const { return technique_df_[t]; }
   std::uint32_t SoftwareGroupCount(std::uint32_t s) const { return software_df_[s]; }
@@ -164,7 +172,9 @@ class ProfileSet {
     double mu = 1, weight = 0;
     double Count(std::uint32_t g, std::uint32_t v) const;
   };
-  double Contribution(const Evidence& evidence, std::size_t item, std::uint32_t g) const;
+  // `observed`: sorted technique indices of the evidence (computed if null).
+  double Contribution(const Evidence& evidence, std::size_t item, std::uint32_t g,
+                      const std::vector<std::uint32_t>* observed = nullptr) const;
   double Prior(std::uint32_t g) const;
   const StringChannel* ChannelFor(EvidenceKind kind) const;
   Confidence Grade(const Evidence& ev, const std::vector<RankedGroup>& ranked,
@@ -178,6 +188,7 @@ class ProfileSet {
   std::vector<float> tech_n_;  // groups x techniques, credited counts
   std::vector<float> soft_n_;  // groups x software
   std::vector<double> tech_total_, soft_total_, tech_bg_, soft_bg_;
+  std::vector<float> tech_llr_, soft_llr_;  // groups x techniques / software log-ratios
   std::vector<std::uint32_t> technique_df_, software_df_;
   std::vector<double> prior_;
   StringChannel infrastructure_, artefact_, sector_, country_, hour_;

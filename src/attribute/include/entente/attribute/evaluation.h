@@ -86,7 +86,11 @@ struct EvalMetrics {
   std::size_t moderate = 0, moderate_correct = 0;
   std::size_t low = 0, low_correct = 0;
 };
-EvalMetrics Summarise(const std::vector<ScoredCase>& scored);
+// Rates over the cases; with `weight_by`, each case counts in proportion to how documented its
+// group is (techniques + software in the KB), the way reported incidents skew toward
+// well-documented groups. Confidence counts are always plain counts.
+EvalMetrics Summarise(const std::vector<ScoredCase>& scored,
+                      const KnowledgeBase* weight_by = nullptr);
 
 // The engine on each case (profiles rebuilt without the held-out items).
 std::vector<ScoredCase> EvaluateEngine(const KnowledgeBase& kb, const Model& model,

@@ -6,8 +6,8 @@
 //   - attack-pattern (T...., sub-techniques T....001; the parent is derived from the id),
 //   - malware / tool (S...., name, x_mitre_aliases, aliases),
 //   - relationship `uses`: group -> technique, group -> software, software -> technique,
-//   - incidents, reports, groupings and campaigns with `attributed-to` relationships (or
-//     `attributed_to_ref`-style custom refs are not read): the history of attributed incidents,
+//   - incidents, reports, groupings and campaigns with `attributed-to` relationships to an
+//     intrusion-set (the only form of attribution read): the history of attributed incidents,
 //     whose techniques, software, infrastructure (ipv4/ipv6/domain/url/x509/AS), targets
 //     (identity sectors, location countries), activity hours and artefacts become further
 //     profile evidence for the groups they are attributed to.

@@ -77,8 +77,9 @@ class AttributionCase {
   // Runs the engine on the attached evidence and records its assessment.
   Result<Assessment> Assess(const ProfileSet& profiles, const Calibration& calibration,
                             std::string_view author, Timestamp now, std::size_t top = 5);
-  // A member state's opinion on the engine's hypothesis. kFailedPrecondition-like
-  // kInvalidArgument if no assessment was recorded yet.
+  // A member state's opinion on the engine's hypothesis. kInvalidArgument if no assessment was
+  // recorded yet, the case is closed, the author is not an identity id or the rationale is
+  // empty.
   Status AddOpinion(OpinionValue value, std::string_view rationale, std::string_view author,
                     Timestamp now);
   // Closes the case with the final technical assessment: the group (by STIX id, may differ from
