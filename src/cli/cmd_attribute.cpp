@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "command.h"
+#include "entente/store/store.h"
+#include "node_home.h"
 #include "entente/attribute/engine.h"
 #include "entente/attribute/evidence.h"
 #include "entente/attribute/knowledge_base.h"
@@ -111,20 +113,59 @@ Status Run(const AttributeOptions& o, const GlobalOptions& global) {
     return Status::InvalidArgument(
         "attribute: give evidence: --technique, --software, --bundle, ...");
   }
+  // The knowledge base: --kb FILE when given; otherwise the node's own store (ATT&CK plus
+  // everything members shared, attributed incidents included) when the node holds groups;
+  // otherwise the ATT&CK bundle shipped with the build.
   std::string kb_path = o.kb;
-  if (kb_path.empty()) {
-    for (const auto& p : DefaultKnowledgeBasePaths(ExeDir())) {
-      if (Readable(p)) {
-        kb_path = p;
-        break;
-      }
-    }
-    if (kb_path.empty()) {
-      return Status::NotFound(
-          "attribute: no knowledge base found; pass --kb FILE or set ENTENTE_KB");
+  std::string default_path;
+  for (const auto& p : DefaultKnowledgeBasePaths(ExeDir())) {
+    if (Readable(p)) {
+      default_path = p;
+      break;
     }
   }
-  ENTENTE_ASSIGN_OR_RETURN(KnowledgeBase kb, KnowledgeBase::FromFile(kb_path));
+  std::optional<KnowledgeBase> from_store;
+  if (kb_path.empty()) {
+    auto store = OpenNodeStore(global.home, true);
+    if (store.ok()) {
+      auto counts = (*store)->Count();
+      if (counts.ok() && counts->latest_by_type.count("intrusion-set") > 0) {
+        KnowledgeBase kb;
+        json::Document doc;
+        store::Query q;
+        q.types = {"intrusion-set", "attack-pattern", "malware", "tool", "relationship", "incident",
+                   "report", "grouping", "campaign", "identity", "location", "indicator",
+                   "infrastructure", "observed-data", "ipv4-addr", "ipv6-addr", "domain-name",
+                   "url", "x509-certificate", "autonomous-system"};
+        q.limit = 5000;
+        for (;;) {
+          ENTENTE_ASSIGN_OR_RETURN(store::Page page, (*store)->Find(q));
+          for (const auto& obj : page.objects) {
+            if (!doc.Parse(obj.json).ok()) continue;
+            ENTENTE_RETURN_IF_ERROR(kb.AddObject(doc.root()));
+          }
+          if (!page.more) break;
+          q.cursor = page.next;
+        }
+        ENTENTE_RETURN_IF_ERROR(kb.Finalize());
+        from_store = std::move(kb);
+      }
+    }
+  }
+  if (!from_store && kb_path.empty()) {
+    kb_path = default_path;
+    if (kb_path.empty()) {
+      return Status::NotFound(
+          "attribute: no knowledge base found; ingest ATT&CK into the node, pass --kb FILE or "
+          "set ENTENTE_KB");
+    }
+  }
+  if (!from_store) {
+    ENTENTE_ASSIGN_OR_RETURN(KnowledgeBase loaded, KnowledgeBase::FromFile(kb_path));
+    from_store = std::move(loaded);
+  }
+  const KnowledgeBase& kb = *from_store;
+  if (kb_path.empty()) kb_path = default_path;
   Model model;
   std::string model_path = o.model.empty() ? ModelPathFor(kb_path) : o.model;
   if (!o.model.empty() || Readable(model_path)) {
