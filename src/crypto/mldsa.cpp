@@ -738,7 +738,7 @@ Result<Bytes> Sign(Param param, ByteView sk, ByteView message, ByteView ctx,
 bool Verify(Param param, ByteView pk, ByteView message, ByteView sig, ByteView ctx) noexcept {
   if (ctx.size() > kMaxContext) return false;
   std::uint8_t prefix[2 + kMaxContext] = {0, static_cast<std::uint8_t>(ctx.size())};
-  std::memcpy(prefix + 2, ctx.data(), ctx.size());
+  if (!ctx.empty()) std::memcpy(prefix + 2, ctx.data(), ctx.size());
   return VerifyWithPrefix(param, pk, ByteView(prefix, 2 + ctx.size()), message, sig);
 }
 
