@@ -196,6 +196,10 @@ Result<std::string> Client::Request(const std::string& method, const std::string
     resp.append(buf, static_cast<std::size_t>(n));
     if (resp.size() > kMaxResponse) return Status::LimitExceeded(where + ": response over 1 MiB");
   }
+  if (resp.empty()) {
+    // With TLS 1.3 a KME that refuses our certificate does so after the handshake: no response.
+    return Status::Unavailable(where + ": connection closed without a response: " + OpenSslError());
+  }
   const auto head_end = resp.find("\r\n\r\n");
   if (resp.rfind("HTTP/1.", 0) != 0 || head_end == std::string::npos || resp.size() < 12) {
     return Status::InvalidArgument(where + ": malformed HTTP response");
