@@ -11,6 +11,7 @@
 #include "entente/crypto/keys.h"
 #include "entente/crypto/mldsa.h"
 #include "entente/crypto/mlkem.h"
+#include "entente/crypto/qkd.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -396,6 +397,9 @@ const CommandRegistration kOpen(
       app.add_option("--passphrase-file", o->pass_file, "Passphrase of the key files");
       app.add_option("--expect-sender", o->expect_sender,
                      "Hex signature key id the sender must have");
+      app.add_option("--qkd-config", o->qkd_config,
+                     "ETSI QKD 014 client config (JSON: base_url, sae_id, peer_sae_id, cert_file, "
+                     "key_file, ca_file) for envelopes with QKD keys mixed in");
       app.add_option("IN", o->in, "Envelope file")->required();
       app.add_option("OUT", o->output, "Plaintext file to create (written only on success)")
           ->required();
@@ -408,6 +412,12 @@ const CommandRegistration kOpen(
             ENTENTE_ASSIGN_OR_RETURN(expect, HexArg(o->expect_sender, "--expect-sender"));
           }
           crypto::envelope::QkdLookup lookup;
+          std::shared_ptr<crypto::qkd::Client> client;
+          if (!o->qkd_config.empty()) {
+            ENTENTE_ASSIGN_OR_RETURN(auto c, crypto::qkd::Client::FromConfigFile(o->qkd_config));
+            client = std::move(c);
+            lookup = [client](const std::string& id) { return client->GetKeyWithId(id); };
+          }
           const std::string tmp = o->output + ".partial";
           Status last = Status::NotFound("no key given");
           for (const auto& path : paths) {

@@ -58,8 +58,10 @@ Bytes PrivateAd(const PublicIdentity& p) {
 
 Result<std::string> Field(const json::Node& n, std::string_view name, std::size_t max) {
   const json::Node v = n[name];
-  if (!v.is_string()) return Status::InvalidArgument("key file: missing string field '" + std::string(name) + "'");
-  if (v.str().size() > max) return Status::LimitExceeded("key file: field '" + std::string(name) + "' too long");
+  if (!v.is_string())
+    return Status::InvalidArgument("key file: missing string field '" + std::string(name) + "'");
+  if (v.str().size() > max)
+    return Status::LimitExceeded("key file: field '" + std::string(name) + "' too long");
   return std::string(v.str());
 }
 
@@ -83,14 +85,17 @@ Result<std::unique_ptr<hybrid::SigPrivateKey>> Identity::SigKey() const {
 }
 
 Result<Identity> Generate(Profile profile, std::string kind, std::string label) {
-  if (kind != "node" && kind != "user") return Status::InvalidArgument("identity kind must be node or user");
+  if (kind != "node" && kind != "user")
+    return Status::InvalidArgument("identity kind must be node or user");
   if (label.size() > 256) return Status::InvalidArgument("identity label over 256 bytes");
   Identity id;
   id.pub.kind = std::move(kind);
   id.pub.label = std::move(label);
   id.pub.created = FormatTimestamp(Now());
-  id.pub.kem_suite = profile == Profile::kLevel5 ? hybrid::KemSuite::kMlKem1024X25519 : hybrid::KemSuite::kXWing;
-  id.pub.sig_suite = profile == Profile::kLevel5 ? hybrid::SigSuite::kMlDsa87Ed25519 : hybrid::SigSuite::kMlDsa65Ed25519;
+  id.pub.kem_suite =
+      profile == Profile::kLevel5 ? hybrid::KemSuite::kMlKem1024X25519 : hybrid::KemSuite::kXWing;
+  id.pub.sig_suite = profile == Profile::kLevel5 ? hybrid::SigSuite::kMlDsa87Ed25519
+                                                 : hybrid::SigSuite::kMlDsa65Ed25519;
   ENTENTE_ASSIGN_OR_RETURN(auto kem, hybrid::KemKeyGen(id.pub.kem_suite));
   ENTENTE_ASSIGN_OR_RETURN(auto sig, hybrid::SigKeyGen(id.pub.sig_suite));
   id.pub.kem_public_key = std::move(kem.pk);
@@ -100,14 +105,19 @@ Result<Identity> Generate(Profile profile, std::string kind, std::string label) 
   return id;
 }
 
-std::string EncodePublicKeyFile(const PublicIdentity& pub) { return PublicJson(pub).Pretty() + "\n"; }
+std::string EncodePublicKeyFile(const PublicIdentity& pub) {
+  return PublicJson(pub).Pretty() + "\n";
+}
 
-Result<std::string> EncodeKeyFile(const Identity& id, ByteView passphrase, const ScryptParams& params) {
-  if (passphrase.size() < 8) return Status::InvalidArgument("key file passphrase must be at least 8 bytes");
+Result<std::string> EncodeKeyFile(const Identity& id, ByteView passphrase,
+                                  const ScryptParams& params) {
+  if (passphrase.size() < 8)
+    return Status::InvalidArgument("key file passphrase must be at least 8 bytes");
   Bytes salt(32), nonce(kAeadNonceBytes);
   ENTENTE_RETURN_IF_ERROR(RandomBytes(salt));
   ENTENTE_RETURN_IF_ERROR(RandomBytes(nonce));
-  ENTENTE_ASSIGN_OR_RETURN(SecretBytes kek, Scrypt(passphrase, salt, params.n, params.r, params.p, 32));
+  ENTENTE_ASSIGN_OR_RETURN(SecretBytes kek,
+                           Scrypt(passphrase, salt, params.n, params.r, params.p, 32));
   SecretBytes plain(id.kem_seed.size() + id.sig_key.size());
   std::memcpy(plain.data(), id.kem_seed.data(), id.kem_seed.size());
   std::memcpy(plain.data() + id.kem_seed.size(), id.sig_key.data(), id.sig_key.size());
@@ -138,7 +148,8 @@ Result<PublicIdentity> ParsePublicNode(const json::Node& root) {
   ENTENTE_ASSIGN_OR_RETURN(p.created, Field(root, "created", 64));
   ENTENTE_ASSIGN_OR_RETURN(p.status, Field(root, "status", 16));
   ENTENTE_ASSIGN_OR_RETURN(p.rotated_from, Field(root, "rotated_from", 64));
-  if (p.status != "active" && p.status != "retired") return Status::InvalidArgument("key file: bad status");
+  if (p.status != "active" && p.status != "retired")
+    return Status::InvalidArgument("key file: bad status");
   const json::Node kem = root["kem"], sig = root["sig"];
   ENTENTE_ASSIGN_OR_RETURN(std::string ks, Field(kem, "suite", 64));
   ENTENTE_ASSIGN_OR_RETURN(std::string ss, Field(sig, "suite", 64));
@@ -162,9 +173,10 @@ Result<PublicIdentity> ParsePublicNode(const json::Node& root) {
       p.sig_public_key.size() != hybrid::SizesOf(p.sig_suite).pk) {
     return Status::InvalidArgument("key file: public key has the wrong length for its suite");
   }
-  if (!mlkem::CheckEncapsulationKey(p.kem_suite == hybrid::KemSuite::kXWing ? mlkem::Param::kMlKem768
-                                                                            : mlkem::Param::kMlKem1024,
-                                    ByteView(p.kem_public_key).first(p.kem_public_key.size() - 32))) {
+  if (!mlkem::CheckEncapsulationKey(
+          p.kem_suite == hybrid::KemSuite::kXWing ? mlkem::Param::kMlKem768
+                                                  : mlkem::Param::kMlKem1024,
+          ByteView(p.kem_public_key).first(p.kem_public_key.size() - 32))) {
     return Status::InvalidArgument("key file: KEM public key fails the FIPS 203 check");
   }
   ENTENTE_ASSIGN_OR_RETURN(Bytes kid, HexField(kem, "key_id", 32));
@@ -190,15 +202,18 @@ Result<Identity> DecryptKeyFile(std::string_view text, ByteView passphrase) {
   Identity id;
   ENTENTE_ASSIGN_OR_RETURN(id.pub, ParsePublicNode(doc.root()));
   const json::Node priv = doc.root()["private"];
-  if (!priv.is_object()) return Status::InvalidArgument("key file has no private part (a public key file?)");
+  if (!priv.is_object())
+    return Status::InvalidArgument("key file has no private part (a public key file?)");
   ENTENTE_ASSIGN_OR_RETURN(std::string kdf, Field(priv, "kdf", 16));
   ENTENTE_ASSIGN_OR_RETURN(std::string aead_name, Field(priv, "aead", 32));
-  if (kdf != "scrypt" || aead_name != "AES-256-GCM") return Status::Unsupported("key file KDF or AEAD");
+  if (kdf != "scrypt" || aead_name != "AES-256-GCM")
+    return Status::Unsupported("key file KDF or AEAD");
   const auto n = priv["n"].as_int64(), r = priv["r"].as_int64(), p = priv["p"].as_int64();
   // Bounds: strong enough to mean something, small enough not to be a memory bomb.
-  if (!n || !r || !p || *n < (1 << 14) || *n > (1 << 22) || (*n & (*n - 1)) != 0 || *r < 1 || *r > 32 ||
-      *p < 1 || *p > 16) {
-    return Status::InvalidArgument("key file scrypt parameters out of range (N 2^14..2^22, r 1..32, p 1..16)");
+  if (!n || !r || !p || *n < (1 << 14) || *n > (1 << 22) || (*n & (*n - 1)) != 0 || *r < 1 ||
+      *r > 32 || *p < 1 || *p > 16) {
+    return Status::InvalidArgument(
+        "key file scrypt parameters out of range (N 2^14..2^22, r 1..32, p 1..16)");
   }
   ENTENTE_ASSIGN_OR_RETURN(Bytes salt, HexField(priv, "salt", 64));
   ENTENTE_ASSIGN_OR_RETURN(Bytes nonce, HexField(priv, "nonce", kAeadNonceBytes));
@@ -206,8 +221,9 @@ Result<Identity> DecryptKeyFile(std::string_view text, ByteView passphrase) {
   if (salt.size() < 16 || nonce.size() != kAeadNonceBytes || ct.size() != 96 + kAeadTagBytes) {
     return Status::InvalidArgument("key file private part has wrong sizes");
   }
-  ENTENTE_ASSIGN_OR_RETURN(SecretBytes kek, Scrypt(passphrase, salt, static_cast<std::uint64_t>(*n),
-                                                   static_cast<std::uint32_t>(*r), static_cast<std::uint32_t>(*p), 32));
+  ENTENTE_ASSIGN_OR_RETURN(
+      SecretBytes kek, Scrypt(passphrase, salt, static_cast<std::uint64_t>(*n),
+                              static_cast<std::uint32_t>(*r), static_cast<std::uint32_t>(*p), 32));
   ENTENTE_ASSIGN_OR_RETURN(auto aead, AeadContext::Create(Aead::kAes256Gcm, kek.view()));
   SecretBytes plain(96);
   if (!aead->Open(nonce, PrivateAd(id.pub), ct, plain.span()).ok()) {
@@ -225,7 +241,8 @@ Result<Identity> DecryptKeyFile(std::string_view text, ByteView passphrase) {
 }
 
 Result<Identity> Rotate(Identity& old) {
-  const Profile profile = old.pub.kem_suite == hybrid::KemSuite::kXWing ? Profile::kLevel3 : Profile::kLevel5;
+  const Profile profile =
+      old.pub.kem_suite == hybrid::KemSuite::kXWing ? Profile::kLevel3 : Profile::kLevel5;
   ENTENTE_ASSIGN_OR_RETURN(Identity next, Generate(profile, old.pub.kind, old.pub.label));
   next.pub.rotated_from = HexEncode(old.pub.sig_key_id());
   old.pub.status = "retired";
@@ -233,7 +250,8 @@ Result<Identity> Rotate(Identity& old) {
 }
 
 Status WriteNewFile(const std::string& path, std::string_view text, bool private_file) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, private_file ? 0600 : 0644);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, private_file ? 0600 : 0644);
   if (fd < 0) return Status::IoError("cannot create " + path + ": " + std::strerror(errno));
   std::size_t done = 0;
   while (done < text.size()) {
@@ -256,7 +274,8 @@ Result<std::string> ReadSmallFile(const std::string& path, std::size_t limit) {
   text.resize(limit + 1);
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > limit) return Status::LimitExceeded(path + " is larger than " + std::to_string(limit) + " bytes");
+  if (text.size() > limit)
+    return Status::LimitExceeded(path + " is larger than " + std::to_string(limit) + " bytes");
   return text;
 }
 

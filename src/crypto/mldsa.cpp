@@ -74,7 +74,7 @@ void InvNttToMont(Poly& p) noexcept {
   std::int32_t* a = p.c;
   constexpr std::int64_t f = 41978;  // 2^64 / 256 mod q
   unsigned k = 256;
-  for (unsigned len = 1; len < kN; len <<= 1) {
+  for (unsigned len = 1; len < kN / 2; len <<= 1) {
     for (unsigned start = 0; start < kN; start += 2 * len) {
       const std::int64_t zeta = -kZetas[--k];
       for (unsigned j = start; j < start + len; ++j) {
@@ -84,7 +84,13 @@ void InvNttToMont(Poly& p) noexcept {
       }
     }
   }
-  for (int j = 0; j < kN; ++j) a[j] = MontgomeryReduce(f * a[j]);
+  // Last layer with the 1/256 scaling folded in: one multiplication per output instead of two.
+  const std::int64_t zf = MontgomeryReduce(f * -kZetas[1]);
+  for (unsigned j = 0; j < kN / 2; ++j) {
+    const std::int32_t t = a[j];
+    a[j] = MontgomeryReduce(f * (t + a[j + kN / 2]));
+    a[j + kN / 2] = MontgomeryReduce(zf * (t - a[j + kN / 2]));
+  }
 }
 
 inline void PointwiseMont(Poly& r, const Poly& a, const Poly& b) noexcept {
@@ -453,22 +459,26 @@ struct Dsa {
       SampleInBall(w->c, sig, kCTilde, Tau);
       Ntt(w->c);
 
+      // Each polynomial's norm check is declassified as soon as it is known and a failure stops
+      // the iteration: which polynomial of a discarded candidate failed says nothing about the
+      // key (each coefficient's rejection probability is independent of it), and skipping the
+      // rest saves inverse NTTs on the ~4 of 5 iterations that are rejected.
       std::uint32_t reject = 0;
-      for (int i = 0; i < L; ++i) {
+      for (int i = 0; i < L && !reject; ++i) {
         PointwiseMont(w->z[i], w->c, e->s1[i]);
         InvNttToMont(w->z[i]);
         for (int j = 0; j < kN; ++j) w->z[i].c[j] = Reduce32(w->z[i].c[j] + w->y[i].c[j]);
-        reject |= NormExceeds(w->z[i], kGamma1 - Beta);
+        reject = NormExceeds(w->z[i], kGamma1 - Beta);
+        ct::Declassify(&reject, sizeof(reject));
       }
-      ct::Declassify(&reject, sizeof(reject));
       if (reject) continue;
-      for (int i = 0; i < K; ++i) {
+      for (int i = 0; i < K && !reject; ++i) {
         PointwiseMont(w->h[i], w->c, e->s2[i]);
         InvNttToMont(w->h[i]);
         for (int j = 0; j < kN; ++j) w->w0[i].c[j] = Reduce32(w->w0[i].c[j] - w->h[i].c[j]);
-        reject |= NormExceeds(w->w0[i], kGamma2 - Beta);
+        reject = NormExceeds(w->w0[i], kGamma2 - Beta);
+        ct::Declassify(&reject, sizeof(reject));
       }
-      ct::Declassify(&reject, sizeof(reject));
       if (reject) continue;
       std::uint32_t hints = 0;
       for (int i = 0; i < K; ++i) {
@@ -738,7 +748,7 @@ Result<Bytes> Sign(Param param, ByteView sk, ByteView message, ByteView ctx,
 bool Verify(Param param, ByteView pk, ByteView message, ByteView sig, ByteView ctx) noexcept {
   if (ctx.size() > kMaxContext) return false;
   std::uint8_t prefix[2 + kMaxContext] = {0, static_cast<std::uint8_t>(ctx.size())};
-  std::memcpy(prefix + 2, ctx.data(), ctx.size());
+  if (!ctx.empty()) std::memcpy(prefix + 2, ctx.data(), ctx.size());
   return VerifyWithPrefix(param, pk, ByteView(prefix, 2 + ctx.size()), message, sig);
 }
 

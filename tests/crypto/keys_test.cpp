@@ -22,7 +22,8 @@ TEST(KeysTest, KeyFileRoundTripAndWrongPassphrase) {
     EXPECT_EQ(HexEncode(back.value().kem_seed.view()), HexEncode(id.kem_seed.view()));
     EXPECT_EQ(HexEncode(back.value().sig_key.view()), HexEncode(id.sig_key.view()));
     EXPECT_EQ(back.value().pub.label, "CERT-EU node 1");
-    EXPECT_EQ(DecryptKeyFile(text, AsBytes("wrong passphrase")).status().code(), ErrorCode::kCryptoError);
+    EXPECT_EQ(DecryptKeyFile(text, AsBytes("wrong passphrase")).status().code(),
+              ErrorCode::kCryptoError);
     auto pub = ParsePublic(text).value();
     EXPECT_EQ(pub.kem_key_id(), id.pub.kem_key_id());
     const std::string pub_text = EncodePublicKeyFile(id.pub);
@@ -79,7 +80,9 @@ TEST(KeysTest, RotationKeepsOldEnvelopesOpen) {
   EXPECT_EQ(AsChars(out), "before rotation");
   // The new key does not.
   out.clear();
-  EXPECT_FALSE(envelope::Open(*next.KemKey().value(), envelope::BytesSource(env_old), envelope::BytesSink(out)).ok());
+  EXPECT_FALSE(envelope::Open(*next.KemKey().value(), envelope::BytesSource(env_old),
+                              envelope::BytesSink(out))
+                   .ok());
 }
 
 }  // namespace

@@ -94,7 +94,11 @@ TEST(MlKemTest, EveryCiphertextBitFlipChangesTheKey) {
     auto e = Encaps(p, kp.ek).value();
     auto ok = Decaps(p, kp.dk.view(), e.ct).value();
     ASSERT_EQ(HexEncode(ok.view()), HexEncode(e.ss.view()));
+#ifdef ENTENTE_SANITIZED
+    const std::size_t stride = 17;  // sanitizers make each decaps ~10x slower: a spread sample
+#else
     const std::size_t stride = p == Param::kMlKem768 ? 1 : 7;  // all bits for 768, a sample else
+#endif
     for (std::size_t bit = 0; bit < e.ct.size() * 8; bit += stride) {
       Bytes bad = e.ct;
       bad[bit / 8] ^= static_cast<std::uint8_t>(1u << (bit % 8));

@@ -29,9 +29,9 @@ enum class Profile : std::uint8_t { kLevel3, kLevel5 };
 struct PublicIdentity {
   std::string kind = "node";  // "node" or "user"
   std::string label;
-  std::string created;        // RFC 3339
+  std::string created;            // RFC 3339
   std::string status = "active";  // "active" or "retired"
-  std::string rotated_from;   // hex signature key id of the predecessor, or empty
+  std::string rotated_from;       // hex signature key id of the predecessor, or empty
   hybrid::KemSuite kem_suite = hybrid::KemSuite::kXWing;
   Bytes kem_public_key;
   hybrid::SigSuite sig_suite = hybrid::SigSuite::kMlDsa65Ed25519;
