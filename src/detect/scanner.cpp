@@ -190,6 +190,7 @@ class GzipSource : public Source {
 struct Token {
   std::uint32_t pos, len;  // in the region
   ObservableType type;
+  std::uint64_t neg_key = 0;  // key in the recent-misses cache, 0 = not cached
 };
 
 enum class ProbeKind : std::uint8_t { kExact, kParent, kSuffix };
@@ -309,6 +310,7 @@ struct Scanner::Impl {
   std::vector<V4Cand> v4s;
   std::vector<std::uint32_t> found, positives;
   std::vector<std::uint64_t> tokm, seedm;
+  std::vector<std::uint8_t> token_hit;
   std::vector<PendingHit> pending;
   std::string scratch;
   bool want_v4 = false, want_v4cidr = false, want_v6 = false, want_domain = false, want_url = false,
@@ -329,6 +331,13 @@ struct Scanner::Impl {
     scratch.resize(off + n);  // capacity reserved per region: never reallocates
     return scratch.data() + off;
   }
+
+  // Recent tokens that matched nothing (direct-mapped, 8 K entries): logs repeat the same
+  // addresses and names line after line, and a repeat then costs one compare instead of
+  // hashing and probing every level. Cleared with each new index generation.
+  std::vector<std::uint64_t> neg_cache = std::vector<std::uint64_t>(8192, 0);
+  bool NegCached(std::uint64_t k) const { return neg_cache[(k ^ (k >> 29)) & 8191] == k; }
+  void NegRemember(std::uint64_t k) { neg_cache[(k ^ (k >> 29)) & 8191] = k; }
 
   std::uint32_t AddToken(const char* base, const char* s, std::size_t len, ObservableType t) {
     tokens.push_back({static_cast<std::uint32_t>(s - base), static_cast<std::uint32_t>(len), t});
@@ -352,12 +361,16 @@ struct Scanner::Impl {
       }
       key = k;
     }
-    std::uint32_t tok = AddToken(base, s, len, ObservableType::kDomain);
     std::string_view d(key, len);
+    std::uint64_t h = Index::Hash(ObservableType::kDomain, d);
+    const std::uint64_t nk = h | 1;
+    if (NegCached(nk)) return;
+    std::uint32_t tok = AddToken(base, s, len, ObservableType::kDomain);
+    tokens[tok].neg_key = nk;
     bool first = true;
     bool suffix = idx->has_suffix_rules();
     while (true) {
-      std::uint64_t h = Index::Hash(ObservableType::kDomain, d);
+      if (!first) h = Index::Hash(ObservableType::kDomain, d);
       bool multi = d.find('.') != std::string_view::npos;
       if (multi && (first || opt.parent_domains))
         AddCand(ObservableType::kDomain, d.data(), d.size(),
@@ -381,7 +394,10 @@ struct Scanner::Impl {
       if (len > 15 || len < 7) return;
       auto a = ParseIpv4({s, len});
       if (!a) return;
+      const std::uint64_t nk = (std::uint64_t{0xA1} << 56) | *a;
+      if (NegCached(nk)) return;
       std::uint32_t tok = AddToken(base, s, len, ObservableType::kIpv4);
+      tokens[tok].neg_key = nk;
       if (want_v4) {
         char* k = Scratch(4);
         k[0] = static_cast<char>(*a >> 24), k[1] = static_cast<char>(*a >> 16),
@@ -778,6 +794,10 @@ struct Scanner::Impl {
       std::uint32_t pr = idx->LookupV4(v4s[i].addr);
       if (pr != Index::kNone) pending.push_back({v4s[i].token, MatchKind::kCidr, false, pr});
     }
+    token_hit.assign(tokens.size(), 0);
+    for (const PendingHit& ph : pending) token_hit[ph.token] = 1;
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+      if (tokens[i].neg_key != 0 && !token_hit[i]) NegRemember(tokens[i].neg_key);
     if (pending.empty()) return;
     std::stable_sort(pending.begin(), pending.end(), [&](const PendingHit& a, const PendingHit& b) {
       return tokens[a.token].pos < tokens[b.token].pos;
@@ -934,7 +954,10 @@ struct Scanner::Impl {
   Status ScanSource(Source& raw, const std::string& input_name) {
     auto next = handle.Current();
     if (!next) return Status::Unavailable("no index generation published");
-    if (next != idx) verdicts.clear();  // keyed by entry numbers of one generation
+    if (next != idx) {  // both are only valid for one generation
+      verdicts.clear();
+      std::fill(neg_cache.begin(), neg_cache.end(), 0);
+    }
     idx = std::move(next);
     name = input_name;
     format_known = false;
