@@ -64,12 +64,34 @@ std::uint32_t Index::Find(std::uint64_t hash, ObservableType type,
 }
 
 void Index::FindBatch(std::span<const Probe> probes, std::uint32_t* out) const noexcept {
-  constexpr std::size_t kAhead = 8;
-  std::size_t n = probes.size();
-  for (std::size_t i = 0; i < std::min(n, kAhead); ++i) Prefetch(probes[i].hash);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) Prefetch(probes[i + kAhead].hash);
-    out[i] = Find(probes[i].hash, probes[i].type, probes[i].key);
+  // Group prefetching: for a group of probes, prefetch every bucket, then read the buckets and
+  // prefetch the candidate entries, then their keys, then verify. Each pass's misses overlap.
+  constexpr std::size_t kGroup = 32;
+  std::uint32_t cand[kGroup];
+  bool conclusive[kGroup];
+  for (std::size_t g = 0; g < probes.size(); g += kGroup) {
+    const std::size_t n = std::min(kGroup, probes.size() - g);
+    const Probe* p = probes.data() + g;
+    for (std::size_t i = 0; i < n; ++i) t_->exact.Prefetch(p[i].hash);
+    for (std::size_t i = 0; i < n; ++i) {
+      cand[i] = t_->exact.ProbeHome(p[i].hash, &conclusive[i]);
+      if (cand[i] != kNone) __builtin_prefetch(&entries_[cand[i]]);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (cand[i] != kNone) __builtin_prefetch(arena_.data() + entries_[cand[i]].key_off);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t e = cand[i];
+      if (e != kNone) {
+        const Entry& en = entries_[e];
+        if (en.type == p[i].type && en.key_len == p[i].key.size() &&
+            std::memcmp(arena_.data() + en.key_off, p[i].key.data(), p[i].key.size()) == 0) {
+          out[g + i] = e;
+          continue;
+        }
+      }
+      // A fingerprint collision or an overflowing bucket: the full probe decides.
+      out[g + i] = (e == kNone && conclusive[i]) ? kNone : Find(p[i].hash, p[i].type, p[i].key);
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 #include "entente/detect/scanner.h"
 
 #include <fcntl.h>
+#include <immintrin.h>
 #include <unistd.h>
 #include <zlib.h>
-#include <immintrin.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -215,10 +215,10 @@ struct PendingHit {
   std::uint32_t id;  // entry / suffix entry / prefix
 };
 
-
 // Bit i of tok[i / 64] is set when byte i is a token byte; of seed[...] when it is '.', ':',
 // '/' or '@'. Bits past n stay zero.
-void BuildMasksScalar(const char* p, std::size_t from, std::size_t n, std::uint64_t* tok, std::uint64_t* seed) {
+void BuildMasksScalar(const char* p, std::size_t from, std::size_t n, std::uint64_t* tok,
+                      std::uint64_t* seed) {
   for (std::size_t i = from; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(p[i]);
     std::uint8_t k = kClass.c[c];
@@ -227,12 +227,15 @@ void BuildMasksScalar(const char* p, std::size_t from, std::size_t n, std::uint6
   }
 }
 
-__attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n, std::uint64_t* tok,
-                                                    std::uint64_t* seed) {
-  const __m256i k20 = _mm256_set1_epi8(0x20), ka = _mm256_set1_epi8('a' - 1), kz = _mm256_set1_epi8('z' + 1);
+__attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n,
+                                                    std::uint64_t* tok, std::uint64_t* seed) {
+  const __m256i k20 = _mm256_set1_epi8(0x20), ka = _mm256_set1_epi8('a' - 1),
+                kz = _mm256_set1_epi8('z' + 1);
   const __m256i k0 = _mm256_set1_epi8('0' - 1), k9 = _mm256_set1_epi8('9' + 1);
-  const __m256i kdot = _mm256_set1_epi8('.'), kcol = _mm256_set1_epi8(':'), kdash = _mm256_set1_epi8('-');
-  const __m256i kus = _mm256_set1_epi8('_'), ksl = _mm256_set1_epi8('/'), kat = _mm256_set1_epi8('@');
+  const __m256i kdot = _mm256_set1_epi8('.'), kcol = _mm256_set1_epi8(':'),
+                kdash = _mm256_set1_epi8('-');
+  const __m256i kus = _mm256_set1_epi8('_'), ksl = _mm256_set1_epi8('/'),
+                kat = _mm256_set1_epi8('@');
   std::size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
@@ -240,11 +243,13 @@ __attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n
     __m256i alpha = _mm256_and_si256(_mm256_cmpgt_epi8(lo, ka), _mm256_cmpgt_epi8(kz, lo));
     __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(b, k0), _mm256_cmpgt_epi8(k9, b));
     __m256i dot = _mm256_cmpeq_epi8(b, kdot), col = _mm256_cmpeq_epi8(b, kcol);
-    __m256i t = _mm256_or_si256(_mm256_or_si256(alpha, digit),
-                                _mm256_or_si256(_mm256_or_si256(dot, col),
-                                                _mm256_or_si256(_mm256_cmpeq_epi8(b, kdash), _mm256_cmpeq_epi8(b, kus))));
-    __m256i sd = _mm256_or_si256(_mm256_or_si256(dot, col),
-                                 _mm256_or_si256(_mm256_cmpeq_epi8(b, ksl), _mm256_cmpeq_epi8(b, kat)));
+    __m256i t = _mm256_or_si256(
+        _mm256_or_si256(alpha, digit),
+        _mm256_or_si256(_mm256_or_si256(dot, col),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(b, kdash), _mm256_cmpeq_epi8(b, kus))));
+    __m256i sd =
+        _mm256_or_si256(_mm256_or_si256(dot, col),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(b, ksl), _mm256_cmpeq_epi8(b, kat)));
     std::uint64_t tm = static_cast<std::uint32_t>(_mm256_movemask_epi8(t));
     std::uint64_t sm = static_cast<std::uint32_t>(_mm256_movemask_epi8(sd));
     tok[i / 64] |= tm << (i % 64);
@@ -595,7 +600,8 @@ struct Scanner::Impl {
         const char* at = p0 + i;
         if (*at == '/') {
           // A path starts a field: "GET /x", "\t/x", "\"/x".
-          if (want_path && (at == base || at[-1] == ' ' || at[-1] == '\t' || at[-1] == '"')) Path(base, at, end);
+          if (want_path && (at == base || at[-1] == ' ' || at[-1] == '\t' || at[-1] == '"'))
+            Path(base, at, end);
           continue;
         }
         if (*at == '@') {
@@ -767,7 +773,7 @@ struct Scanner::Impl {
         positives.push_back(static_cast<std::uint32_t>(i));
       }
     }
-    constexpr std::size_t kAhead = 8;
+    constexpr std::size_t kAhead = 16;
     for (std::size_t j = 0; j < positives.size() && j < kAhead; ++j)
       idx->Prefetch(cands[positives[j]].hash);
     for (std::size_t j = 0; j < positives.size(); ++j) {
@@ -808,7 +814,8 @@ struct Scanner::Impl {
     const char* counted = base;
     for (const PendingHit& ph : pending) {
       const Token& t = tokens[ph.token];
-      std::uint64_t cap_key = ph.kind == MatchKind::kCidr     ? (std::uint64_t{ph.v6 ? 3u : 2u} << 32) | ph.id
+      std::uint64_t cap_key = ph.kind == MatchKind::kCidr
+                                  ? (std::uint64_t{ph.v6 ? 3u : 2u} << 32) | ph.id
                               : ph.kind == MatchKind::kSuffix ? (std::uint64_t{1} << 32) | ph.id
                                                               : ph.id;
       if (auto it = per_indicator.find(cap_key);

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
-#include <unordered_set>
 #include <filesystem>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "entente/detect/indicator_list.h"
 #include "tables.h"
@@ -94,10 +94,12 @@ struct Warninglists::Impl {
   }
   const std::string* Substring(std::string_view v) const {
     for (std::size_t i = 0; i < v.size(); ++i) {
-      if (!short_substrings && (i + 4 > v.size() || !substring_prefix4.count(Load4(v.data() + i)))) continue;
+      if (!short_substrings && (i + 4 > v.size() || !substring_prefix4.count(Load4(v.data() + i))))
+        continue;
       for (std::size_t len : substring_lengths) {
         if (i + len > v.size()) break;
-        if (auto it = substrings.find(v.substr(i, len)); it != substrings.end()) return &names[it->second];
+        if (auto it = substrings.find(v.substr(i, len)); it != substrings.end())
+          return &names[it->second];
       }
     }
     return nullptr;
