@@ -435,11 +435,11 @@ struct Scanner::Impl {
                        : len == 40 ? ObservableType::kSha1
                                    : ObservableType::kSha256;
     if (!idx->HasType(t)) return;
-    auto bytes = HexToBytes({s, len});
-    if (!bytes) return;
-    char* k = Scratch(bytes->size());
-    std::memcpy(k, bytes->data(), bytes->size());
-    AddExact(t, k, bytes->size(), AddToken(base, s, len, t));
+    // The run is known to be hex digits only (no allocation on this path).
+    char* k = Scratch(len / 2);
+    auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+    for (std::size_t i = 0; i < len / 2; ++i) k[i] = static_cast<char>(nib(s[2 * i]) * 16 + nib(s[2 * i + 1]));
+    AddExact(t, k, len / 2, AddToken(base, s, len, t));
   }
 
   void NormalizedCand(const char* base, const char* s, std::size_t len, ObservableType t,
