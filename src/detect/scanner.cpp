@@ -191,6 +191,7 @@ struct Token {
   std::uint32_t pos, len;  // in the region
   ObservableType type;
   std::uint64_t neg_key = 0;  // key in the recent-misses cache, 0 = not cached
+  std::uint64_t run_key = 0;  // the raw run's key in the same cache
 };
 
 enum class ProbeKind : std::uint8_t { kExact, kParent, kSuffix };
@@ -337,12 +338,12 @@ struct Scanner::Impl {
     return scratch.data() + off;
   }
 
-  // Recent tokens that matched nothing (direct-mapped, 8 K entries): logs repeat the same
-  // addresses and names line after line, and a repeat then costs one compare instead of
+  // Recent tokens and raw runs that matched nothing (direct-mapped, 16 K entries): logs repeat the
+  // same addresses and names line after line, and a repeat then costs one compare instead of
   // hashing and probing every level. Cleared with each new index generation.
-  std::vector<std::uint64_t> neg_cache = std::vector<std::uint64_t>(8192, 0);
-  bool NegCached(std::uint64_t k) const { return neg_cache[(k ^ (k >> 29)) & 8191] == k; }
-  void NegRemember(std::uint64_t k) { neg_cache[(k ^ (k >> 29)) & 8191] = k; }
+  std::vector<std::uint64_t> neg_cache = std::vector<std::uint64_t>(16384, 0);
+  bool NegCached(std::uint64_t k) const { return neg_cache[(k ^ (k >> 29)) & 16383] == k; }
+  void NegRemember(std::uint64_t k) { neg_cache[(k ^ (k >> 29)) & 16383] = k; }
 
   std::uint32_t AddToken(const char* base, const char* s, std::size_t len, ObservableType t) {
     tokens.push_back({static_cast<std::uint32_t>(s - base), static_cast<std::uint32_t>(len), t});
@@ -438,7 +439,8 @@ struct Scanner::Impl {
     // The run is known to be hex digits only (no allocation on this path).
     char* k = Scratch(len / 2);
     auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-    for (std::size_t i = 0; i < len / 2; ++i) k[i] = static_cast<char>(nib(s[2 * i]) * 16 + nib(s[2 * i + 1]));
+    for (std::size_t i = 0; i < len / 2; ++i)
+      k[i] = static_cast<char>(nib(s[2 * i]) * 16 + nib(s[2 * i + 1]));
     AddExact(t, k, len / 2, AddToken(base, s, len, t));
   }
 
@@ -616,7 +618,23 @@ struct Scanner::Impl {
         if (s < done) s = done;
         done = e;
         if (cut_tail && e == n) continue;  // incomplete token at a forced cut
-        ProcessRun(base, p0 + s, p0 + e, end);
+        const char* rs = p0 + s;
+        const std::size_t rl = e - s;
+        // A run without ':' and not before '@' yields at most one token, decided by its bytes
+        // alone: when those bytes matched nothing recently, skip the whole run.
+        if (!(e < n && p0[e] == '@') && !std::memchr(rs, ':', rl)) {
+          const std::uint64_t rk = Index::Hash(ObservableType::kOther, {rs, rl}) | 1;
+          if (NegCached(rk)) continue;
+          const std::size_t t0 = tokens.size();
+          ProcessRun(base, rs, p0 + e, end);
+          if (tokens.size() == t0) {
+            NegRemember(rk);
+          } else {
+            for (std::size_t t = t0; t < tokens.size(); ++t) tokens[t].run_key = rk;
+          }
+          continue;
+        }
+        ProcessRun(base, rs, p0 + e, end);
       }
     }
   }
@@ -803,7 +821,10 @@ struct Scanner::Impl {
     token_hit.assign(tokens.size(), 0);
     for (const PendingHit& ph : pending) token_hit[ph.token] = 1;
     for (std::size_t i = 0; i < tokens.size(); ++i)
-      if (tokens[i].neg_key != 0 && !token_hit[i]) NegRemember(tokens[i].neg_key);
+      if (!token_hit[i]) {
+        if (tokens[i].neg_key != 0) NegRemember(tokens[i].neg_key);
+        if (tokens[i].run_key != 0) NegRemember(tokens[i].run_key);
+      }
     if (pending.empty()) return;
     std::stable_sort(pending.begin(), pending.end(), [&](const PendingHit& a, const PendingHit& b) {
       return tokens[a.token].pos < tokens[b.token].pos;
