@@ -690,27 +690,30 @@ struct Scanner::Impl {
     if (!rec.empty() && rec.back() == '\r') rec.remove_suffix(1);
     if (format == InputFormat::kZeekTsv) {
       if (ts_field < 0 && uid_field < 0) return;
-      std::vector<std::string_view> f;
-      std::size_t a = 0;
+      // One pass over the separators, keeping only the two fields wanted (no allocation).
+      std::string_view ts, uid;
+      std::size_t count = 0, a = 0;
       while (true) {
         std::size_t b = rec.find(zeek_sep, a);
-        f.push_back(rec.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
-        if (b == std::string_view::npos || f.size() > 4096) break;
+        std::string_view f =
+            rec.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a);
+        if (static_cast<int>(count) == ts_field) ts = f;
+        if (static_cast<int>(count) == uid_field) uid = f;
+        ++count;
+        if (b == std::string_view::npos || count > 4096) break;
         a = b + 1;
       }
-      if (nfields > 0 && static_cast<int>(f.size()) != nfields) {
+      if (nfields > 0 && static_cast<int>(count) != nfields) {
         if (!warned_fields) {
           warned_fields = true;
-          Warn(name + ":" + std::to_string(line_no) + ": record has " + std::to_string(f.size()) +
+          Warn(name + ":" + std::to_string(line_no) + ": record has " + std::to_string(count) +
                " fields but the #fields header declares " + std::to_string(nfields) +
                "; ts/uid are not reported for such records");
         }
         return;
       }
-      if (ts_field >= 0 && ts_field < static_cast<int>(f.size()))
-        h.ts = f[static_cast<std::size_t>(ts_field)];
-      if (uid_field >= 0 && uid_field < static_cast<int>(f.size()))
-        h.uid = f[static_cast<std::size_t>(uid_field)];
+      h.ts = ts;
+      h.uid = uid;
     } else {
       auto field = [&](std::string_view k) -> std::string {
         auto at = rec.find(k);
