@@ -423,7 +423,7 @@ struct Scanner::Impl {
       char c = last[i];
       lab[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
     }
-    if (!idx->public_suffixes().IsKnownTld({lab, tl})) return;
+    if (!idx->IsCandidateTld({lab, tl})) return;
     // Reject empty labels ("a..b") and over-long names.
     if (len > 253) return;
     for (const char* q = s + 1; q < e; ++q)
