@@ -64,12 +64,34 @@ std::uint32_t Index::Find(std::uint64_t hash, ObservableType type,
 }
 
 void Index::FindBatch(std::span<const Probe> probes, std::uint32_t* out) const noexcept {
-  constexpr std::size_t kAhead = 8;
-  std::size_t n = probes.size();
-  for (std::size_t i = 0; i < std::min(n, kAhead); ++i) Prefetch(probes[i].hash);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + kAhead < n) Prefetch(probes[i + kAhead].hash);
-    out[i] = Find(probes[i].hash, probes[i].type, probes[i].key);
+  // Group prefetching: for a group of probes, prefetch every bucket, then read the buckets and
+  // prefetch the candidate entries, then their keys, then verify. Each pass's misses overlap.
+  constexpr std::size_t kGroup = 32;
+  std::uint32_t cand[kGroup];
+  bool conclusive[kGroup];
+  for (std::size_t g = 0; g < probes.size(); g += kGroup) {
+    const std::size_t n = std::min(kGroup, probes.size() - g);
+    const Probe* p = probes.data() + g;
+    for (std::size_t i = 0; i < n; ++i) t_->exact.Prefetch(p[i].hash);
+    for (std::size_t i = 0; i < n; ++i) {
+      cand[i] = t_->exact.ProbeHome(p[i].hash, &conclusive[i]);
+      if (cand[i] != kNone) __builtin_prefetch(&entries_[cand[i]]);
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (cand[i] != kNone) __builtin_prefetch(arena_.data() + entries_[cand[i]].key_off);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t e = cand[i];
+      if (e != kNone) {
+        const Entry& en = entries_[e];
+        if (en.type == p[i].type && en.key_len == p[i].key.size() &&
+            std::memcmp(arena_.data() + en.key_off, p[i].key.data(), p[i].key.size()) == 0) {
+          out[g + i] = e;
+          continue;
+        }
+      }
+      // A fingerprint collision or an overflowing bucket: the full probe decides.
+      out[g + i] = (e == kNone && conclusive[i]) ? kNone : Find(p[i].hash, p[i].type, p[i].key);
+    }
   }
 }
 
@@ -86,6 +108,17 @@ std::uint32_t Index::FindSuffix(std::uint64_t hash, std::string_view k) const no
            std::memcmp(arena_.data() + en.key_off, k.data(), k.size()) == 0;
   });
 }
+bool Index::IsCandidateTld(std::string_view label) const noexcept {
+  if (psl_.IsKnownTld(label)) return true;
+  if (own_tlds_.empty() || label.empty()) return false;
+  std::uint64_t k = PublicSuffixList::PackLabel(label);
+  std::size_t mask = own_tlds_.size() - 1;
+  for (std::size_t i = (k >> 20) & mask;; i = (i + 1) & mask) {
+    if (own_tlds_[i] == k) return true;
+    if (own_tlds_[i] == 0) return false;
+  }
+}
+
 bool Index::has_suffix_rules() const noexcept { return !t_->suffix.empty(); }
 const Index::Entry& Index::suffix_entry(std::uint32_t e) const noexcept {
   return t_->suffix_entries[e];
@@ -287,6 +320,32 @@ Result<std::shared_ptr<const Index>> IndexBuilder::Build(const PublicSuffixList*
                hashes);
   if (!hashes.empty()) index->t_->suffix.Build(hashes);
   index->arena_.shrink_to_fit();
+
+  // The last labels of domain indicators and suffix rules.
+  {
+    std::vector<std::uint64_t> packed;
+    auto add = [&](const Index::Entry& e) {
+      std::string_view k = index->key(e);
+      auto dot = k.rfind('.');
+      packed.push_back(
+          PublicSuffixList::PackLabel(dot == std::string_view::npos ? k : k.substr(dot + 1)));
+    };
+    for (const auto& e : index->entries_)
+      if (e.type == ObservableType::kDomain) add(e);
+    for (const auto& e : index->t_->suffix_entries) add(e);
+    std::sort(packed.begin(), packed.end());
+    packed.erase(std::unique(packed.begin(), packed.end()), packed.end());
+    if (!packed.empty()) {
+      std::size_t cap = 16;
+      while (cap < packed.size() * 4) cap *= 2;
+      index->own_tlds_.assign(cap, 0);
+      for (std::uint64_t k : packed) {
+        std::size_t i = (k >> 20) & (cap - 1);
+        while (index->own_tlds_[i] != 0) i = (i + 1) & (cap - 1);
+        index->own_tlds_[i] = k;
+      }
+    }
+  }
 
   IndexStats& st = index->stats_;
   for (const auto& e : index->entries_) {

@@ -1,6 +1,7 @@
 #include "entente/detect/scanner.h"
 
 #include <fcntl.h>
+#include <immintrin.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -189,6 +190,8 @@ class GzipSource : public Source {
 struct Token {
   std::uint32_t pos, len;  // in the region
   ObservableType type;
+  std::uint64_t neg_key = 0;  // key in the recent-misses cache, 0 = not cached
+  std::uint64_t run_key = 0;  // the raw run's key in the same cache
 };
 
 enum class ProbeKind : std::uint8_t { kExact, kParent, kSuffix };
@@ -213,6 +216,77 @@ struct PendingHit {
   std::uint32_t id;  // entry / suffix entry / prefix
 };
 
+// Bit i of tok[i / 64] is set when byte i is a token byte; of seed[...] when it is '.', ':',
+// '/' or '@'. Bits past n stay zero.
+void BuildMasksScalar(const char* p, std::size_t from, std::size_t n, std::uint64_t* tok,
+                      std::uint64_t* seed) {
+  for (std::size_t i = from; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    std::uint8_t k = kClass.c[c];
+    if (k & kTok) tok[i / 64] |= std::uint64_t{1} << (i % 64);
+    if ((k & (kDot | kColon)) || c == '/' || c == '@') seed[i / 64] |= std::uint64_t{1} << (i % 64);
+  }
+}
+
+__attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n,
+                                                    std::uint64_t* tok, std::uint64_t* seed) {
+  const __m256i k20 = _mm256_set1_epi8(0x20), ka = _mm256_set1_epi8('a' - 1),
+                kz = _mm256_set1_epi8('z' + 1);
+  const __m256i k0 = _mm256_set1_epi8('0' - 1), k9 = _mm256_set1_epi8('9' + 1);
+  const __m256i kdot = _mm256_set1_epi8('.'), kcol = _mm256_set1_epi8(':'),
+                kdash = _mm256_set1_epi8('-');
+  const __m256i kus = _mm256_set1_epi8('_'), ksl = _mm256_set1_epi8('/'),
+                kat = _mm256_set1_epi8('@');
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    __m256i lo = _mm256_or_si256(b, k20);
+    __m256i alpha = _mm256_and_si256(_mm256_cmpgt_epi8(lo, ka), _mm256_cmpgt_epi8(kz, lo));
+    __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(b, k0), _mm256_cmpgt_epi8(k9, b));
+    __m256i dot = _mm256_cmpeq_epi8(b, kdot), col = _mm256_cmpeq_epi8(b, kcol);
+    __m256i t = _mm256_or_si256(
+        _mm256_or_si256(alpha, digit),
+        _mm256_or_si256(_mm256_or_si256(dot, col),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(b, kdash), _mm256_cmpeq_epi8(b, kus))));
+    __m256i sd =
+        _mm256_or_si256(_mm256_or_si256(dot, col),
+                        _mm256_or_si256(_mm256_cmpeq_epi8(b, ksl), _mm256_cmpeq_epi8(b, kat)));
+    std::uint64_t tm = static_cast<std::uint32_t>(_mm256_movemask_epi8(t));
+    std::uint64_t sm = static_cast<std::uint32_t>(_mm256_movemask_epi8(sd));
+    tok[i / 64] |= tm << (i % 64);
+    seed[i / 64] |= sm << (i % 64);
+  }
+  BuildMasksScalar(p, i, n, tok, seed);
+}
+
+__attribute__((target("avx2"))) std::uint64_t CountNewlinesAvx2(const char* p, std::size_t n) {
+  const __m256i nl = _mm256_set1_epi8('\n');
+  std::uint64_t count = 0;
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    count += static_cast<std::uint64_t>(
+        __builtin_popcount(static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, nl)))));
+  }
+  for (; i < n; ++i) count += p[i] == '\n';
+  return count;
+}
+
+std::uint64_t CountNewlines(const char* p, std::size_t n) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return CountNewlinesAvx2(p, n);
+  return static_cast<std::uint64_t>(std::count(p, p + n, '\n'));
+}
+
+void BuildMasks(const char* p, std::size_t n, std::uint64_t* tok, std::uint64_t* seed) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) {
+    BuildMasksAvx2(p, n, tok, seed);
+  } else {
+    BuildMasksScalar(p, 0, n, tok, seed);
+  }
+}
+
 }  // namespace
 
 struct Scanner::Impl {
@@ -224,6 +298,7 @@ struct Scanner::Impl {
   ScanSummary sum;
   std::unordered_map<std::uint64_t, std::uint32_t> per_indicator;  // (table, id) -> hits
   std::unordered_map<std::string, std::string> wl_cache;
+  std::unordered_map<std::uint64_t, std::string> verdicts;
 
   // Per input.
   std::shared_ptr<const Index> idx;
@@ -240,6 +315,8 @@ struct Scanner::Impl {
   std::vector<Cand> cands;
   std::vector<V4Cand> v4s;
   std::vector<std::uint32_t> found, positives;
+  std::vector<std::uint64_t> tokm, seedm;
+  std::vector<std::uint8_t> token_hit;
   std::vector<PendingHit> pending;
   std::string scratch;
   bool want_v4 = false, want_v4cidr = false, want_v6 = false, want_domain = false, want_url = false,
@@ -260,6 +337,13 @@ struct Scanner::Impl {
     scratch.resize(off + n);  // capacity reserved per region: never reallocates
     return scratch.data() + off;
   }
+
+  // Recent tokens and raw runs that matched nothing (direct-mapped, 16 K entries): logs repeat the
+  // same addresses and names line after line, and a repeat then costs one compare instead of
+  // hashing and probing every level. Cleared with each new index generation.
+  std::vector<std::uint64_t> neg_cache = std::vector<std::uint64_t>(16384, 0);
+  bool NegCached(std::uint64_t k) const { return neg_cache[(k ^ (k >> 29)) & 16383] == k; }
+  void NegRemember(std::uint64_t k) { neg_cache[(k ^ (k >> 29)) & 16383] = k; }
 
   std::uint32_t AddToken(const char* base, const char* s, std::size_t len, ObservableType t) {
     tokens.push_back({static_cast<std::uint32_t>(s - base), static_cast<std::uint32_t>(len), t});
@@ -283,12 +367,16 @@ struct Scanner::Impl {
       }
       key = k;
     }
-    std::uint32_t tok = AddToken(base, s, len, ObservableType::kDomain);
     std::string_view d(key, len);
+    std::uint64_t h = Index::Hash(ObservableType::kDomain, d);
+    const std::uint64_t nk = h | 1;
+    if (NegCached(nk)) return;
+    std::uint32_t tok = AddToken(base, s, len, ObservableType::kDomain);
+    tokens[tok].neg_key = nk;
     bool first = true;
     bool suffix = idx->has_suffix_rules();
     while (true) {
-      std::uint64_t h = Index::Hash(ObservableType::kDomain, d);
+      if (!first) h = Index::Hash(ObservableType::kDomain, d);
       bool multi = d.find('.') != std::string_view::npos;
       if (multi && (first || opt.parent_domains))
         AddCand(ObservableType::kDomain, d.data(), d.size(),
@@ -312,7 +400,10 @@ struct Scanner::Impl {
       if (len > 15 || len < 7) return;
       auto a = ParseIpv4({s, len});
       if (!a) return;
+      const std::uint64_t nk = (std::uint64_t{0xA1} << 56) | *a;
+      if (NegCached(nk)) return;
       std::uint32_t tok = AddToken(base, s, len, ObservableType::kIpv4);
+      tokens[tok].neg_key = nk;
       if (want_v4) {
         char* k = Scratch(4);
         k[0] = static_cast<char>(*a >> 24), k[1] = static_cast<char>(*a >> 16),
@@ -332,7 +423,7 @@ struct Scanner::Impl {
       char c = last[i];
       lab[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
     }
-    if (!idx->public_suffixes().IsKnownTld({lab, tl})) return;
+    if (!idx->IsCandidateTld({lab, tl})) return;
     // Reject empty labels ("a..b") and over-long names.
     if (len > 253) return;
     for (const char* q = s + 1; q < e; ++q)
@@ -345,11 +436,12 @@ struct Scanner::Impl {
                        : len == 40 ? ObservableType::kSha1
                                    : ObservableType::kSha256;
     if (!idx->HasType(t)) return;
-    auto bytes = HexToBytes({s, len});
-    if (!bytes) return;
-    char* k = Scratch(bytes->size());
-    std::memcpy(k, bytes->data(), bytes->size());
-    AddExact(t, k, bytes->size(), AddToken(base, s, len, t));
+    // The run is known to be hex digits only (no allocation on this path).
+    char* k = Scratch(len / 2);
+    auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+    for (std::size_t i = 0; i < len / 2; ++i)
+      k[i] = static_cast<char>(nib(s[2 * i]) * 16 + nib(s[2 * i + 1]));
+    AddExact(t, k, len / 2, AddToken(base, s, len, t));
   }
 
   void NormalizedCand(const char* base, const char* s, std::size_t len, ObservableType t,
@@ -406,80 +498,144 @@ struct Scanner::Impl {
     if (auto m = NormalizeEmail({s, len})) NormalizedCand(base, s, len, ObservableType::kEmail, *m);
   }
 
-  // Splits a region into runs and turns them into candidates.
-  void Tokenize(const char* base, const char* p, const char* end, bool cut_head, bool cut_tail) {
-    const std::uint8_t stop = want_path ? (kTok | kSlash) : kTok;
-    if (cut_head)
-      while (p < end && (Cls(p) & kTok)) ++p;
-    while (true) {
-      while (p < end && !(Cls(p) & stop)) ++p;
-      if (p >= end) break;
-      if (*p == '/') {
-        // A path starts a field: "GET /x", "\t/x", "\"/x".
-        if (p == base || p[-1] == ' ' || p[-1] == '\t' || p[-1] == '"') {
-          Path(base, p, end);
-        }
-        ++p;
-        continue;
+  // One run of token bytes [s, e) (whole: never part of a longer run).
+  void ProcessRun(const char* base, const char* s, const char* p, const char* end) {
+    std::uint8_t acc = 0;
+    for (const char* q = s; q < p; ++q) acc |= Cls(q);
+    std::size_t len = static_cast<std::size_t>(p - s);
+    if (len > opt.max_token_bytes) return;
+    if (!(acc & (kDot | kColon))) {
+      if ((len == 32 || len == 40 || len == 64) && !(acc & kNonHex) && want_hash)
+        Hash(base, s, len);
+    } else if (acc & kColon) {
+      // URL scheme "xxx://"
+      if (p[-1] == ':' && p + 2 <= end && p[0] == '/' && p[1] == '/' && (want_url || want_path)) {
+        const char* sch = p - 1;
+        while (sch > s && sch[-1] != ':') --sch;
+        Url(base, sch, end);
       }
-      const char* s = p;
-      std::uint8_t acc = 0;
-      while (p < end) {
-        std::uint8_t c = Cls(p);
-        if (!(c & kTok)) break;
-        acc |= c;
-        ++p;
-      }
-      if (cut_tail && p == end) break;  // incomplete token at a forced cut
-      std::size_t len = static_cast<std::size_t>(p - s);
-      if (len > opt.max_token_bytes) continue;
-      if (!(acc & (kDot | kColon))) {
-        if ((len == 32 || len == 40 || len == 64) && !(acc & kNonHex) && want_hash)
-          Hash(base, s, len);
-      } else if (acc & kColon) {
-        // URL scheme "xxx://"
-        if (p[-1] == ':' && p + 2 <= end && p[0] == '/' && p[1] == '/' && (want_url || want_path)) {
-          const char* sch = p - 1;
-          while (sch > s && sch[-1] != ':') --sch;
-          Url(base, sch, end);
-        }
-        bool v6done = false;
-        if (want_v6 && !(acc & kNonHex)) {
-          const char* a = s;
-          const char* b = p;
-          while (b > a && (b[-1] == '.')) --b;
-          if (b - a >= 2) {
-            if (auto v6 = ParseIpv6({a, static_cast<std::size_t>(b - a)})) {
-              std::uint32_t tok =
-                  AddToken(base, a, static_cast<std::size_t>(b - a), ObservableType::kIpv6);
-              if (idx->HasType(ObservableType::kIpv6)) {
-                char* k = Scratch(16);
-                std::memcpy(k, v6->data(), 16);
-                AddExact(ObservableType::kIpv6, k, 16, tok);
-              }
-              if (opt.cidrs && idx->has_v6_prefixes()) {
-                std::uint32_t pr = idx->LookupV6(*v6);
-                if (pr != Index::kNone) pending.push_back({tok, MatchKind::kCidr, true, pr});
-              }
-              v6done = true;
+      bool v6done = false;
+      if (want_v6 && !(acc & kNonHex)) {
+        const char* a = s;
+        const char* b = p;
+        while (b > a && (b[-1] == '.')) --b;
+        if (b - a >= 2) {
+          if (auto v6 = ParseIpv6({a, static_cast<std::size_t>(b - a)})) {
+            std::uint32_t tok =
+                AddToken(base, a, static_cast<std::size_t>(b - a), ObservableType::kIpv6);
+            if (idx->HasType(ObservableType::kIpv6)) {
+              char* k = Scratch(16);
+              std::memcpy(k, v6->data(), 16);
+              AddExact(ObservableType::kIpv6, k, 16, tok);
             }
+            if (opt.cidrs && idx->has_v6_prefixes()) {
+              std::uint32_t pr = idx->LookupV6(*v6);
+              if (pr != Index::kNone) pending.push_back({tok, MatchKind::kCidr, true, pr});
+            }
+            v6done = true;
           }
         }
-        if (!v6done) {
-          // Pieces between colons: "host:port", "ts:12.3", "http:".
-          const char* q = s;
-          while (q < p) {
-            const char* r = q;
-            std::uint8_t pa = 0;
-            while (r < p && *r != ':') pa |= Cls(r++);
-            if (pa & kDot) Dotted(base, q, r, pa);
-            q = r + 1;
-          }
-        }
-      } else {
-        Dotted(base, s, p, acc);
       }
-      if (want_email && p < end && *p == '@') Email(base, s, p, end);
+      if (!v6done) {
+        // Pieces between colons: "host:port", "ts:12.3", "http:".
+        const char* q = s;
+        while (q < p) {
+          const char* r = q;
+          std::uint8_t pa = 0;
+          while (r < p && *r != ':') pa |= Cls(r++);
+          if (pa & kDot) Dotted(base, q, r, pa);
+          q = r + 1;
+        }
+      }
+    } else {
+      Dotted(base, s, p, acc);
+    }
+    if (want_email && p < end && *p == '@') Email(base, s, p, end);
+  }
+
+  // Splits a segment into runs and turns the interesting ones into candidates. Two passes: bit
+  // masks per 64 bytes (token bytes; "seeds" = '.', ':', '/', '@' and starts of 32+ byte runs,
+  // vectorised where the CPU allows), then only the runs holding a seed are looked at.
+  void Tokenize(const char* base, const char* p0, const char* end, bool cut_head, bool cut_tail) {
+    const std::size_t n = static_cast<std::size_t>(end - p0);
+    const std::size_t words = (n + 63) / 64;
+    tokm.assign(words + 2, 0);
+    seedm.assign(words + 2, 0);
+    BuildMasks(p0, n, tokm.data(), seedm.data());
+    if (want_hash) {
+      for (std::size_t w = 0; w < words; ++w) {
+        __extension__ unsigned __int128 v =
+            tokm[w] | (static_cast<unsigned __int128>(tokm[w + 1]) << 64);
+        v &= v >> 1;
+        v &= v >> 2;
+        v &= v >> 4;
+        v &= v >> 8;
+        v &= v >> 16;
+        seedm[w] |= static_cast<std::uint64_t>(v);
+      }
+    }
+    auto tok_at = [&](std::size_t i) { return (tokm[i / 64] >> (i % 64)) & 1; };
+    auto run_start = [&](std::size_t i) -> std::size_t {
+      std::size_t w = i / 64;
+      std::uint64_t m = ~tokm[w] & ((std::uint64_t{1} << (i % 64)) - 1);
+      while (true) {
+        if (m) return w * 64 + static_cast<std::size_t>(63 - __builtin_clzll(m)) + 1;
+        if (w == 0) return 0;
+        m = ~tokm[--w];
+      }
+    };
+    auto run_end = [&](std::size_t i) -> std::size_t {
+      std::size_t w = i / 64;
+      std::uint64_t m = ~tokm[w] & ~((std::uint64_t{2} << (i % 64)) - 1);
+      while (!m && w + 1 < words) m = ~tokm[++w];
+      std::size_t e = m ? w * 64 + static_cast<std::size_t>(__builtin_ctzll(m)) : n;
+      return e < n ? e : n;
+    };
+    std::size_t done = 0;
+    if (cut_head && n > 0 && tok_at(0)) done = run_end(0);
+    for (std::size_t w = 0; w < words; ++w) {
+      std::uint64_t m = seedm[w];
+      while (m) {
+        std::size_t i = w * 64 + static_cast<std::size_t>(__builtin_ctzll(m));
+        m &= m - 1;
+        if (i < done || i >= n) continue;
+        const char* at = p0 + i;
+        if (*at == '/') {
+          // A path starts a field: "GET /x", "\t/x", "\"/x".
+          if (want_path && (at == base || at[-1] == ' ' || at[-1] == '\t' || at[-1] == '"'))
+            Path(base, at, end);
+          continue;
+        }
+        if (*at == '@') {
+          if (!want_email || i == 0 || !tok_at(i - 1)) continue;
+          std::size_t s = run_start(i - 1);
+          if (s < done) continue;
+          done = i;
+          ProcessRun(base, p0 + s, at, end);
+          continue;
+        }
+        std::size_t s = run_start(i), e = run_end(i);
+        if (s < done) s = done;
+        done = e;
+        if (cut_tail && e == n) continue;  // incomplete token at a forced cut
+        const char* rs = p0 + s;
+        const std::size_t rl = e - s;
+        // A run without ':' and not before '@' yields at most one token, decided by its bytes
+        // alone: when those bytes matched nothing recently, skip the whole run.
+        if (!(e < n && p0[e] == '@') && !std::memchr(rs, ':', rl)) {
+          const std::uint64_t rk = Index::Hash(ObservableType::kOther, {rs, rl}) | 1;
+          if (NegCached(rk)) continue;
+          const std::size_t t0 = tokens.size();
+          ProcessRun(base, rs, p0 + e, end);
+          if (tokens.size() == t0) {
+            NegRemember(rk);
+          } else {
+            for (std::size_t t = t0; t < tokens.size(); ++t) tokens[t].run_key = rk;
+          }
+          continue;
+        }
+        ProcessRun(base, rs, p0 + e, end);
+      }
     }
   }
 
@@ -534,27 +690,30 @@ struct Scanner::Impl {
     if (!rec.empty() && rec.back() == '\r') rec.remove_suffix(1);
     if (format == InputFormat::kZeekTsv) {
       if (ts_field < 0 && uid_field < 0) return;
-      std::vector<std::string_view> f;
-      std::size_t a = 0;
+      // One pass over the separators, keeping only the two fields wanted (no allocation).
+      std::string_view ts, uid;
+      std::size_t count = 0, a = 0;
       while (true) {
         std::size_t b = rec.find(zeek_sep, a);
-        f.push_back(rec.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a));
-        if (b == std::string_view::npos || f.size() > 4096) break;
+        std::string_view f =
+            rec.substr(a, b == std::string_view::npos ? std::string_view::npos : b - a);
+        if (static_cast<int>(count) == ts_field) ts = f;
+        if (static_cast<int>(count) == uid_field) uid = f;
+        ++count;
+        if (b == std::string_view::npos || count > 4096) break;
         a = b + 1;
       }
-      if (nfields > 0 && static_cast<int>(f.size()) != nfields) {
+      if (nfields > 0 && static_cast<int>(count) != nfields) {
         if (!warned_fields) {
           warned_fields = true;
-          Warn(name + ":" + std::to_string(line_no) + ": record has " + std::to_string(f.size()) +
+          Warn(name + ":" + std::to_string(line_no) + ": record has " + std::to_string(count) +
                " fields but the #fields header declares " + std::to_string(nfields) +
                "; ts/uid are not reported for such records");
         }
         return;
       }
-      if (ts_field >= 0 && ts_field < static_cast<int>(f.size()))
-        h.ts = f[static_cast<std::size_t>(ts_field)];
-      if (uid_field >= 0 && uid_field < static_cast<int>(f.size()))
-        h.uid = f[static_cast<std::size_t>(uid_field)];
+      h.ts = ts;
+      h.uid = uid;
     } else {
       auto field = [&](std::string_view k) -> std::string {
         auto at = rec.find(k);
@@ -635,7 +794,7 @@ struct Scanner::Impl {
         positives.push_back(static_cast<std::uint32_t>(i));
       }
     }
-    constexpr std::size_t kAhead = 8;
+    constexpr std::size_t kAhead = 16;
     for (std::size_t j = 0; j < positives.size() && j < kAhead; ++j)
       idx->Prefetch(cands[positives[j]].hash);
     for (std::size_t j = 0; j < positives.size(); ++j) {
@@ -662,6 +821,13 @@ struct Scanner::Impl {
       std::uint32_t pr = idx->LookupV4(v4s[i].addr);
       if (pr != Index::kNone) pending.push_back({v4s[i].token, MatchKind::kCidr, false, pr});
     }
+    token_hit.assign(tokens.size(), 0);
+    for (const PendingHit& ph : pending) token_hit[ph.token] = 1;
+    for (std::size_t i = 0; i < tokens.size(); ++i)
+      if (!token_hit[i]) {
+        if (tokens[i].neg_key != 0) NegRemember(tokens[i].neg_key);
+        if (tokens[i].run_key != 0) NegRemember(tokens[i].run_key);
+      }
     if (pending.empty()) return;
     std::stable_sort(pending.begin(), pending.end(), [&](const PendingHit& a, const PendingHit& b) {
       return tokens[a.token].pos < tokens[b.token].pos;
@@ -672,27 +838,32 @@ struct Scanner::Impl {
     const char* counted = base;
     for (const PendingHit& ph : pending) {
       const Token& t = tokens[ph.token];
+      std::uint64_t cap_key = ph.kind == MatchKind::kCidr
+                                  ? (std::uint64_t{ph.v6 ? 3u : 2u} << 32) | ph.id
+                              : ph.kind == MatchKind::kSuffix ? (std::uint64_t{1} << 32) | ph.id
+                                                              : ph.id;
+      if (auto it = per_indicator.find(cap_key);
+          it != per_indicator.end() && it->second >= opt.max_hits_per_indicator) {
+        sum.capped++;
+        continue;
+      }
       Hit h;
       h.value.assign(base + t.pos, t.len);
       h.type = t.type;
       h.kind = ph.kind;
       std::span<const MetaId> posts;
-      std::uint64_t cap_key = 0;
       if (ph.kind == MatchKind::kCidr) {
         const Index::Prefix& pr = ph.v6 ? idx->v6_prefix(ph.id) : idx->v4_prefix(ph.id);
         h.matched = FormatCidr(pr.cidr);
         posts = idx->prefix_postings(pr);
-        cap_key = (std::uint64_t{ph.v6 ? 3u : 2u} << 32) | ph.id;
       } else if (ph.kind == MatchKind::kSuffix) {
         const Index::Entry& e = idx->suffix_entry(ph.id);
         h.matched = KeyToText(ObservableType::kDomainSuffix, idx->key(e));
         posts = idx->postings(e);
-        cap_key = (std::uint64_t{1} << 32) | ph.id;
       } else {
         const Index::Entry& e = idx->entry(ph.id);
         h.matched = KeyToText(e.type, idx->key(e));
         posts = idx->postings(e);
-        cap_key = ph.id;
       }
       for (MetaId m : posts) {
         const IndicatorMeta& meta = idx->meta(m);
@@ -703,18 +874,29 @@ struct Scanner::Impl {
         h.indicators.push_back(&meta);
       }
       if (h.indicators.empty()) continue;
-      if (auto it = per_indicator.find(cap_key);
-          it != per_indicator.end() && it->second >= opt.max_hits_per_indicator) {
-        sum.capped++;
-        continue;
+      // The verdict depends on the observed value (and the indicator value): for exact hits the
+      // entry determines both, for IPv4 CIDR hits the address does; cache those by number.
+      std::uint64_t verdict_key = 0;
+      if (ph.kind == MatchKind::kExact) {
+        verdict_key = (std::uint64_t{1} << 60) | ph.id;
+      } else if (ph.kind == MatchKind::kCidr && !ph.v6) {
+        verdict_key = (std::uint64_t{2} << 60) | *ParseIpv4(h.value);
       }
-      std::string canon = Canonical(t, base);
-      h.warninglists = WarninglistFor(t.type, canon);
-      if (h.warninglists.empty() && ph.kind != MatchKind::kCidr && h.matched != canon) {
-        ObservableType mt = ph.kind == MatchKind::kExact ? t.type : ObservableType::kDomain;
-        if (ph.kind == MatchKind::kSuffix) mt = ObservableType::kDomainSuffix;
-        std::string mv = ph.kind == MatchKind::kSuffix ? h.matched.substr(1) : h.matched;
-        h.warninglists = WarninglistFor(mt, mv);
+      if (auto it = verdicts.find(verdict_key); verdict_key != 0 && it != verdicts.end()) {
+        h.warninglists = it->second;
+      } else {
+        std::string canon = Canonical(t, base);
+        h.warninglists = WarninglistFor(t.type, canon);
+        if (h.warninglists.empty() && ph.kind != MatchKind::kCidr && h.matched != canon) {
+          ObservableType mt = ph.kind == MatchKind::kExact ? t.type : ObservableType::kDomain;
+          if (ph.kind == MatchKind::kSuffix) mt = ObservableType::kDomainSuffix;
+          std::string mv = ph.kind == MatchKind::kSuffix ? h.matched.substr(1) : h.matched;
+          h.warninglists = WarninglistFor(mt, mv);
+        }
+        if (verdict_key != 0 && wl) {
+          if (verdicts.size() > 100000) verdicts.clear();
+          verdicts.emplace(verdict_key, h.warninglists);
+        }
       }
       if (!h.warninglists.empty()) {
         sum.warninglisted++;
@@ -801,8 +983,13 @@ struct Scanner::Impl {
   }
 
   Status ScanSource(Source& raw, const std::string& input_name) {
-    idx = handle.Current();
-    if (!idx) return Status::Unavailable("no index generation published");
+    auto next = handle.Current();
+    if (!next) return Status::Unavailable("no index generation published");
+    if (next != idx) {  // both are only valid for one generation
+      verdicts.clear();
+      std::fill(neg_cache.begin(), neg_cache.end(), 0);
+    }
+    idx = std::move(next);
     name = input_name;
     format_known = false;
     zeek_sep = '\t';
@@ -887,12 +1074,7 @@ struct Scanner::Impl {
       }
       ProcessRegion(buf.data(), end, starts_line, cut_head, cut_tail);
       // Lines: count newlines in the region.
-      std::uint64_t nls = 0;
-      for (const char* q = buf.data();
-           (q = static_cast<const char*>(
-                std::memchr(q, '\n', static_cast<std::size_t>(buf.data() + end - q))));
-           ++q)
-        ++nls;
+      std::uint64_t nls = CountNewlines(buf.data(), end);
       line += nls;
       sum.records += nls;
       sum.bytes += end;

@@ -67,6 +67,21 @@ class FingerprintTable {
     }
     return kNone;
   }
+  // First entry in the home bucket whose fingerprint matches (unverified), or kNone. Sets
+  // `conclusive` when the home bucket alone decides: a match was found, or it has an empty slot.
+  std::uint32_t ProbeHome(std::uint64_t h, bool* conclusive) const noexcept {
+    *conclusive = true;
+    if (!slots_) return kNone;
+    const std::uint64_t* s = slots_.get() + Bucket(h) * 8;
+    const std::uint32_t fp = static_cast<std::uint32_t>(h);
+    for (int k = 0; k < 8; ++k) {
+      std::uint64_t v = s[k];
+      if (v == 0) return kNone;
+      if (static_cast<std::uint32_t>(v >> 32) == fp) return static_cast<std::uint32_t>(v) - 1;
+    }
+    *conclusive = false;
+    return kNone;
+  }
   std::size_t bytes() const noexcept { return slots_ ? nbuckets_ * 64 : 0; }
   bool empty() const noexcept { return !slots_; }
 
@@ -215,15 +230,19 @@ class RangeTable {
 };
 
 // IPv4 ranges plus a direct index on the top 16 bits: top_[b] is the last range starting at or
-// before b << 16, so a lookup searches only [top_[b], top_[b + 1]].
+// before b << 16, so a lookup searches only [top_[b], top_[b + 1]]. Starts and values are
+// interleaved (8 bytes per range) so the value comes in the cache line of the last compare.
 class V4Table {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffu;
   using In = RangeTable<std::uint32_t>::In;
   std::vector<std::uint32_t> Build(const std::vector<In>& in) {
-    auto parent = ranges_.Build(in, 0u, 0xffffffffu, [](std::uint32_t k) { return k + 1; });
+    RangeTable<std::uint32_t> ranges;
+    auto parent = ranges.Build(in, 0u, 0xffffffffu, [](std::uint32_t k) { return k + 1; });
+    const auto& s = ranges.starts();
+    pairs_.resize(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) pairs_[i] = {s[i], ranges.Lookup(s[i], i, i)};
     top_.assign(65537, 0);
-    const auto& s = ranges_.starts();
     std::size_t i = 0;
     for (std::uint64_t b = 0; b <= 65536; ++b) {
       std::uint64_t key = b << 16;
@@ -232,18 +251,34 @@ class V4Table {
     }
     return parent;
   }
+  // Prefetches the ranges a lookup of x will search (up to 4 cache lines).
   void Prefetch(std::uint32_t x) const noexcept {
-    if (!top_.empty()) __builtin_prefetch(ranges_.starts().data() + top_[x >> 16]);
+    if (top_.empty()) return;
+    const char* a = reinterpret_cast<const char*>(pairs_.data() + top_[x >> 16]);
+    const char* b = reinterpret_cast<const char*>(pairs_.data() + top_[(x >> 16) + 1]);
+    for (int k = 0; k < 4 && a <= b; ++k, a += 64) __builtin_prefetch(a);
   }
   std::uint32_t Lookup(std::uint32_t x) const noexcept {
     if (top_.empty()) return kNone;
-    return ranges_.Lookup(x, top_[x >> 16], top_[(x >> 16) + 1]);
+    std::size_t base = top_[x >> 16], n = top_[(x >> 16) + 1] - base + 1;
+    const Pair* p = pairs_.data();
+    while (n > 1) {
+      std::size_t half = n / 2;
+      base = (p[base + half].start <= x) ? base + half : base;
+      n -= half;
+    }
+    return p[base].val;
   }
-  std::size_t bytes() const noexcept { return ranges_.bytes() + top_.capacity() * 4; }
+  std::size_t bytes() const noexcept {
+    return pairs_.capacity() * sizeof(Pair) + top_.capacity() * 4;
+  }
   bool empty() const noexcept { return top_.empty(); }
 
  private:
-  RangeTable<std::uint32_t> ranges_;
+  struct Pair {
+    std::uint32_t start, val;
+  };
+  std::vector<Pair> pairs_;
   std::vector<std::uint32_t> top_;
 };
 

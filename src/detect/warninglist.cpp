@@ -3,10 +3,12 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "entente/detect/indicator_list.h"
 #include "tables.h"
@@ -38,6 +40,15 @@ struct Warninglists::Impl {
     m.emplace(storage.back(), name);
   }
   std::set<std::size_t> substring_lengths;
+  // First four bytes of every substring entry of 4+ bytes: a position whose next four bytes
+  // are not here cannot start a match, so most positions cost one set probe.
+  std::unordered_set<std::uint32_t> substring_prefix4;
+  bool short_substrings = false;
+  static std::uint32_t Load4(const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  }
   struct Regex {
     std::unique_ptr<RE2> re;
     std::uint32_t name;
@@ -82,11 +93,14 @@ struct Warninglists::Impl {
     return nullptr;
   }
   const std::string* Substring(std::string_view v) const {
-    for (std::size_t len : substring_lengths) {
-      if (len > v.size()) break;
-      for (std::size_t i = 0; i + len <= v.size(); ++i)
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!short_substrings && (i + 4 > v.size() || !substring_prefix4.count(Load4(v.data() + i))))
+        continue;
+      for (std::size_t len : substring_lengths) {
+        if (i + len > v.size()) break;
         if (auto it = substrings.find(v.substr(i, len)); it != substrings.end())
           return &names[it->second];
+      }
     }
     return nullptr;
   }
@@ -137,6 +151,11 @@ Status Warninglists::Add(std::string_view type, std::string_view value, std::str
   } else if (type == "substring") {
     std::string v = Lowered(value);
     m.substring_lengths.insert(v.size());
+    if (v.size() >= 4) {
+      m.substring_prefix4.insert(Impl::Load4(v.data()));
+    } else {
+      m.short_substrings = true;
+    }
     m.Put(m.substrings, std::move(v), name);
   } else if (type == "regex") {
     std::string_view p = value;

@@ -308,6 +308,38 @@ TEST(Scanner, DirectoriesAndMissingFiles) {
   fs::remove_all(dir);
 }
 
+TEST(Scanner, ANewGenerationIsUsedByTheNextInputAndForgetsCachedMisses) {
+  IndexHandle h(IndexOf("other.example\tx\n"));
+  std::vector<Hit> hits;
+  Scanner s(h, nullptr, {}, [&](const Hit& hit) { hits.push_back(hit); });
+  std::string text;
+  for (int i = 0; i < 100; ++i)
+    text += "q=a.evil.example 10.9.8.7\n";  // repeated: cached as misses
+  ASSERT_TRUE(s.ScanBuffer(text, "one").ok());
+  EXPECT_TRUE(hits.empty());
+  h.Publish(IndexOf("evil.example\tnew\n10.9.8.7\tnew\n"));
+  ASSERT_TRUE(s.ScanBuffer(text, "two").ok());
+  EXPECT_EQ(hits.size(), 200u);
+}
+
+TEST(Scanner, RepeatedTokensStillHitEveryTime) {
+  auto idx = IndexOf("evil.example\tx\n1.2.3.4\ty\n");
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "1.2.3.4 a.evil.example 1.2.3.5 b.example\n";
+  ScanRun r = ScanText(idx, text);
+  EXPECT_EQ(r.hits.size(), 600u);
+  EXPECT_EQ(r.hits.back().line, 300u);
+}
+
+TEST(Scanner, IndicatorsUnderNonPublicTldsAreStillTokenised) {
+  if (!SystemPsl()) GTEST_SKIP() << "public suffix list missing: apt-get install publicsuffix";
+  auto idx = IndexOf("evil.corp\tinternal\nfiles.exe.com\tx\n", SystemPsl());
+  ScanRun r = ScanText(idx, "host=db.EVIL.corp file=setup.exe other.corpx\n");
+  ASSERT_EQ(r.hits.size(), 1u);
+  EXPECT_EQ(r.hits[0].value, "db.EVIL.corp");
+  EXPECT_EQ(r.hits[0].matched, "evil.corp");
+}
+
 TEST(Scanner, FormatDetection) {
   EXPECT_EQ(InputFormatName(InputFormat::kZeekTsv), "zeek-tsv");
   auto idx = IndexOf("evil.example\tx\n");

@@ -2,6 +2,7 @@
 // data/logs. Skipped (with the reason) when the shared data directory is absent.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -56,6 +57,50 @@ TEST(SharedData, SimdaFoundKnownFalsePositivesSuppressed) {
   EXPECT_FALSE(values.count("www.linux.org.ru"));
   EXPECT_GT(s.summary().suppressed_warninglisted, 0u);
   EXPECT_GT(s.summary().public_suffix_skipped, 0u);
+}
+
+}  // namespace
+}  // namespace entente::detect
+
+namespace entente::detect {
+namespace {
+
+// The acceptance command itself, when the `entente` binary has been built beside the tests.
+TEST(SharedData, EntenteScanCommandReportsSimdaNotTheFalsePositives) {
+  namespace fs = std::filesystem;
+  std::string shared = ENTENTE_SHARED_DIR;
+  std::string bin = std::string(ENTENTE_BINARY_DIR) + "/src/cli/entente";
+  if (!fs::is_directory(shared + "/data/ioc") || !fs::is_directory(shared + "/data/logs"))
+    GTEST_SKIP() << "shared data not found at " << shared << "/data/{ioc,logs}";
+  if (!fs::exists(bin)) GTEST_SKIP() << "build the entente binary first (ninja -C build entente)";
+  std::string cmd = bin + " scan --json --suppress-warninglisted --warninglists " + shared +
+                    "/data/ioc/warninglists";
+  for (const auto& e : fs::directory_iterator(shared + "/data/ioc"))
+    if (e.path().extension() == ".txt") cmd += " --indicators " + e.path().string();
+  cmd += " " + shared + "/data/logs 2>/dev/null";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[1 << 16];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) out.append(buf, n);
+  ASSERT_EQ(::pclose(f), 0);
+  std::size_t simda = 0, lines = 0;
+  bool summary = false;
+  for (std::size_t pos = 0; pos < out.size();) {
+    std::size_t nl = out.find('\n', pos);
+    std::string line = out.substr(pos, nl - pos);
+    pos = nl == std::string::npos ? out.size() : nl + 1;
+    ++lines;
+    if (line.starts_with("{\"summary\"")) summary = true;
+    if (line.find("\"mt:simda\"") != std::string::npos &&
+        line.find("005-zeek-scenario-malicious") != std::string::npos)
+      ++simda;
+    EXPECT_EQ(line.find("\"value\":\"global.asazure.windows.net\""), std::string::npos) << line;
+    EXPECT_EQ(line.find("\"matched\":\"org.ru\""), std::string::npos) << line;
+  }
+  EXPECT_TRUE(summary);
+  EXPECT_GE(simda, 200u);
+  EXPECT_GT(lines, 1000u);
 }
 
 }  // namespace

@@ -188,6 +188,10 @@ class Index {
   void MatchDomain(std::string_view canonical, Fn&& fn) const;
 
   bool IsPublicSuffix(std::string_view domain) const { return psl_.IsPublicSuffix(domain); }
+  // Whether a lower-case label may end a domain worth looking up: a TLD of the public suffix
+  // list, or the last label of some domain indicator (so "evil.corp" or "c2.onion" indicators
+  // still match although those are not public TLDs). Allocation-free.
+  bool IsCandidateTld(std::string_view label) const noexcept;
   const PublicSuffixList& public_suffixes() const noexcept { return psl_; }
   // Whether any exact value of this type is present (the scanner skips types with none).
   bool HasType(ObservableType type) const noexcept {
@@ -207,6 +211,7 @@ class Index {
   std::vector<MetaId> postings_;
   std::vector<IndicatorMeta> metas_;
   PublicSuffixList psl_;
+  std::vector<std::uint64_t> own_tlds_;  // PackLabel of indicator TLDs, open addressing
   IndexStats stats_;
 };
 
