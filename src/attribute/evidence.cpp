@@ -200,6 +200,24 @@ Result<Evidence> EvidenceFromBundle(json::Node root, const KnowledgeBase& kb,
           add(technique ? EvidenceKind::kTechnique : EvidenceKind::kSoftware, *hit, label));
       continue;
     }
+    // Detection results: indicators (and what sighted them) whose labels name a malware
+    // family, as scanner hits and shared feeds carry them ("mt:simda", "emotet").
+    if (type == "indicator" || type == "sighting" || type == "observed-data" ||
+        type == "malware-analysis") {
+      for (auto [k, label] : o["labels"]) {
+        (void)k;
+        std::string_view l = label.str();
+        for (std::string_view prefix : {"mt:", "malware:", "family:", "malware-family:"}) {
+          if (l.starts_with(prefix)) {
+            l.remove_prefix(prefix.size());
+            break;
+          }
+        }
+        if (auto hit = kb.FindSoftware(l)) {
+          ENTENTE_RETURN_IF_ERROR(add(EvidenceKind::kSoftware, *hit, kb.software()[*hit].external_id));
+        }
+      }
+    }
     if (facts.infrastructure) {
       ENTENTE_RETURN_IF_ERROR(add(EvidenceKind::kInfrastructure, kNone, *facts.infrastructure));
     }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "entente/attribute/evidence.h"
 #include "test_kb.h"
 
@@ -89,6 +91,27 @@ TEST(EvidenceFromBundle, WithoutAContainerEveryObjectCounts) {
   EXPECT_EQ(kb.software()[ev->items[0].index].name, "Mimikatz");
   EXPECT_EQ(ev->items[1].key, "domain-name:evil.example");
   EXPECT_EQ(ev->items[1].grading->ToString(), "C3");
+}
+
+TEST(EvidenceFromBundle, IndicatorLabelsNamingFamiliesAreSoftwareEvidence) {
+  // What `entente scan` and shared feeds produce: indicators labelled with the malware family
+  // ("mt:" is the family prefix of the abuse.ch-style lists the node imports).
+  const KnowledgeBase& kb = AttackKb();
+  json::Document doc;
+  std::string text =
+      R"([{"type":"indicator","id":"indicator--1","labels":["mt:NotPetya","unknown-family"],
+         "pattern":"[domain-name:value = 'x.example']","pattern_type":"stix"},
+        {"type":"sighting","id":"sighting--1","labels":["BlackEnergy"],"sighting_of_ref":"indicator--1"}])";
+  ASSERT_TRUE(doc.Parse(text).ok());
+  auto ev = EvidenceFromBundle(doc.root(), kb, Admiralty{'B', 2});
+  ASSERT_TRUE(ev.ok()) << ev.status().ToString();
+  EXPECT_EQ(ev->Count(EvidenceKind::kSoftware), 2u);
+  std::set<std::string> names;
+  for (const auto& e : ev->items) {
+    if (e.kind == EvidenceKind::kSoftware) names.insert(kb.software()[e.index].name);
+  }
+  EXPECT_TRUE(names.contains("NotPetya"));
+  EXPECT_TRUE(names.contains("BlackEnergy"));
 }
 
 TEST(EvidenceFromBundle, RejectsBadInputClearly) {
