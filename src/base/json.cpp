@@ -394,27 +394,33 @@ class Parser {
   }
 
   // Duplicate keys are refused: RFC 8259 leaves their meaning open, and two parsers that read
-  // them differently is how a filter is bypassed.
+  // them differently is how a filter is bypassed. Checked with a small open-addressing table of
+  // key record indexes (hash of length and three bytes, then a full compare on collision), so
+  // the check is linear in the member count and allocates nothing in the steady state.
   bool CheckDuplicateKeys(std::uint32_t object) {
     const Record& r = doc_.records_[object];
     if (r.size < 2) return true;
-    keys_.clear();
+    std::size_t capacity = 16;
+    while (capacity < r.size * 2) capacity *= 2;
+    auto& slots = doc_.key_slots_;
+    slots.assign(capacity, 0);
+    const std::size_t mask = capacity - 1;
     for (std::uint32_t k = object + 1; k < r.end;) {
-      keys_.push_back(StringAt(k));
-      std::uint32_t value = k + 1;
-      k = doc_.records_[value].end;
-    }
-    if (keys_.size() <= 16) {
-      for (std::size_t a = 0; a < keys_.size(); ++a) {
-        for (std::size_t b = a + 1; b < keys_.size(); ++b) {
-          if (keys_[a] == keys_[b]) return DuplicateKey(keys_[a]);
-        }
+      std::string_view key = StringAt(k);
+      std::size_t h = key.size() * 0x9E3779B1u;
+      if (!key.empty()) {
+        h ^= static_cast<unsigned char>(key[0]) * 31u + static_cast<unsigned char>(key.back()) * 131u +
+             static_cast<unsigned char>(key[key.size() / 2]) * 7u;
       }
-      return true;
-    }
-    std::sort(keys_.begin(), keys_.end());
-    for (std::size_t a = 1; a < keys_.size(); ++a) {
-      if (keys_[a] == keys_[a - 1]) return DuplicateKey(keys_[a]);
+      for (std::size_t slot = (h ^ (h >> 7)) & mask;; slot = (slot + 1) & mask) {
+        std::uint32_t occupant = slots[slot];
+        if (occupant == 0) {
+          slots[slot] = k + 1;
+          break;
+        }
+        if (StringAt(occupant - 1) == key) return DuplicateKey(key);
+      }
+      k = doc_.records_[k + 1].end;
     }
     return true;
   }
@@ -473,7 +479,6 @@ class Parser {
   const char* error_ = nullptr;
   std::string path_;
   std::string dup_message_;
-  std::vector<std::string_view> keys_;
 };
 
 Status Document::Parse(std::string_view text, const ParseLimits& limits) {
@@ -532,8 +537,13 @@ Node Node::operator[](std::string_view key) const noexcept {
   if (kind() != Kind::kObject) return {};
   const auto& recs = doc_->records_;
   std::uint32_t end = recs[index_].end;
+  const char* text = doc_->text_.data();
   for (std::uint32_t k = index_ + 1; k < end;) {
-    if (Node(doc_, k).str() == key) return Node(doc_, k + 1);
+    const auto& r = recs[k];
+    if (r.size == key.size()) {
+      const char* p = r.escaped ? doc_->strings_.data() + r.decoded : text + r.begin_offset + 1;
+      if (std::memcmp(p, key.data(), key.size()) == 0) return Node(doc_, k + 1);
+    }
     k = recs[k + 1].end;
   }
   return {};

@@ -3,16 +3,23 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <array>
 #include <cstdlib>
 
 namespace entente {
 namespace {
-int Nibble(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// 0-15 for hex digits, -1 otherwise.
+constexpr std::array<signed char, 256> kNibble = [] {
+  std::array<signed char, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<signed char>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<signed char>(c - 'a' + 10);
+  for (int c = 'A'; c <= 'F'; ++c) t[c] = static_cast<signed char>(c - 'A' + 10);
+  return t;
+}();
+
+int Nibble(char c) noexcept { return kNibble[static_cast<unsigned char>(c)]; }
+
 }  // namespace
 
 Uuid UuidV4() {
@@ -71,11 +78,19 @@ bool ParseUuid(std::string_view text, Uuid& out) noexcept {
 }
 
 bool IsUuid(std::string_view text, bool rfc4122) noexcept {
-  Uuid u;
-  if (!ParseUuid(text, u)) return false;
+  // A check only: no bytes are built (this runs for every id and reference at ingest).
+  if (text.size() != 36) return false;
+  if (text[8] != '-' || text[13] != '-' || text[18] != '-' || text[23] != '-') return false;
+  int bad = 0;
+  for (std::size_t i = 0; i < 36; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    bad |= Nibble(text[i]);  // -1 sets every bit
+  }
+  if (bad < 0) return false;
   if (!rfc4122) return true;
-  int version = u[6] >> 4;
-  return (u[8] & 0xC0) == 0x80 && version >= 1 && version <= 8;
+  int version = Nibble(text[14]);
+  int variant = Nibble(text[19]);
+  return version >= 1 && version <= 8 && (variant & 0xC) == 0x8;
 }
 
 }  // namespace entente

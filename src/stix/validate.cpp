@@ -398,7 +398,9 @@ class Checker {
 
     // Each present property.
     std::uint64_t seen = 0;
+    ObjectHeader h;
     for (auto [name, value] : obj) {
+      if (header != nullptr) Capture(h, name, value);
       int bit = 0;
       const PropertySpec* prop = table->Find(name, &bit);
       if (prop != nullptr) {
@@ -439,26 +441,53 @@ class Checker {
 
     if (failed_ > 0) return false;
     if (header != nullptr) {
-      header->id = id_;
-      header->type = type;
-      header->spec_version = obj["spec_version"].str();
-      header->created = obj["created"].str();
-      header->modified = obj["modified"].str();
-      header->created_by_ref = obj["created_by_ref"].str();
-      header->name = obj["name"].str();
-      if (header->name.empty()) header->name = obj["value"].str();
-      header->description = obj["description"].str();
-      header->revoked = obj["revoked"].boolean();
-      header->custom_type = spec == nullptr;
-      header->object_class = cls;
-      header->labels = obj["labels"];
-      header->object_marking_refs = obj["object_marking_refs"];
-      header->node = obj;
+      h.id = id_;
+      h.type = type;
+      if (h.name.empty()) h.name = h.value;
+      h.custom_type = spec == nullptr;
+      h.object_class = cls;
+      h.node = obj;
+      *header = h;
     }
     return true;
   }
 
  private:
+  // The header's fields, picked up in the one pass over the members (no lookups after).
+  static void Capture(ObjectHeader& h, std::string_view name, json::Node value) noexcept {
+    switch (name.size()) {
+      case 4:
+        if (name == "name") h.name = value.str();
+        break;
+      case 5:
+        if (name == "value") h.value = value.str();
+        break;
+      case 6:
+        if (name == "labels") h.labels = value;
+        break;
+      case 7:
+        if (name == "created") h.created = value.str();
+        else if (name == "revoked") h.revoked = value.boolean();
+        break;
+      case 8:
+        if (name == "modified") h.modified = value.str();
+        break;
+      case 11:
+        if (name == "description") h.description = value.str();
+        break;
+      case 12:
+        if (name == "spec_version") h.spec_version = value.str();
+        break;
+      case 14:
+        if (name == "created_by_ref") h.created_by_ref = value.str();
+        break;
+      case 19:
+        if (name == "object_marking_refs") h.object_marking_refs = value;
+        break;
+      default: break;
+    }
+  }
+
   bool Error(std::string_view property, std::string_view rule, std::string message) {
     ++failed_;
     if (issues_ != nullptr) {

@@ -134,6 +134,8 @@ class Document {
   std::string_view text_;
   std::vector<Record> records_;
   std::string strings_;
+  // Scratch for the duplicate-key check, kept here so parsing allocates nothing per object.
+  std::vector<std::uint32_t> key_slots_;
 };
 
 // A mutable JSON value with ordered object members; numbers keep their source text.

@@ -44,6 +44,7 @@ struct ObjectHeader {
   std::string_view modified;      // "" when absent (SCOs, marking-definitions)
   std::string_view created_by_ref;
   std::string_view name;          // name, or value for SCOs with one, for search
+  std::string_view value;         // SCO `value`, when it has one
   std::string_view description;
   bool revoked = false;
   bool custom_type = false;
