@@ -1,6 +1,7 @@
 // Node data commands: init, ingest, get, query, export, stats.
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -196,6 +197,31 @@ const CommandRegistration kIngest(
 
 // ---- get --------------------------------------------------------------------------------------
 
+// An ATT&CK id (T1566.001, TA0001, G0016, S0002, C0001, M1036) names the object whose
+// external_references carry it; resolved by a pass over the latest objects of those types.
+Result<std::string> ResolveExternalId(store::Store& store, const std::string& external_id) {
+  std::string wanted = external_id;
+  for (auto& c : wanted) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  store::Query q;
+  q.types = {"attack-pattern", "intrusion-set", "malware", "tool", "campaign", "course-of-action",
+             "x-mitre-tactic"};
+  q.limit = 5000;
+  json::Document doc;
+  for (;;) {
+    ENTENTE_ASSIGN_OR_RETURN(store::Page page, store.Find(q));
+    for (const auto& obj : page.objects) {
+      if (obj.json.find(wanted) == std::string::npos) continue;  // cheap pre-filter
+      if (!doc.Parse(obj.json).ok()) continue;
+      for (auto [k, ref] : doc.root()["external_references"]) {
+        if (ref["external_id"].str() == wanted) return obj.id;
+      }
+    }
+    if (!page.more) break;
+    q.cursor = page.next;
+  }
+  return Status::NotFound("no object with external id " + external_id);
+}
+
 const CommandRegistration kGet(
     "get", "Print a stored object (latest version by default)",
     [](CLI::App& app, GlobalOptions& global, auto run) {
@@ -204,19 +230,24 @@ const CommandRegistration kGet(
         std::string version = "last";
       };
       auto o = std::make_shared<Options>();
-      app.add_option("id", o->id, "STIX id, e.g. intrusion-set--...")->required();
+      app.add_option("id", o->id, "STIX id (intrusion-set--...) or ATT&CK id (G0034, T1566.001, S0002)")
+          ->required();
       app.add_option("--version", o->version, "last, first, all, or a `modified` timestamp");
       app.callback([&global, run, o] {
         run([&global, o]() -> Status {
           ENTENTE_ASSIGN_OR_RETURN(auto store, OpenNodeStore(global.home, true));
+          std::string id = o->id;
+          if (id.find("--") == std::string::npos) {
+            ENTENTE_ASSIGN_OR_RETURN(id, ResolveExternalId(*store, o->id));
+          }
           if (o->version == "all") {
-            ENTENTE_ASSIGN_OR_RETURN(auto versions, store->GetVersions(o->id));
+            ENTENTE_ASSIGN_OR_RETURN(auto versions, store->GetVersions(id));
             for (const auto& v : versions) std::printf("%s\n", v.json.c_str());
             return Status::Ok();
           }
           store::Versions which = o->version == "first" ? store::Versions::kFirst : store::Versions::kLast;
           std::string exact = (o->version == "first" || o->version == "last") ? "" : o->version;
-          ENTENTE_ASSIGN_OR_RETURN(auto obj, store->Get(o->id, which, exact));
+          ENTENTE_ASSIGN_OR_RETURN(auto obj, store->Get(id, which, exact));
           if (global.json) {
             std::printf("%s\n", obj.json.c_str());
           } else {

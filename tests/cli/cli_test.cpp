@@ -82,6 +82,11 @@ TEST_F(CliTest, GetQueryExportRoundTrip) {
   ASSERT_EQ(got.exit_code, 0);
   EXPECT_NE(got.out.find("\"Sandworm Team\""), std::string::npos);
   EXPECT_EQ(Entente(Home() + " get intrusion-set--00000000-0000-4000-8000-000000000000").exit_code, 4);
+  // ATT&CK ids resolve: a group, a sub-technique, a tool.
+  EXPECT_NE(Entente(Home() + " --json get G0034").out.find("\"Sandworm Team\""), std::string::npos);
+  EXPECT_NE(Entente(Home() + " --json get t1566.001").out.find("\"Spearphishing Attachment\""), std::string::npos);
+  EXPECT_NE(Entente(Home() + " --json get S0002").out.find("\"Mimikatz\""), std::string::npos);
+  EXPECT_EQ(Entente(Home() + " get G9999").exit_code, 4);
 
   CliRun page = Entente(Home() + " --json query --type intrusion-set --limit 100");
   auto v = entente::json::Value::Parse(page.out);
