@@ -42,7 +42,8 @@ void BM_ParseValidate(benchmark::State& state) {
   }
   if (valid != static_cast<std::size_t>(state.iterations())) state.SkipWithError("invalid object");
   state.SetItemsProcessed(state.iterations());
-  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * TotalBytes(objects) / objects.size()));
+  state.SetBytesProcessed(
+      static_cast<std::int64_t>(state.iterations() * TotalBytes(objects) / objects.size()));
 }
 BENCHMARK(BM_ParseValidate);
 
@@ -118,8 +119,10 @@ void BM_RawSqliteInsert(benchmark::State& state) {
     std::string path = TempStore("raw");
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
-    sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"
-                     "CREATE TABLE t(k INTEGER PRIMARY KEY, id TEXT, json TEXT)", nullptr, nullptr, nullptr);
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"
+                 "CREATE TABLE t(k INTEGER PRIMARY KEY, id TEXT, json TEXT)",
+                 nullptr, nullptr, nullptr);
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v2(db, "INSERT INTO t(id, json) VALUES(?1, ?2)", -1, &stmt, nullptr);
     state.ResumeTiming();

@@ -21,9 +21,11 @@ std::string g_source;
 std::vector<Value> LoadValues() {
   std::vector<Value> values;
   const std::string dir = std::string(ENTENTE_SHARED_DIR) + "/data/ioc/";
-  const std::pair<const char*, const char*> files[] = {
-      {"ips.txt", "ipv4-addr:value"}, {"domains.txt", "domain-name:value"}, {"urls.txt", "url:value"},
-      {"sha256.txt", "file:hashes.'SHA-256'"}, {"md5.txt", "file:hashes.MD5"}};
+  const std::pair<const char*, const char*> files[] = {{"ips.txt", "ipv4-addr:value"},
+                                                       {"domains.txt", "domain-name:value"},
+                                                       {"urls.txt", "url:value"},
+                                                       {"sha256.txt", "file:hashes.'SHA-256'"},
+                                                       {"md5.txt", "file:hashes.MD5"}};
   for (auto [file, path] : files) {
     std::ifstream in(dir + file);
     std::string line;
@@ -41,7 +43,9 @@ std::vector<Value> LoadValues() {
   if (!values.empty()) g_source = dir;
   if (values.empty()) {
     for (int i = 0; i < 100000; ++i) {
-      values.push_back({"ipv4-addr:value", "198.51." + std::to_string(i / 256 % 256) + "." + std::to_string(i % 256), "botnet"});
+      values.push_back({"ipv4-addr:value",
+                        "198.51." + std::to_string(i / 256 % 256) + "." + std::to_string(i % 256),
+                        "botnet"});
       values.push_back({"domain-name:value", "c2-" + std::to_string(i) + ".example.net", "emotet"});
     }
   }
@@ -80,12 +84,15 @@ std::vector<std::string> MakeIndicators(std::size_t n, std::uint64_t seed) {
     o.set("created", created);
     o.set("modified", created);
     o.set("name", v.label + " " + v.type.substr(0, v.type.find(':')) + " " + v.value.substr(0, 60));
-    o.set("description", "Observed in " + v.label + " activity; shared by a member state CSIRT for detection.");
+    o.set("description",
+          "Observed in " + v.label + " activity; shared by a member state CSIRT for detection.");
     o.set("indicator_types", json::Value::MakeArray({json::Value("malicious-activity")}));
     o.set("pattern", "[" + v.type + " = '" + v.value + "']");
     o.set("pattern_type", "stix");
     o.set("valid_from", created);
-    o.set("kill_chain_phases", *json::Value::Parse(R"([{"kill_chain_name":"mitre-attack","phase_name":"command-and-control"}])"));
+    o.set("kill_chain_phases",
+          *json::Value::Parse(
+              R"([{"kill_chain_name":"mitre-attack","phase_name":"command-and-control"}])"));
     o.set("labels", json::Value::MakeArray({json::Value(v.label)}));
     o.set("confidence", static_cast<int>(r % 100));
     o.set("object_marking_refs", json::Value::MakeArray({json::Value(kMarkings[r % 3])}));
@@ -95,7 +102,8 @@ std::vector<std::string> MakeIndicators(std::size_t n, std::uint64_t seed) {
 }
 
 std::string MakeBundle(const std::vector<std::string>& objects) {
-  std::string b = "{\"type\":\"bundle\",\"id\":\"bundle--" + UuidToString(UuidV4()) + "\",\"objects\":[";
+  std::string b =
+      "{\"type\":\"bundle\",\"id\":\"bundle--" + UuidToString(UuidV4()) + "\",\"objects\":[";
   for (std::size_t i = 0; i < objects.size(); ++i) {
     if (i) b += ",\n";
     b += objects[i];

@@ -21,8 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   entente::Bytes ct(ec::mlkem::SizesOf(p).ct, 0);
   for (std::size_t i = 0; i < ct.size() && i < in.size(); ++i) ct[i] = in[i];
   (void)ec::mlkem::Decaps(p, kp.dk.view(), ct);
-  static const auto xkey = ec::hybrid::KemPrivateKey::FromSeed(ec::hybrid::KemSuite::kXWing,
-                                                               entente::Bytes(32, 3)).value();
+  static const auto xkey =
+      ec::hybrid::KemPrivateKey::FromSeed(ec::hybrid::KemSuite::kXWing, entente::Bytes(32, 3))
+          .value();
   (void)xkey->Decaps(in);
   return 0;
 }

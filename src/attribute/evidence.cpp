@@ -214,7 +214,8 @@ Result<Evidence> EvidenceFromBundle(json::Node root, const KnowledgeBase& kb,
           }
         }
         if (auto hit = kb.FindSoftware(l)) {
-          ENTENTE_RETURN_IF_ERROR(add(EvidenceKind::kSoftware, *hit, kb.software()[*hit].external_id));
+          ENTENTE_RETURN_IF_ERROR(
+              add(EvidenceKind::kSoftware, *hit, kb.software()[*hit].external_id));
         }
       }
     }

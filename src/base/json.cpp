@@ -15,14 +15,21 @@ namespace entente::json {
 
 std::string_view KindName(Kind kind) noexcept {
   switch (kind) {
-    case Kind::kMissing: return "missing";
-    case Kind::kNull: return "null";
+    case Kind::kMissing:
+      return "missing";
+    case Kind::kNull:
+      return "null";
     case Kind::kFalse:
-    case Kind::kTrue: return "boolean";
-    case Kind::kNumber: return "number";
-    case Kind::kString: return "string";
-    case Kind::kArray: return "array";
-    case Kind::kObject: return "object";
+    case Kind::kTrue:
+      return "boolean";
+    case Kind::kNumber:
+      return "number";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return "array";
+    case Kind::kObject:
+      return "object";
   }
   return "unknown";
 }
@@ -92,9 +99,12 @@ bool IsValidUtf8(std::string_view s) noexcept {
 class Parser {
  public:
   Parser(Document& doc, std::string_view text, const ParseLimits& limits)
-      : doc_(doc), text_(text), limits_(limits),
+      : doc_(doc),
+        text_(text),
+        limits_(limits),
         p_(reinterpret_cast<const unsigned char*>(text.data())),
-        begin_(p_), end_(p_ + text.size()) {}
+        begin_(p_),
+        end_(p_ + text.size()) {}
 
   Status Run() {
     if (text_.size() > limits_.max_bytes) {
@@ -137,12 +147,18 @@ class Parser {
   bool ParseValue(std::uint32_t depth) {
     if (p_ >= end_) return Fail("unexpected end of input, expected a value");
     switch (*p_) {
-      case '{': return ParseObject(depth);
-      case '[': return ParseArray(depth);
-      case '"': return ParseString();
-      case 't': return ParseLiteral("true", Kind::kTrue);
-      case 'f': return ParseLiteral("false", Kind::kFalse);
-      case 'n': return ParseLiteral("null", Kind::kNull);
+      case '{':
+        return ParseObject(depth);
+      case '[':
+        return ParseArray(depth);
+      case '"':
+        return ParseString();
+      case 't':
+        return ParseLiteral("true", Kind::kTrue);
+      case 'f':
+        return ParseLiteral("false", Kind::kFalse);
+      case 'n':
+        return ParseLiteral("null", Kind::kNull);
       default:
         if (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) return ParseNumber();
         return Fail("expected a value (object, array, string, number, true, false or null)");
@@ -173,13 +189,15 @@ class Parser {
     }
     if (p_ < end_ && *p_ == '.') {
       ++p_;
-      if (p_ >= end_ || *p_ < '0' || *p_ > '9') return Fail("invalid number: expected a digit after '.'");
+      if (p_ >= end_ || *p_ < '0' || *p_ > '9')
+        return Fail("invalid number: expected a digit after '.'");
       while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
     if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
       ++p_;
       if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
-      if (p_ >= end_ || *p_ < '0' || *p_ > '9') return Fail("invalid number: expected exponent digits");
+      if (p_ >= end_ || *p_ < '0' || *p_ > '9')
+        return Fail("invalid number: expected exponent digits");
       while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
     doc_.records_[i].end_offset = Offset();
@@ -196,8 +214,9 @@ class Parser {
       __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
       // Bytes >= 0x80 are negative as signed, so cmpgt(v, 0x1F) is false for them and for
       // control characters: one test catches both.
-      __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
-                                     _mm_andnot_si128(_mm_cmpgt_epi8(v, space), _mm_set1_epi8(-1)));
+      __m128i special =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
+                       _mm_andnot_si128(_mm_cmpgt_epi8(v, space), _mm_set1_epi8(-1)));
       int mask = _mm_movemask_epi8(special);
       if (mask != 0) {
         p_ += __builtin_ctz(static_cast<unsigned>(mask));
@@ -215,10 +234,14 @@ class Parser {
     for (int k = 0; k < 4; ++k) {
       unsigned char c = p_[k];
       v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else return Fail("invalid hex digit in \\u escape");
+      if (c >= '0' && c <= '9')
+        v |= c - '0';
+      else if (c >= 'a' && c <= 'f')
+        v |= c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        v |= c - 'A' + 10;
+      else
+        return Fail("invalid hex digit in \\u escape");
     }
     p_ += 4;
     out = v;
@@ -235,7 +258,8 @@ class Parser {
     for (;;) {
       const unsigned char* plain = p_;
       ScanPlain();
-      if (escaped) buf.append(reinterpret_cast<const char*>(plain), static_cast<std::size_t>(p_ - plain));
+      if (escaped)
+        buf.append(reinterpret_cast<const char*>(plain), static_cast<std::size_t>(p_ - plain));
       if (p_ >= end_) return Fail("unterminated string");
       unsigned char c = *p_;
       if (c == '"') break;
@@ -256,14 +280,30 @@ class Parser {
       ++p_;
       if (p_ >= end_) return Fail("unterminated escape in string");
       switch (*p_++) {
-        case '"': buf += '"'; break;
-        case '\\': buf += '\\'; break;
-        case '/': buf += '/'; break;
-        case 'b': buf += '\b'; break;
-        case 'f': buf += '\f'; break;
-        case 'n': buf += '\n'; break;
-        case 'r': buf += '\r'; break;
-        case 't': buf += '\t'; break;
+        case '"':
+          buf += '"';
+          break;
+        case '\\':
+          buf += '\\';
+          break;
+        case '/':
+          buf += '/';
+          break;
+        case 'b':
+          buf += '\b';
+          break;
+        case 'f':
+          buf += '\f';
+          break;
+        case 'n':
+          buf += '\n';
+          break;
+        case 'r':
+          buf += '\r';
+          break;
+        case 't':
+          buf += '\t';
+          break;
         case 'u': {
           std::uint32_t cp;
           if (!ParseHex4(cp)) return false;
@@ -282,7 +322,8 @@ class Parser {
           AppendUtf8(buf, cp);
           break;
         }
-        default: return Fail("invalid escape in string");
+        default:
+          return Fail("invalid escape in string");
       }
       if (escaped && buf.size() - decoded_start > limits_.max_string_bytes) {
         return Fail("string longer than the limit");
@@ -409,7 +450,8 @@ class Parser {
       std::string_view key = StringAt(k);
       std::size_t h = key.size() * 0x9E3779B1u;
       if (!key.empty()) {
-        h ^= static_cast<unsigned char>(key[0]) * 31u + static_cast<unsigned char>(key.back()) * 131u +
+        h ^= static_cast<unsigned char>(key[0]) * 31u +
+             static_cast<unsigned char>(key.back()) * 131u +
              static_cast<unsigned char>(key[key.size() / 2]) * 7u;
       }
       for (std::size_t slot = (h ^ (h >> 7)) & mask;; slot = (slot + 1) & mask) {
@@ -507,7 +549,9 @@ std::string_view Node::str() const noexcept {
   return doc_->text_.substr(r.begin_offset + 1, r.size);
 }
 
-std::string_view Node::number_text() const noexcept { return kind() == Kind::kNumber ? raw() : std::string_view(); }
+std::string_view Node::number_text() const noexcept {
+  return kind() == Kind::kNumber ? raw() : std::string_view();
+}
 
 std::optional<std::int64_t> Node::as_int64() const noexcept {
   std::string_view t = number_text();
@@ -628,11 +672,16 @@ Value Value::NumberFromText(std::string_view text) {
 Value Value::From(Node node) {
   switch (node.kind()) {
     case Kind::kMissing:
-    case Kind::kNull: return Value();
-    case Kind::kTrue: return Value(true);
-    case Kind::kFalse: return Value(false);
-    case Kind::kNumber: return NumberFromText(node.number_text());
-    case Kind::kString: return Value(node.str());
+    case Kind::kNull:
+      return Value();
+    case Kind::kTrue:
+      return Value(true);
+    case Kind::kFalse:
+      return Value(false);
+    case Kind::kNumber:
+      return NumberFromText(node.number_text());
+    case Kind::kString:
+      return Value(node.str());
     case Kind::kArray: {
       Array items;
       items.reserve(node.size());
@@ -698,7 +747,8 @@ Value& Value::set(std::string_view key, Value v) {
 }
 
 bool Value::erase(std::string_view key) {
-  auto it = std::find_if(object_.begin(), object_.end(), [&](const Member& m) { return m.first == key; });
+  auto it =
+      std::find_if(object_.begin(), object_.end(), [&](const Member& m) { return m.first == key; });
   if (it == object_.end()) return false;
   object_.erase(it);
   return true;
@@ -720,13 +770,27 @@ void AppendQuoted(std::string& out, std::string_view s) {
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         out += "\\u00";
         out += kHex[c >> 4];
@@ -740,11 +804,21 @@ void AppendQuoted(std::string& out, std::string_view s) {
 void Value::SerializeTo(std::string& out) const {
   switch (kind_) {
     case Kind::kMissing:
-    case Kind::kNull: out += "null"; break;
-    case Kind::kTrue: out += "true"; break;
-    case Kind::kFalse: out += "false"; break;
-    case Kind::kNumber: out += text_; break;
-    case Kind::kString: AppendQuoted(out, text_); break;
+    case Kind::kNull:
+      out += "null";
+      break;
+    case Kind::kTrue:
+      out += "true";
+      break;
+    case Kind::kFalse:
+      out += "false";
+      break;
+    case Kind::kNumber:
+      out += text_;
+      break;
+    case Kind::kString:
+      AppendQuoted(out, text_);
+      break;
     case Kind::kArray: {
       out += '[';
       bool first = true;
@@ -826,7 +900,8 @@ bool Value::Equals(const Value& other) const {
       if (ai && bi) return *ai == *bi;
       return a && b && *a == *b;
     }
-    case Kind::kString: return text_ == other.text_;
+    case Kind::kString:
+      return text_ == other.text_;
     case Kind::kArray:
       if (array_.size() != other.array_.size()) return false;
       for (std::size_t i = 0; i < array_.size(); ++i) {
@@ -840,7 +915,8 @@ bool Value::Equals(const Value& other) const {
         if (o == nullptr || !v.Equals(*o)) return false;
       }
       return true;
-    default: return true;
+    default:
+      return true;
   }
 }
 

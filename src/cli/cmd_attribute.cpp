@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "command.h"
-#include "entente/store/store.h"
-#include "node_home.h"
 #include "entente/attribute/engine.h"
 #include "entente/attribute/evidence.h"
 #include "entente/attribute/knowledge_base.h"
+#include "entente/store/store.h"
+#include "node_home.h"
 
 namespace entente::cli {
 namespace {
@@ -133,10 +133,16 @@ Status Run(const AttributeOptions& o, const GlobalOptions& global) {
         KnowledgeBase kb;
         json::Document doc;
         store::Query q;
-        q.types = {"intrusion-set", "attack-pattern", "malware", "tool", "relationship", "incident",
-                   "report", "grouping", "campaign", "identity", "location", "indicator",
-                   "infrastructure", "observed-data", "ipv4-addr", "ipv6-addr", "domain-name",
-                   "url", "x509-certificate", "autonomous-system"};
+        q.types = {"intrusion-set",    "attack-pattern",
+                   "malware",          "tool",
+                   "relationship",     "incident",
+                   "report",           "grouping",
+                   "campaign",         "identity",
+                   "location",         "indicator",
+                   "infrastructure",   "observed-data",
+                   "ipv4-addr",        "ipv6-addr",
+                   "domain-name",      "url",
+                   "x509-certificate", "autonomous-system"};
         q.limit = 5000;
         for (;;) {
           ENTENTE_ASSIGN_OR_RETURN(store::Page page, (*store)->Find(q));

@@ -17,7 +17,8 @@ json::Value Strings(const std::vector<std::string>& v) {
 }
 
 const CommandRegistration kCorrelate(
-    "correlate", "What else is known about a value; which reports or incidents share infrastructure",
+    "correlate",
+    "What else is known about a value; which reports or incidents share infrastructure",
     [](CLI::App& app, GlobalOptions& global, auto run) {
       struct Options {
         std::vector<std::string> values;
@@ -36,7 +37,8 @@ const CommandRegistration kCorrelate(
             return Status::InvalidArgument("give values, or --shared-with ID");
           }
           ENTENTE_ASSIGN_OR_RETURN(auto store, OpenNodeStore(global.home, true));
-          ENTENTE_ASSIGN_OR_RETURN(detect::Correlator correlator, detect::Correlator::Build(*store, o->cap));
+          ENTENTE_ASSIGN_OR_RETURN(detect::Correlator correlator,
+                                   detect::Correlator::Build(*store, o->cap));
           json::Value out = json::Value::MakeObject();
           if (!o->values.empty()) {
             json::Value results = json::Value::MakeArray();

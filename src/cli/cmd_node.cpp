@@ -25,26 +25,28 @@ void PrintJson(const json::Value& v) { std::printf("%s\n", v.Serialize().c_str()
 
 // ---- init -------------------------------------------------------------------------------------
 
-const CommandRegistration kInit(
-    "init", "Create a node home (store and configuration); safe to run again",
-    [](CLI::App& app, GlobalOptions& global, auto run) {
-      auto name = std::make_shared<std::string>("entente-node");
-      app.add_option("--name", *name, "Name of this node (e.g. the member state and agency)");
-      app.callback([&global, run, name] {
-        run([&global, name]() -> Status {
-          ENTENTE_RETURN_IF_ERROR(InitNodeHome(global.home, *name));
-          if (global.json) {
-            json::Value v = json::Value::MakeObject();
-            v.set("home", global.home);
-            v.set("store", StorePath(global.home));
-            PrintJson(v);
-          } else {
-            std::printf("node home ready: %s\n", global.home.c_str());
-          }
-          return Status::Ok();
-        });
-      });
-    });
+const CommandRegistration kInit("init",
+                                "Create a node home (store and configuration); safe to run again",
+                                [](CLI::App& app, GlobalOptions& global, auto run) {
+                                  auto name = std::make_shared<std::string>("entente-node");
+                                  app.add_option(
+                                      "--name", *name,
+                                      "Name of this node (e.g. the member state and agency)");
+                                  app.callback([&global, run, name] {
+                                    run([&global, name]() -> Status {
+                                      ENTENTE_RETURN_IF_ERROR(InitNodeHome(global.home, *name));
+                                      if (global.json) {
+                                        json::Value v = json::Value::MakeObject();
+                                        v.set("home", global.home);
+                                        v.set("store", StorePath(global.home));
+                                        PrintJson(v);
+                                      } else {
+                                        std::printf("node home ready: %s\n", global.home.c_str());
+                                      }
+                                      return Status::Ok();
+                                    });
+                                  });
+                                });
 
 // ---- ingest -----------------------------------------------------------------------------------
 
@@ -57,8 +59,8 @@ std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths, Stat
       out.push_back(p);
     } else if (fs::is_directory(p, ec)) {
       std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(p, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         auto ext = it->path().extension().string();
         if (it->is_regular_file() && (ext == ".json" || ext == ".jsonl" || ext == ".ndjson")) {
           found.push_back(it->path().string());
@@ -79,7 +81,8 @@ std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths, Stat
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled) : enabled_(enabled) {}
-  void Update(const std::string& file, std::uint64_t bytes, std::uint64_t total, std::uint64_t objects) {
+  void Update(const std::string& file, std::uint64_t bytes, std::uint64_t total,
+              std::uint64_t objects) {
     if (!enabled_) return;
     auto now = std::chrono::steady_clock::now();
     if (now - last_ < std::chrono::milliseconds(100)) return;
@@ -130,9 +133,11 @@ const CommandRegistration kIngest(
         std::size_t batch = 20000;
       };
       auto o = std::make_shared<Options>();
-      app.add_option("paths", o->paths, "Files, directories (*.json, *.jsonl) or - for stdin")->required();
+      app.add_option("paths", o->paths, "Files, directories (*.json, *.jsonl) or - for stdin")
+          ->required();
       app.add_flag("--strict", o->strict, "Reject the whole input on the first invalid object");
-      app.add_option("--batch", o->batch, "Objects per committed transaction")->check(CLI::Range(1, 1000000));
+      app.add_option("--batch", o->batch, "Objects per committed transaction")
+          ->check(CLI::Range(1, 1000000));
       app.footer(
           "Invalid objects are rejected one by one (named in the report) and the rest stored,\n"
           "unless --strict. Exit code 3 if any object was rejected, 0 otherwise.");
@@ -155,11 +160,12 @@ const CommandRegistration kIngest(
             options.reader_limits.max_object_bytes = std::size_t{256} << 20;
             options.json_limits.max_bytes = std::size_t{256} << 20;
             // MISP event JSON is converted at the edge (misp-stix conventions).
-            options.convert = [](json::Node value, const store::IngestOptions::Emit& emit) -> Status {
+            options.convert = [](json::Node value,
+                                 const store::IngestOptions::Emit& emit) -> Status {
               if (!formats::LooksLikeMisp(value)) return Status::NotFound("not a known format");
-              return formats::MispToStixStream(value, formats::MispOptions{}, [&emit](json::Value&& obj) {
-                return emit(obj.Serialize());
-              });
+              return formats::MispToStixStream(
+                  value, formats::MispOptions{},
+                  [&emit](json::Value&& obj) { return emit(obj.Serialize()); });
             };
             options.batch_size = o->batch;
             options.on_progress = [&](std::uint64_t bytes, std::uint64_t objects) {
@@ -175,16 +181,19 @@ const CommandRegistration kIngest(
             total.Merge(*report);
           }
           bar.Done();
-          double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          double seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
           if (global.json) {
             PrintJson(ReportJson(total, seconds));
           } else {
             std::printf("read %llu, added %llu, duplicates %llu, rejected %llu (%.2f s)\n",
-                        static_cast<unsigned long long>(total.read), static_cast<unsigned long long>(total.added),
+                        static_cast<unsigned long long>(total.read),
+                        static_cast<unsigned long long>(total.added),
                         static_cast<unsigned long long>(total.duplicates),
                         static_cast<unsigned long long>(total.rejected), seconds);
             for (const auto& e : total.errors) std::fprintf(stderr, "rejected: %s\n", e.c_str());
-            if (!total.stopped.empty()) std::fprintf(stderr, "stopped: %s\n", total.stopped.c_str());
+            if (!total.stopped.empty())
+              std::fprintf(stderr, "stopped: %s\n", total.stopped.c_str());
           }
           if (!total.stopped.empty()) return Status::InvalidArgument(total.stopped);
           if (total.rejected > 0) {
@@ -203,8 +212,8 @@ Result<std::string> ResolveExternalId(store::Store& store, const std::string& ex
   std::string wanted = external_id;
   for (auto& c : wanted) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   store::Query q;
-  q.types = {"attack-pattern", "intrusion-set", "malware", "tool", "campaign", "course-of-action",
-             "x-mitre-tactic"};
+  q.types = {"attack-pattern", "intrusion-set",    "malware",       "tool",
+             "campaign",       "course-of-action", "x-mitre-tactic"};
   q.limit = 5000;
   json::Document doc;
   for (;;) {
@@ -230,7 +239,8 @@ const CommandRegistration kGet(
         std::string version = "last";
       };
       auto o = std::make_shared<Options>();
-      app.add_option("id", o->id, "STIX id (intrusion-set--...) or ATT&CK id (G0034, T1566.001, S0002)")
+      app.add_option("id", o->id,
+                     "STIX id (intrusion-set--...) or ATT&CK id (G0034, T1566.001, S0002)")
           ->required();
       app.add_option("--version", o->version, "last, first, all, or a `modified` timestamp");
       app.callback([&global, run, o] {
@@ -245,7 +255,8 @@ const CommandRegistration kGet(
             for (const auto& v : versions) std::printf("%s\n", v.json.c_str());
             return Status::Ok();
           }
-          store::Versions which = o->version == "first" ? store::Versions::kFirst : store::Versions::kLast;
+          store::Versions which =
+              o->version == "first" ? store::Versions::kFirst : store::Versions::kLast;
           std::string exact = (o->version == "first" || o->version == "last") ? "" : o->version;
           ENTENTE_ASSIGN_OR_RETURN(auto obj, store->Get(id, which, exact));
           if (global.json) {
@@ -273,8 +284,10 @@ struct QueryOptions {
 void AddQueryOptions(CLI::App& app, QueryOptions& q) {
   app.add_option("--type", q.types, "Only these STIX types (repeatable)");
   app.add_option("--id", q.ids, "Only these ids (repeatable)");
-  app.add_option("--added-after", q.added_after, "Only versions added to this node after (RFC 3339)");
-  app.add_option("--modified-from", q.modified_from, "Only versions modified at or after (RFC 3339)");
+  app.add_option("--added-after", q.added_after,
+                 "Only versions added to this node after (RFC 3339)");
+  app.add_option("--modified-from", q.modified_from,
+                 "Only versions modified at or after (RFC 3339)");
   app.add_option("--modified-to", q.modified_to, "Only versions modified at or before (RFC 3339)");
   app.add_option("--label", q.label, "Only objects with this label");
   app.add_option("--marking", q.marking, "Only objects with this marking-definition id");
@@ -299,8 +312,9 @@ Result<store::Query> BuildQuery(const QueryOptions& o) {
   q.marking = o.marking;
   q.created_by = o.created_by;
   q.text = o.text;
-  q.versions = o.versions == "all" ? store::Versions::kAll
-               : o.versions == "first" ? store::Versions::kFirst : store::Versions::kLast;
+  q.versions = o.versions == "all"     ? store::Versions::kAll
+               : o.versions == "first" ? store::Versions::kFirst
+                                       : store::Versions::kLast;
   q.include_revoked = !o.no_revoked;
   q.limit = o.limit;
   q.cursor = o.cursor;
@@ -312,7 +326,8 @@ const CommandRegistration kQuery(
     [](CLI::App& app, GlobalOptions& global, auto run) {
       auto o = std::make_shared<QueryOptions>();
       AddQueryOptions(app, *o);
-      app.add_option("--limit", o->limit, "Objects per page (1-10000)")->check(CLI::Range(1, 10000));
+      app.add_option("--limit", o->limit, "Objects per page (1-10000)")
+          ->check(CLI::Range(1, 10000));
       app.add_option("--cursor", o->cursor, "Continue from the `next` of a previous page");
       app.footer("Prints one object per line; with --json one object {objects, more, next}.");
       app.callback([&global, run, o] {
@@ -358,7 +373,8 @@ const CommandRegistration kExport(
           FILE* out = *out_path == "-" ? stdout : std::fopen(out_path->c_str(), "wb");
           if (out == nullptr) return Status::IoError("cannot write " + *out_path);
           std::unique_ptr<FILE, int (*)(FILE*)> closer(out == stdout ? nullptr : out, &std::fclose);
-          std::string head = "{\"type\":\"bundle\",\"id\":\"bundle--" + UuidToString(UuidV4()) + "\",\"objects\":[";
+          std::string head = "{\"type\":\"bundle\",\"id\":\"bundle--" + UuidToString(UuidV4()) +
+                             "\",\"objects\":[";
           std::fwrite(head.data(), 1, head.size(), out);
           std::uint64_t n = 0;
           for (;;) {
@@ -373,7 +389,8 @@ const CommandRegistration kExport(
           }
           std::fputs("\n]}\n", out);
           if (std::ferror(out)) return Status::IoError("write failed: " + *out_path);
-          if (*out_path != "-") std::fprintf(stderr, "exported %llu objects\n", static_cast<unsigned long long>(n));
+          if (*out_path != "-")
+            std::fprintf(stderr, "exported %llu objects\n", static_cast<unsigned long long>(n));
           return Status::Ok();
         });
       });

@@ -104,11 +104,12 @@ Status RunScan(const ScanArgs& a, const GlobalOptions& global) {
       store = std::move(opened).value();
       ENTENTE_RETURN_IF_ERROR(detect::AddStoredIndicators(*store, builder, &stored));
       values += stored.values;
-      std::fprintf(stderr,
-                   "entente scan: %zu stored indicators (%zu indexed, %zu not indexable, %zu not STIX "
-                   "patterns, %zu invalid)\n",
-                   stored.indicators, stored.anchored, stored.unanchored, stored.not_stix,
-                   stored.invalid_patterns);
+      std::fprintf(
+          stderr,
+          "entente scan: %zu stored indicators (%zu indexed, %zu not indexable, %zu not STIX "
+          "patterns, %zu invalid)\n",
+          stored.indicators, stored.anchored, stored.unanchored, stored.not_stix,
+          stored.invalid_patterns);
     } else if (a.indicators.empty()) {
       return opened.status().WithContext("no --indicators given and no node store");
     }

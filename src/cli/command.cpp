@@ -16,19 +16,26 @@ CommandRegistration::CommandRegistration(std::string name, std::string descripti
 
 int ExitCodeFor(const Status& status) noexcept {
   switch (status.code()) {
-    case ErrorCode::kOk: return 0;
+    case ErrorCode::kOk:
+      return 0;
     case ErrorCode::kInvalidArgument:
     case ErrorCode::kLimitExceeded:
     case ErrorCode::kConflict:
-    case ErrorCode::kAlreadyExists: return 3;
-    case ErrorCode::kNotFound: return 4;
+    case ErrorCode::kAlreadyExists:
+      return 3;
+    case ErrorCode::kNotFound:
+      return 4;
     case ErrorCode::kIoError:
     case ErrorCode::kCorruption:
-    case ErrorCode::kUnavailable: return 5;
-    case ErrorCode::kCryptoError: return 6;
+    case ErrorCode::kUnavailable:
+      return 5;
+    case ErrorCode::kCryptoError:
+      return 6;
     case ErrorCode::kPermissionDenied:
-    case ErrorCode::kUnauthenticated: return 7;
-    default: return 1;
+    case ErrorCode::kUnauthenticated:
+      return 7;
+    default:
+      return 1;
   }
 }
 

@@ -23,8 +23,8 @@ struct GlobalOptions {
 
 // Adds options and a callback to `app` (already created with the registered name). The
 // callback returns the outcome; `run` is where it is stored for main.cpp.
-using CommandSetup =
-    std::function<void(CLI::App& app, GlobalOptions& global, std::function<void(std::function<Status()>)> run)>;
+using CommandSetup = std::function<void(CLI::App& app, GlobalOptions& global,
+                                        std::function<void(std::function<Status()>)> run)>;
 
 struct CommandRegistration {
   CommandRegistration(std::string name, std::string description, CommandSetup setup);

@@ -17,7 +17,8 @@ int main(int argc, char** argv) {
   entente::cli::GlobalOptions global;
   if (const char* env = std::getenv("ENTENTE_HOME")) global.home = env;
   if (global.home.empty()) global.home = "entente-home";
-  app.add_option("--home", global.home, "Node home directory (default: $ENTENTE_HOME or ./entente-home)");
+  app.add_option("--home", global.home,
+                 "Node home directory (default: $ENTENTE_HOME or ./entente-home)");
   app.add_flag("--json", global.json, "Machine-readable JSON output on stdout");
 
   entente::Status outcome;

@@ -17,7 +17,8 @@ std::string StorePath(const std::string& home) { return home + "/store.db"; }
 Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home, bool read_only) {
   std::error_code ec;
   if (!std::filesystem::exists(StorePath(home), ec)) {
-    return Status::NotFound("no node at '" + home + "': run `entente --home " + home + " init` first");
+    return Status::NotFound("no node at '" + home + "': run `entente --home " + home +
+                            " init` first");
   }
   store::StoreOptions options;
   options.read_only = read_only;
@@ -28,7 +29,8 @@ Status InitNodeHome(const std::string& home, const std::string& node_name) {
   std::error_code ec;
   std::filesystem::create_directories(home, ec);
   if (ec) return Status::IoError("cannot create " + home + ": " + ec.message());
-  std::filesystem::permissions(home, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace, ec);
+  std::filesystem::permissions(home, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
   std::string config = home + "/node.json";
   ENTENTE_ASSIGN_OR_RETURN(auto store, store::Store::Open(StorePath(home)));
   if (std::filesystem::exists(config, ec)) return Status::Ok();

@@ -15,7 +15,8 @@ std::string StorePath(const std::string& home);
 
 // Opens the store of an initialised home; NotFound with a hint to run `entente init` if the
 // home has not been initialised.
-Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home, bool read_only = false);
+Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home,
+                                                    bool read_only = false);
 
 // Creates the home (directories, store, node.json, the node's STIX identity) if needed.
 // Idempotent.

@@ -40,12 +40,17 @@ Status AddAnchor(IndexBuilder& builder, const pattern::Anchor& a, MetaId meta) {
   using K = pattern::AnchorKind;
   switch (a.kind) {
     case K::kIpv4:
-      return a.is_cidr ? builder.AddCidr(a.value, meta) : builder.Add(ObservableType::kIpv4, a.value, meta);
+      return a.is_cidr ? builder.AddCidr(a.value, meta)
+                       : builder.Add(ObservableType::kIpv4, a.value, meta);
     case K::kIpv6:
-      return a.is_cidr ? builder.AddCidr(a.value, meta) : builder.Add(ObservableType::kIpv6, a.value, meta);
-    case K::kDomain: return builder.Add(ObservableType::kDomain, a.value, meta);
-    case K::kUrl: return builder.Add(ObservableType::kUrl, a.value, meta);
-    case K::kEmail: return builder.Add(ObservableType::kEmail, a.value, meta);
+      return a.is_cidr ? builder.AddCidr(a.value, meta)
+                       : builder.Add(ObservableType::kIpv6, a.value, meta);
+    case K::kDomain:
+      return builder.Add(ObservableType::kDomain, a.value, meta);
+    case K::kUrl:
+      return builder.Add(ObservableType::kUrl, a.value, meta);
+    case K::kEmail:
+      return builder.Add(ObservableType::kEmail, a.value, meta);
     case K::kHash: {
       std::string_view scope = a.scope;
       if (scope.ends_with("MD5")) return builder.Add(ObservableType::kMd5, a.value, meta);
@@ -53,7 +58,8 @@ Status AddAnchor(IndexBuilder& builder, const pattern::Anchor& a, MetaId meta) {
       if (scope.ends_with("SHA-256")) return builder.Add(ObservableType::kSha256, a.value, meta);
       return builder.AddOther(a.scope, a.value, meta);
     }
-    default: return builder.AddOther(a.scope, a.value, meta);
+    default:
+      return builder.AddOther(a.scope, a.value, meta);
   }
 }
 
@@ -73,7 +79,8 @@ Status ForEachLatest(store::Store& store, std::vector<std::string> types, Fn&& f
 
 }  // namespace
 
-Status AddStoredIndicators(store::Store& store, IndexBuilder& builder, StoredIndicatorStats* stats) {
+Status AddStoredIndicators(store::Store& store, IndexBuilder& builder,
+                           StoredIndicatorStats* stats) {
   StoredIndicatorStats local;
   StoredIndicatorStats& st = stats != nullptr ? *stats : local;
   json::Document doc;
@@ -82,7 +89,8 @@ Status AddStoredIndicators(store::Store& store, IndexBuilder& builder, StoredInd
   };
   return ForEachLatest(store, {"indicator"}, [&](const store::StoredObject& obj) -> Status {
     ++st.indicators;
-    if (!doc.Parse(obj.json).ok()) return Status::Corruption("stored object " + obj.id + " is not JSON");
+    if (!doc.Parse(obj.json).ok())
+      return Status::Corruption("stored object " + obj.id + " is not JSON");
     json::Node o = doc.root();
     if (o["pattern_type"].str() != "stix") {
       ++st.not_stix;
@@ -134,7 +142,8 @@ void SightingRecorder::Add(const Hit& hit) {
     // Zeek ts: seconds since the epoch with a fraction ("1325264525.123456").
     double secs = 0;
     auto [p, ec] = std::from_chars(hit.ts.data(), hit.ts.data() + hit.ts.size(), secs);
-    if (ec == std::errc() && std::isfinite(secs) && secs > 1e8 && secs < 1e10) {  // wall-clock times only
+    if (ec == std::errc() && std::isfinite(secs) && secs > 1e8 &&
+        secs < 1e10) {  // wall-clock times only
       at = static_cast<std::int64_t>(secs * 1000);
     }
   }
@@ -155,23 +164,39 @@ json::Value ScoFor(const std::string& value, ObservableType type) {
   json::Value sco = json::Value::MakeObject();
   const char* sco_type = nullptr;
   switch (type) {
-    case ObservableType::kIpv4: sco_type = "ipv4-addr"; break;
-    case ObservableType::kIpv6: sco_type = "ipv6-addr"; break;
-    case ObservableType::kDomain: sco_type = "domain-name"; break;
-    case ObservableType::kUrl: sco_type = "url"; break;
-    case ObservableType::kEmail: sco_type = "email-addr"; break;
+    case ObservableType::kIpv4:
+      sco_type = "ipv4-addr";
+      break;
+    case ObservableType::kIpv6:
+      sco_type = "ipv6-addr";
+      break;
+    case ObservableType::kDomain:
+      sco_type = "domain-name";
+      break;
+    case ObservableType::kUrl:
+      sco_type = "url";
+      break;
+    case ObservableType::kEmail:
+      sco_type = "email-addr";
+      break;
     case ObservableType::kMd5:
     case ObservableType::kSha1:
-    case ObservableType::kSha256: sco_type = "file"; break;
-    default: return json::Value();
+    case ObservableType::kSha256:
+      sco_type = "file";
+      break;
+    default:
+      return json::Value();
   }
   sco.set("type", sco_type);
   sco.set("spec_version", "2.1");
   sco.set("id", "");
   if (std::string_view(sco_type) == "file") {
-    const char* algo = type == ObservableType::kMd5 ? "MD5" : type == ObservableType::kSha1 ? "SHA-1" : "SHA-256";
+    const char* algo = type == ObservableType::kMd5    ? "MD5"
+                       : type == ObservableType::kSha1 ? "SHA-1"
+                                                       : "SHA-256";
     std::string lower = value;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     sco.set("hashes", json::Value::MakeObject({{algo, json::Value(lower)}}));
   } else {
     sco.set("value", value);
@@ -219,7 +244,8 @@ Result<std::size_t> SightingRecorder::Write(store::Store& store) {
     sighting.set("modified", now);
     sighting.set("first_seen", first);
     sighting.set("last_seen", last);
-    sighting.set("count", static_cast<std::int64_t>(std::min<std::uint64_t>(seen.count, 999999999)));
+    sighting.set("count",
+                 static_cast<std::int64_t>(std::min<std::uint64_t>(seen.count, 999999999)));
     sighting.set("sighting_of_ref", indicator);
     if (refs.size() > 0) {
       json::Value od = json::Value::MakeObject();
@@ -232,12 +258,14 @@ Result<std::size_t> SightingRecorder::Write(store::Store& store) {
       od.set("modified", now);
       od.set("first_observed", first);
       od.set("last_observed", last);
-      od.set("number_observed", static_cast<std::int64_t>(std::clamp<std::uint64_t>(seen.count, 1, 999999999)));
+      od.set("number_observed",
+             static_cast<std::int64_t>(std::clamp<std::uint64_t>(seen.count, 1, 999999999)));
       od.set("object_refs", std::move(refs));
       ENTENTE_RETURN_IF_ERROR(PutValue(*batch, od));
       sighting.set("observed_data_refs", json::Value::MakeArray({json::Value(od_id)}));
     }
-    if (!where_.empty()) sighting.set("where_sighted_refs", json::Value::MakeArray({json::Value(where_)}));
+    if (!where_.empty())
+      sighting.set("where_sighted_refs", json::Value::MakeArray({json::Value(where_)}));
     ENTENTE_RETURN_IF_ERROR(PutValue(*batch, sighting));
   }
   ENTENTE_RETURN_IF_ERROR(batch->Commit());
@@ -278,56 +306,59 @@ Result<Correlator> Correlator::Build(store::Store& store, std::size_t cap) {
     c.values_of_[object_id].push_back(key);
   };
   // Indicators: the values of their pattern anchors.
-  ENTENTE_RETURN_IF_ERROR(ForEachLatest(store, {"indicator"}, [&](const store::StoredObject& obj) -> Status {
-    if (!doc.Parse(obj.json).ok()) return Status::Ok();
-    c.creator_[obj.id] = std::string(doc.root()["created_by_ref"].str());
-    if (doc.root()["pattern_type"].str() != "stix") return Status::Ok();
-    auto parsed = pattern::Parse(doc.root()["pattern"].str());
-    if (!parsed.ok()) return Status::Ok();
-    for (const auto& a : pattern::CompileAnchors(*parsed).anchors) post(a.value, obj.id);
-    return Status::Ok();
-  }));
-  // Observables.
-  ENTENTE_RETURN_IF_ERROR(ForEachLatest(
-      store, {"ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file"},
-      [&](const store::StoredObject& obj) -> Status {
-        if (!doc.Parse(obj.json).ok()) return Status::Ok();
-        json::Node o = doc.root();
-        if (o["value"].is_string()) post(std::string(o["value"].str()), obj.id);
-        for (auto [algo, h] : o["hashes"]) post(std::string(h.str()), obj.id);
-        return Status::Ok();
-      }));
-  // Containers and what they hold (observed-data holds SCOs; reports, groupings hold anything;
-  // incidents hold what relationships tie to them).
-  ENTENTE_RETURN_IF_ERROR(ForEachLatest(
-      store, {"report", "grouping", "observed-data", "note", "opinion"}, [&](const store::StoredObject& obj) -> Status {
+  ENTENTE_RETURN_IF_ERROR(
+      ForEachLatest(store, {"indicator"}, [&](const store::StoredObject& obj) -> Status {
         if (!doc.Parse(obj.json).ok()) return Status::Ok();
         c.creator_[obj.id] = std::string(doc.root()["created_by_ref"].str());
-        for (auto [k, ref] : doc.root()["object_refs"]) {
-          c.members_of_[obj.id].emplace_back(ref.str());
-          c.containers_of_[std::string(ref.str())].push_back(obj.id);
+        if (doc.root()["pattern_type"].str() != "stix") return Status::Ok();
+        auto parsed = pattern::Parse(doc.root()["pattern"].str());
+        if (!parsed.ok()) return Status::Ok();
+        for (const auto& a : pattern::CompileAnchors(*parsed).anchors) post(a.value, obj.id);
+        return Status::Ok();
+      }));
+  // Observables.
+  ENTENTE_RETURN_IF_ERROR(
+      ForEachLatest(store, {"ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "file"},
+                    [&](const store::StoredObject& obj) -> Status {
+                      if (!doc.Parse(obj.json).ok()) return Status::Ok();
+                      json::Node o = doc.root();
+                      if (o["value"].is_string()) post(std::string(o["value"].str()), obj.id);
+                      for (auto [algo, h] : o["hashes"]) post(std::string(h.str()), obj.id);
+                      return Status::Ok();
+                    }));
+  // Containers and what they hold (observed-data holds SCOs; reports, groupings hold anything;
+  // incidents hold what relationships tie to them).
+  ENTENTE_RETURN_IF_ERROR(
+      ForEachLatest(store, {"report", "grouping", "observed-data", "note", "opinion"},
+                    [&](const store::StoredObject& obj) -> Status {
+                      if (!doc.Parse(obj.json).ok()) return Status::Ok();
+                      c.creator_[obj.id] = std::string(doc.root()["created_by_ref"].str());
+                      for (auto [k, ref] : doc.root()["object_refs"]) {
+                        c.members_of_[obj.id].emplace_back(ref.str());
+                        c.containers_of_[std::string(ref.str())].push_back(obj.id);
+                      }
+                      return Status::Ok();
+                    }));
+  ENTENTE_RETURN_IF_ERROR(ForEachLatest(
+      store, {"relationship", "sighting"}, [&](const store::StoredObject& obj) -> Status {
+        if (!doc.Parse(obj.json).ok()) return Status::Ok();
+        json::Node o = doc.root();
+        std::string target(o["target_ref"].str()), source(o["source_ref"].str());
+        if (target.starts_with("incident--") && !source.empty()) {
+          c.members_of_[target].push_back(source);
+          c.containers_of_[source].push_back(target);
+        }
+        if (source.starts_with("incident--") && !target.empty()) {
+          c.members_of_[source].push_back(target);
+          c.containers_of_[target].push_back(source);
+        }
+        std::string of(o["sighting_of_ref"].str());
+        for (auto [k, od] : o["observed_data_refs"]) {
+          // A sighting ties what was observed to the indicator it matched.
+          c.containers_of_[std::string(od.str())].push_back(of);
         }
         return Status::Ok();
       }));
-  ENTENTE_RETURN_IF_ERROR(ForEachLatest(store, {"relationship", "sighting"}, [&](const store::StoredObject& obj) -> Status {
-    if (!doc.Parse(obj.json).ok()) return Status::Ok();
-    json::Node o = doc.root();
-    std::string target(o["target_ref"].str()), source(o["source_ref"].str());
-    if (target.starts_with("incident--") && !source.empty()) {
-      c.members_of_[target].push_back(source);
-      c.containers_of_[source].push_back(target);
-    }
-    if (source.starts_with("incident--") && !target.empty()) {
-      c.members_of_[source].push_back(target);
-      c.containers_of_[target].push_back(source);
-    }
-    std::string of(o["sighting_of_ref"].str());
-    for (auto [k, od] : o["observed_data_refs"]) {
-      // A sighting ties what was observed to the indicator it matched.
-      c.containers_of_[std::string(od.str())].push_back(of);
-    }
-    return Status::Ok();
-  }));
   for (auto& [key, list] : c.postings_) {
     if (list.size() > cap) c.over_[key] = list.size();
   }
@@ -363,26 +394,31 @@ Result<Correlation> Correlator::Lookup(std::string_view value) const {
       }
       frontier = std::move(next);
     }
-    if (auto cr = creator_.find(id); cr != creator_.end() && !cr->second.empty()) creators.insert(cr->second);
+    if (auto cr = creator_.find(id); cr != creator_.end() && !cr->second.empty())
+      creators.insert(cr->second);
   }
   for (const auto& c : containers) {
-    if (auto cr = creator_.find(c); cr != creator_.end() && !cr->second.empty()) creators.insert(cr->second);
+    if (auto cr = creator_.find(c); cr != creator_.end() && !cr->second.empty())
+      creators.insert(cr->second);
   }
   out.containers.assign(containers.begin(), containers.end());
   out.creators.assign(creators.begin(), creators.end());
   return out;
 }
 
-Result<std::map<std::string, std::vector<std::string>>> Correlator::SharedWith(std::string_view container_id) const {
+Result<std::map<std::string, std::vector<std::string>>> Correlator::SharedWith(
+    std::string_view container_id) const {
   auto members = members_of_.find(std::string(container_id));
-  if (members == members_of_.end()) return Status::NotFound(std::string(container_id) + " holds no objects");
+  if (members == members_of_.end())
+    return Status::NotFound(std::string(container_id) + " holds no objects");
   // Values of the container's members, one level down (observed-data -> SCOs) included.
   std::set<std::string> values;
   std::vector<std::string> frontier = members->second;
   for (int depth = 0; depth < 2; ++depth) {
     std::vector<std::string> next;
     for (const auto& m : frontier) {
-      if (auto v = values_of_.find(m); v != values_of_.end()) values.insert(v->second.begin(), v->second.end());
+      if (auto v = values_of_.find(m); v != values_of_.end())
+        values.insert(v->second.begin(), v->second.end());
       if (auto inner = members_of_.find(m); inner != members_of_.end()) {
         next.insert(next.end(), inner->second.begin(), inner->second.end());
       }

@@ -29,11 +29,16 @@ constexpr TlpId kTlpIds[] = {
 
 std::string_view TlpName(Tlp tlp) noexcept {
   switch (tlp) {
-    case Tlp::kClear: return "TLP:CLEAR";
-    case Tlp::kGreen: return "TLP:GREEN";
-    case Tlp::kAmber: return "TLP:AMBER";
-    case Tlp::kAmberStrict: return "TLP:AMBER+STRICT";
-    case Tlp::kRed: return "TLP:RED";
+    case Tlp::kClear:
+      return "TLP:CLEAR";
+    case Tlp::kGreen:
+      return "TLP:GREEN";
+    case Tlp::kAmber:
+      return "TLP:AMBER";
+    case Tlp::kAmberStrict:
+      return "TLP:AMBER+STRICT";
+    case Tlp::kRed:
+      return "TLP:RED";
   }
   return "TLP:?";
 }

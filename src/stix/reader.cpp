@@ -170,7 +170,9 @@ Result<bool> ObjectReader::ObjectOrBundle(std::string_view* text, SourceLocation
   std::string type_buf;
   auto skip_ws = [&]() -> Status {
     for (;;) {
-      while (i < buf_.size() && (buf_[i] == ' ' || buf_[i] == '\n' || buf_[i] == '\r' || buf_[i] == '\t')) ++i;
+      while (i < buf_.size() &&
+             (buf_[i] == ' ' || buf_[i] == '\n' || buf_[i] == '\r' || buf_[i] == '\t'))
+        ++i;
       if (i < buf_.size() || eof_) return Status::Ok();
       ENTENTE_RETURN_IF_ERROR(Fill(buf_.size() - pos_ + 1));
     }
@@ -179,7 +181,7 @@ Result<bool> ObjectReader::ObjectOrBundle(std::string_view* text, SourceLocation
   bool first = true;
   for (;;) {
     if (i >= buf_.size()) return ErrorAt(start, "truncated JSON: the input ends inside an object");
-    if (buf_[i] == '}' ) {
+    if (buf_[i] == '}') {
       if (!first) return ErrorAt(i, "expected a member after ','");
       break;
     }
@@ -233,7 +235,8 @@ Result<bool> ObjectReader::Next(std::string_view* text, SourceLocation* where) {
     auto more = SkipWs();
     if (!more.ok()) return fail(more.status());
     if (!*more) {
-      if (!stack_.empty()) return fail(ErrorAt(pos_, "truncated JSON: the input ends inside a list"));
+      if (!stack_.empty())
+        return fail(ErrorAt(pos_, "truncated JSON: the input ends inside a list"));
       return false;
     }
     char c = buf_[pos_];
@@ -287,7 +290,8 @@ Result<bool> ObjectReader::Next(std::string_view* text, SourceLocation* where) {
       if (c != ',') return fail(ErrorAt(pos_, "expected ',' or ']' in list"));
       ++pos_;
       auto ws = SkipWs();
-      if (!ws.ok() || !*ws) return fail(ErrorAt(pos_, "truncated JSON: the input ends inside a list"));
+      if (!ws.ok() || !*ws)
+        return fail(ErrorAt(pos_, "truncated JSON: the input ends inside a list"));
       c = buf_[pos_];
     }
     ctx.first = false;
@@ -298,7 +302,8 @@ Result<bool> ObjectReader::Next(std::string_view* text, SourceLocation* where) {
       auto end = ScanValue(start);
       if (!end.ok()) return fail(end.status());
       if (yielded_ >= limits_.max_objects) {
-        return fail(Status::LimitExceeded("more than " + std::to_string(limits_.max_objects) + " objects"));
+        return fail(
+            Status::LimitExceeded("more than " + std::to_string(limits_.max_objects) + " objects"));
       }
       pos_ = *end;
       *text = std::string_view(buf_).substr(start, pos_ - start);

@@ -9,7 +9,8 @@ bool IsStix20(json::Node object) noexcept {
   json::Node version = object["spec_version"];
   if (version.is_string()) return version.str() == "2.0";
   const TypeSpec* spec = FindType(type);
-  if (spec != nullptr) return spec->object_class != ObjectClass::kSco && spec->object_class != ObjectClass::kBundle;
+  if (spec != nullptr)
+    return spec->object_class != ObjectClass::kSco && spec->object_class != ObjectClass::kBundle;
   // A custom object with created/modified is an SDO: without a version it is 2.0.
   return !object["created"].missing();
 }
@@ -45,21 +46,27 @@ json::Value UpgradeToStix21(json::Node object) {
   }
   json::Value result = json::Value::MakeObject(std::move(out));
   for (const char* ts : {"created", "modified"}) {
-    if (json::Value* t = result.find(ts); t != nullptr && t->is_string()) *t = json::Value(PadMillis(t->str()));
+    if (json::Value* t = result.find(ts); t != nullptr && t->is_string())
+      *t = json::Value(PadMillis(t->str()));
   }
   static constexpr std::pair<std::string_view, std::string_view> kLabelsTo[] = {
-      {"indicator", "indicator_types"}, {"malware", "malware_types"}, {"report", "report_types"},
-      {"threat-actor", "threat_actor_types"}, {"tool", "tool_types"}};
+      {"indicator", "indicator_types"},
+      {"malware", "malware_types"},
+      {"report", "report_types"},
+      {"threat-actor", "threat_actor_types"},
+      {"tool", "tool_types"}};
   for (auto [t, prop] : kLabelsTo) {
     if (type != t) continue;
-    if (json::Value* labels = result.find("labels"); labels != nullptr && result.find(prop) == nullptr) {
+    if (json::Value* labels = result.find("labels");
+        labels != nullptr && result.find(prop) == nullptr) {
       json::Value moved = std::move(*labels);
       result.erase("labels");
       result.set(prop, std::move(moved));
     }
   }
   if (type == "malware" && result.find("is_family") == nullptr) result.set("is_family", true);
-  if (type == "indicator" && result.find("pattern_type") == nullptr) result.set("pattern_type", "stix");
+  if (type == "indicator" && result.find("pattern_type") == nullptr)
+    result.set("pattern_type", "stix");
   return result;
 }
 

@@ -68,10 +68,19 @@ std::u16string ToUtf16(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     std::uint32_t cp;
     std::size_t n;
-    if (c < 0x80) { cp = c; n = 1; }
-    else if (c < 0xE0) { cp = c & 0x1F; n = 2; }
-    else if (c < 0xF0) { cp = c & 0x0F; n = 3; }
-    else { cp = c & 0x07; n = 4; }
+    if (c < 0x80) {
+      cp = c;
+      n = 1;
+    } else if (c < 0xE0) {
+      cp = c & 0x1F;
+      n = 2;
+    } else if (c < 0xF0) {
+      cp = c & 0x0F;
+      n = 3;
+    } else {
+      cp = c & 0x07;
+      n = 4;
+    }
     for (std::size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
     i += n;
     if (cp >= 0x10000) {
@@ -119,8 +128,12 @@ void AppendEs6Number(std::string& out, const std::string& text) {
 
 void AppendCanonical(std::string& out, const json::Value& v) {
   switch (v.kind()) {
-    case json::Kind::kNumber: AppendEs6Number(out, v.str()); break;
-    case json::Kind::kString: json::AppendQuoted(out, v.str()); break;
+    case json::Kind::kNumber:
+      AppendEs6Number(out, v.str());
+      break;
+    case json::Kind::kString:
+      json::AppendQuoted(out, v.str());
+      break;
     case json::Kind::kArray: {
       out += '[';
       bool first = true;
@@ -149,7 +162,8 @@ void AppendCanonical(std::string& out, const json::Value& v) {
       out += '}';
       break;
     }
-    default: v.SerializeTo(out);
+    default:
+      v.SerializeTo(out);
   }
 }
 
@@ -273,9 +287,9 @@ const PropertyTable& TableFor(const TypeSpec& type) {
   static const auto* tables = [] {
     auto* m = new std::unordered_map<std::string_view, std::unique_ptr<PropertyTable>>();
     for (const TypeSpec& t : AllTypes()) {
-      std::span<const PropertySpec> common = t.type == "marking-definition"
-                                                 ? std::span<const PropertySpec>(kMarkingCommonForTable)
-                                                 : CommonProperties(t.object_class);
+      std::span<const PropertySpec> common =
+          t.type == "marking-definition" ? std::span<const PropertySpec>(kMarkingCommonForTable)
+                                         : CommonProperties(t.object_class);
       (*m)[t.type] = std::make_unique<PropertyTable>(t, common);
     }
     return m;
@@ -369,8 +383,8 @@ class Checker {
     if (!id_node.is_string()) {
       ok = Error("id", "required", "missing or not a string");
     } else if (!IsIdentifier(id_)) {
-      ok = Error("id", "identifier", "'" + std::string(id_.substr(0, 80)) +
-                                        "' is not <type>--<RFC 4122 UUID>");
+      ok = Error("id", "identifier",
+                 "'" + std::string(id_.substr(0, 80)) + "' is not <type>--<RFC 4122 UUID>");
     } else if (IdentifierType(id_) != type) {
       ok = Error("id", "identifier-type",
                  "the id's type prefix '" + std::string(IdentifierType(id_)) +
@@ -408,11 +422,13 @@ class Checker {
         if (!CheckProperty(*prop, name, value) && !all_) return false;
       } else if (!IsCustomPropertyName(name)) {
         if (!Error(name, "property-name",
-                   "property names are 3-250 characters of a-z, 0-9 and '_'") && !all_) {
+                   "property names are 3-250 characters of a-z, 0-9 and '_'") &&
+            !all_) {
           return false;
         }
       } else if (!options_.allow_custom_properties) {
-        if (!Error(name, "custom-property", "custom properties are not allowed") && !all_) return false;
+        if (!Error(name, "custom-property", "custom properties are not allowed") && !all_)
+          return false;
       }
     }
     // Required ones.
@@ -420,7 +436,8 @@ class Checker {
       const auto& specs = table->all();
       for (std::size_t i = 0; i < specs.size(); ++i) {
         if ((missing >> i) & 1) {
-          if (!Error(specs[i]->name, "required", "required property is missing") && !all_) return false;
+          if (!Error(specs[i]->name, "required", "required property is missing") && !all_)
+            return false;
         }
       }
     }
@@ -466,8 +483,10 @@ class Checker {
         if (name == "labels") h.labels = value;
         break;
       case 7:
-        if (name == "created") h.created = value.str();
-        else if (name == "revoked") h.revoked = value.boolean();
+        if (name == "created")
+          h.created = value.str();
+        else if (name == "revoked")
+          h.revoked = value.boolean();
         break;
       case 8:
         if (name == "modified") h.modified = value.str();
@@ -484,7 +503,8 @@ class Checker {
       case 19:
         if (name == "object_marking_refs") h.object_marking_refs = value;
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -535,9 +555,9 @@ class Checker {
     if (!RefTypeAllowed(allowed, IdentifierType(ref))) {
       std::string allowed_text(allowed);
       std::replace(allowed_text.begin(), allowed_text.end(), '|', ',');
-      return Error(path(), "ref-type",
-                   "refers to a " + std::string(IdentifierType(ref)) + " but must refer to " +
-                       allowed_text);
+      return Error(
+          path(), "ref-type",
+          "refers to a " + std::string(IdentifierType(ref)) + " but must refer to " + allowed_text);
     }
     return true;
   }
@@ -566,9 +586,12 @@ class Checker {
                        "'" + std::string(v.str().substr(0, 64)) + "' is not one of: " + allowed);
         }
         return true;
-      case K::kTimestamp: return CheckTimestamp(name, v, false);
-      case K::kTimestampMillis: return CheckTimestamp(name, v, true);
-      case K::kBoolean: return v.is_bool() || Error(name, "boolean", "must be true or false");
+      case K::kTimestamp:
+        return CheckTimestamp(name, v, false);
+      case K::kTimestampMillis:
+        return CheckTimestamp(name, v, true);
+      case K::kBoolean:
+        return v.is_bool() || Error(name, "boolean", "must be true or false");
       case K::kInteger: {
         if (!v.is_number() || !IsIntegerLiteral(v.number_text())) {
           return Error(name, "integer", "must be an integer");
@@ -576,13 +599,16 @@ class Checker {
         auto n = v.as_int64();
         if (!n) return Error(name, "integer-range", "integer out of range");
         if (p.max > p.min && (*n < p.min || *n > p.max)) {
-          return Error(name, "integer-range", std::to_string(*n) + " is outside " +
-                                                  std::to_string(p.min) + ".." + std::to_string(p.max));
+          return Error(name, "integer-range",
+                       std::to_string(*n) + " is outside " + std::to_string(p.min) + ".." +
+                           std::to_string(p.max));
         }
         return true;
       }
-      case K::kNumber: return v.is_number() || Error(name, "number", "must be a number");
-      case K::kRef: return CheckRef(name, v, p.refs_or_vocab);
+      case K::kNumber:
+        return v.is_number() || Error(name, "number", "must be a number");
+      case K::kRef:
+        return CheckRef(name, v, p.refs_or_vocab);
       case K::kRefList: {
         if (!NonEmptyList(name, v)) return false;
         long i = 0;
@@ -599,8 +625,10 @@ class Checker {
         }
         return true;
       }
-      case K::kList: return NonEmptyList(name, v);
-      case K::kHashes: return CheckHashes(name, v);
+      case K::kList:
+        return NonEmptyList(name, v);
+      case K::kHashes:
+        return CheckHashes(name, v);
       case K::kDictionary:
       case K::kObject:
         if (!v.is_object()) return Error(name, "dictionary", "must be an object");
@@ -636,7 +664,8 @@ class Checker {
               return Error(where() + "." + std::string(s), "string", "must be a string");
             }
           }
-          if (!ref["hashes"].missing() && !CheckHashes(where() + ".hashes", ref["hashes"])) return false;
+          if (!ref["hashes"].missing() && !CheckHashes(where() + ".hashes", ref["hashes"]))
+            return false;
           ++i;
         }
         return true;
@@ -649,13 +678,16 @@ class Checker {
           if (!gm.is_object()) return Error(where, "granular-marking", "must be an object");
           json::Node selectors = gm["selectors"];
           if (!selectors.is_array() || selectors.size() == 0) {
-            return Error(where + ".selectors", "required", "a non-empty list of selectors is required");
+            return Error(where + ".selectors", "required",
+                         "a non-empty list of selectors is required");
           }
           bool has_ref = !gm["marking_ref"].missing(), has_lang = !gm["lang"].missing();
           if (has_ref == has_lang) {
-            return Error(where, "granular-marking", "exactly one of marking_ref and lang is required");
+            return Error(where, "granular-marking",
+                         "exactly one of marking_ref and lang is required");
           }
-          if (has_ref && !CheckRef(where + ".marking_ref", gm["marking_ref"], "marking-definition")) {
+          if (has_ref &&
+              !CheckRef(where + ".marking_ref", gm["marking_ref"], "marking-definition")) {
             return false;
           }
         }
@@ -667,8 +699,8 @@ class Checker {
         }
         for (auto [key, ext] : v) {
           std::string where = std::string(name) + "." + std::string(key);
-          bool predefined = key.size() > 4 && key.substr(key.size() - 4) == "-ext" &&
-                            IsValidTypeName(key);
+          bool predefined =
+              key.size() > 4 && key.substr(key.size() - 4) == "-ext" && IsValidTypeName(key);
           bool defined = key.starts_with("extension-definition--") && IsIdentifier(key);
           if (!predefined && !defined) {
             return Error(where, "extension-name",
@@ -692,9 +724,11 @@ class Checker {
   }
 
   bool CheckHashes(std::string_view where, json::Node v) {
-    if (!v.is_object() || v.size() == 0) return Error(where, "hashes", "must be a non-empty object");
+    if (!v.is_object() || v.size() == 0)
+      return Error(where, "hashes", "must be a non-empty object");
     for (auto [algo, value] : v) {
-      if (algo.empty() || algo.size() > 250) return Error(where, "hashes", "algorithm names are 1-250 characters");
+      if (algo.empty() || algo.size() > 250)
+        return Error(where, "hashes", "algorithm names are 1-250 characters");
       if (!value.is_string()) {
         return Error(std::string(where) + "." + std::string(algo), "hashes", "must be a string");
       }
@@ -709,15 +743,17 @@ class Checker {
   }
 
   // `later` must not be before `earlier` when both are present.
-  bool Ordered(json::Node obj, std::string_view earlier, std::string_view later, bool strict = false) {
+  bool Ordered(json::Node obj, std::string_view earlier, std::string_view later,
+               bool strict = false) {
     json::Node a = obj[earlier], b = obj[later];
     if (!a.is_string() || !b.is_string()) return true;
     auto ta = ParseTimestamp(a.str()), tb = ParseTimestamp(b.str());
     if (!ta.ok() || !tb.ok()) return true;  // reported by the property check
     if (strict ? *tb > *ta : *tb >= *ta) return true;
-    return Error(later, "time-order", std::string(later) + " '" + std::string(b.str()) + "' must be " +
-                                          (strict ? "later than " : "no earlier than ") +
-                                          std::string(earlier) + " '" + std::string(a.str()) + "'");
+    return Error(later, "time-order",
+                 std::string(later) + " '" + std::string(b.str()) + "' must be " +
+                     (strict ? "later than " : "no earlier than ") + std::string(earlier) + " '" +
+                     std::string(a.str()) + "'");
   }
 
   bool TypeRules(std::string_view type, json::Node obj) {
@@ -786,7 +822,8 @@ class Checker {
     if (!ParseUuid(id_.substr(id_.size() - 36), u) || (u[6] >> 4) != 5) return;
     std::string expected = ComputeScoId(obj);
     if (!expected.empty() && expected != id_) {
-      Warn("id", "sco-id", "a v5 id should be " + expected + " for these id-contributing properties");
+      Warn("id", "sco-id",
+           "a v5 id should be " + expected + " for these id-contributing properties");
     }
   }
 

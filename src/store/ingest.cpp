@@ -19,7 +19,8 @@ void IngestReport::Merge(const IngestReport& o) {
   if (stopped.empty()) stopped = o.stopped;
 }
 
-Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader, const IngestOptions& options) {
+Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader,
+                            const IngestOptions& options) {
   IngestReport report;
   stix::Validator validator(options.validate);
   json::Document doc;
@@ -49,7 +50,8 @@ Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader, const Inge
 
   // One STIX object: upgrade if 2.0, validate, put. Returns an error only for what must stop
   // the ingest (store failures, anything in strict mode).
-  auto handle = [&](json::Document& d, std::string_view text, const stix::SourceLocation& where) -> Status {
+  auto handle = [&](json::Document& d, std::string_view text,
+                    const stix::SourceLocation& where) -> Status {
     json::Node node = d.root();
     if (stix::IsStix20(node)) {
       upgraded_text = stix::UpgradeToStix21(node).Serialize();

@@ -12,7 +12,8 @@ std::string_view VersionOf(const stix::ObjectHeader& header) noexcept {
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& url, StoreOptions options) {
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    return Status::Unsupported("this build has no PostgreSQL backend yet: " + url.substr(0, 13) + "...");
+    return Status::Unsupported("this build has no PostgreSQL backend yet: " + url.substr(0, 13) +
+                               "...");
   }
   std::string path = url.starts_with("sqlite:") ? url.substr(7) : url;
   if (path.empty()) return Status::InvalidArgument("empty store path");
@@ -31,7 +32,8 @@ Result<std::vector<StoredObject>> Store::GetVersions(std::string_view id) {
 
 Result<Page> Store::Find(const Query& query) {
   if (query.limit == 0 || query.limit > 10000) {
-    return Status::InvalidArgument("page limit must be 1..10000, not " + std::to_string(query.limit));
+    return Status::InvalidArgument("page limit must be 1..10000, not " +
+                                   std::to_string(query.limit));
   }
   if (query.ids.size() > 1000 || query.types.size() > 100 || query.exact_versions.size() > 1000) {
     return Status::LimitExceeded("too many ids, types or versions in one query");

@@ -17,9 +17,13 @@ TEST(Hex, RoundTripAndErrors) {
 
 TEST(Base64, Rfc4648Vectors) {
   // RFC 4648 section 10.
-  const std::pair<const char*, const char*> cases[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> cases[] = {{"", ""},
+                                                       {"f", "Zg=="},
+                                                       {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},
+                                                       {"foob", "Zm9vYg=="},
+                                                       {"fooba", "Zm9vYmE="},
+                                                       {"foobar", "Zm9vYmFy"}};
   for (auto [plain, encoded] : cases) {
     EXPECT_EQ(Base64Encode(AsBytes(plain)), encoded);
     auto d = Base64Decode(encoded);

@@ -8,7 +8,8 @@ namespace entente::json {
 namespace {
 
 TEST(JsonDocument, ParsesAllKindsAndKeepsRawText) {
-  std::string text = R"( {"a": [1, -2.5e3, true, false, null], "s": "x\u00e9\ud83d\ude00\n", "big": 123456789012345678901234567890} )";
+  std::string text =
+      R"( {"a": [1, -2.5e3, true, false, null], "s": "x\u00e9\ud83d\ude00\n", "big": 123456789012345678901234567890} )";
   Document doc;
   ASSERT_TRUE(doc.Parse(text).ok());
   Node root = doc.root();
@@ -126,7 +127,8 @@ TEST(JsonValue, BuildSerializeParseRoundTrip) {
   list.push_back("a\"b\\c\x01");
   list.push_back(Value());
   std::string text = v.Serialize();
-  EXPECT_EQ(text, R"({"type":"indicator","n":42,"f":0.5,"ok":true,"labels":["a\"b\\c\u0001",null]})");
+  EXPECT_EQ(text,
+            R"({"type":"indicator","n":42,"f":0.5,"ok":true,"labels":["a\"b\\c\u0001",null]})");
   auto back = Value::Parse(text);
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(*back, v);

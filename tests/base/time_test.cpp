@@ -16,10 +16,11 @@ TEST(Timestamp, ParsesStixForms) {
 }
 
 TEST(Timestamp, RejectsWhatStixForbids) {
-  for (const char* bad : {"2016-05-12T08:17:27", "2016-05-12 08:17:27Z", "2016-05-12T08:17:27+01:00",
-                          "2016-13-01T00:00:00Z", "2019-02-29T00:00:00Z", "2016-05-12T24:00:00Z",
-                          "2016-05-12T08:17:27.Z", "2016-05-12T08:17:27.1234567890Z", "",
-                          "9999-01-01T00:00:00Z", "2016-5-12T08:17:27Z"}) {
+  for (const char* bad :
+       {"2016-05-12T08:17:27", "2016-05-12 08:17:27Z", "2016-05-12T08:17:27+01:00",
+        "2016-13-01T00:00:00Z", "2019-02-29T00:00:00Z", "2016-05-12T24:00:00Z",
+        "2016-05-12T08:17:27.Z", "2016-05-12T08:17:27.1234567890Z", "", "9999-01-01T00:00:00Z",
+        "2016-5-12T08:17:27Z"}) {
     EXPECT_FALSE(IsValidTimestamp(bad)) << bad;
     auto r = ParseTimestamp(bad, "indicator valid_from");
     ASSERT_FALSE(r.ok());
@@ -32,7 +33,8 @@ TEST(Timestamp, FormatRoundTrips) {
   EXPECT_EQ(FormatTimestamp(t, 3), "2024-02-29T13:14:15.123Z");
   EXPECT_EQ(FormatTimestamp(t, 6), "2024-02-29T13:14:15.123456Z");
   EXPECT_EQ(FormatTimestamp(t, 0), "2024-02-29T13:14:15Z");
-  EXPECT_EQ(FormatTimestamp(*ParseTimestamp("1969-12-31T23:59:59.5Z"), 3), "1969-12-31T23:59:59.500Z");
+  EXPECT_EQ(FormatTimestamp(*ParseTimestamp("1969-12-31T23:59:59.5Z"), 3),
+            "1969-12-31T23:59:59.500Z");
   EXPECT_GT(Now().seconds(), 1'700'000'000);
 }
 

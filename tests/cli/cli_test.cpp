@@ -40,8 +40,9 @@ CliRun Entente(const std::string& args) {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("entente-cli-" + std::to_string(getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("entente-cli-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     home_ = (dir_ / "home").string();
@@ -81,10 +82,12 @@ TEST_F(CliTest, GetQueryExportRoundTrip) {
   CliRun got = Entente(Home() + " --json get intrusion-set--381fcf73-60f6-4ab2-9991-6af3cbc35192");
   ASSERT_EQ(got.exit_code, 0);
   EXPECT_NE(got.out.find("\"Sandworm Team\""), std::string::npos);
-  EXPECT_EQ(Entente(Home() + " get intrusion-set--00000000-0000-4000-8000-000000000000").exit_code, 4);
+  EXPECT_EQ(Entente(Home() + " get intrusion-set--00000000-0000-4000-8000-000000000000").exit_code,
+            4);
   // ATT&CK ids resolve: a group, a sub-technique, a tool.
   EXPECT_NE(Entente(Home() + " --json get G0034").out.find("\"Sandworm Team\""), std::string::npos);
-  EXPECT_NE(Entente(Home() + " --json get t1566.001").out.find("\"Spearphishing Attachment\""), std::string::npos);
+  EXPECT_NE(Entente(Home() + " --json get t1566.001").out.find("\"Spearphishing Attachment\""),
+            std::string::npos);
   EXPECT_NE(Entente(Home() + " --json get S0002").out.find("\"Mimikatz\""), std::string::npos);
   EXPECT_EQ(Entente(Home() + " get G9999").exit_code, 4);
 
@@ -94,10 +97,11 @@ TEST_F(CliTest, GetQueryExportRoundTrip) {
   EXPECT_EQ(v->find("objects")->size(), 100u);
   EXPECT_TRUE(v->find("more")->boolean());
   CliRun next = Entente(Home() + " --json query --type intrusion-set --limit 100 --cursor " +
-                     v->find("next")->str());
+                        v->find("next")->str());
   EXPECT_EQ(entente::json::Value::Parse(next.out)->find("objects")->size(), 72u);
   // Cursor of another query: usage of the wrong cursor is refused.
-  EXPECT_EQ(Entente(Home() + " query --type malware --cursor " + v->find("next")->str()).exit_code, 3);
+  EXPECT_EQ(Entente(Home() + " query --type malware --cursor " + v->find("next")->str()).exit_code,
+            3);
 
   std::string out = (dir_ / "export.json").string();
   ASSERT_EQ(Entente(Home() + " export --out " + out).exit_code, 0);
@@ -148,7 +152,8 @@ TEST_F(CliTest, KillDuringIngestLeavesAConsistentStore) {
       char id[64];
       std::snprintf(id, sizeof id, "indicator--%08d-0000-4000-8000-000000000000", i);
       out << (i ? "," : "") << R"({"type":"indicator","spec_version":"2.1","id":")" << id
-          << R"(","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"n)" << i
+          << R"(","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"n)"
+          << i
           << R"(","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"})";
     }
     out << "]}";
@@ -161,8 +166,8 @@ TEST_F(CliTest, KillDuringIngestLeavesAConsistentStore) {
       int devnull = ::open("/dev/null", O_WRONLY);
       dup2(devnull, 1);
       dup2(devnull, 2);
-      execl(ENTENTE_CLI, ENTENTE_CLI, "--home", home_.c_str(), "ingest", "--batch", "5000", big.c_str(),
-            static_cast<char*>(nullptr));
+      execl(ENTENTE_CLI, ENTENTE_CLI, "--home", home_.c_str(), "ingest", "--batch", "5000",
+            big.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 400));

@@ -41,12 +41,14 @@ class StoredTest : public ::testing::Test {
            R"(","created":"2025-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z","pattern":")" +
            pattern + R"(","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z")" + extra + "}";
   }
-  static std::string Report(int n, const std::vector<std::string>& refs, const std::string& creator) {
+  static std::string Report(int n, const std::vector<std::string>& refs,
+                            const std::string& creator) {
     char id[64];
     std::snprintf(id, sizeof id, "report--%08d-0000-4000-8000-000000000000", n);
-    std::string r = std::string(R"({"type":"report","spec_version":"2.1","id":")") + id +
-                    R"(","created_by_ref":")" + creator +
-                    R"(","created":"2025-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z","name":"r","published":"2025-01-01T00:00:00Z","object_refs":[)";
+    std::string r =
+        std::string(R"({"type":"report","spec_version":"2.1","id":")") + id +
+        R"(","created_by_ref":")" + creator +
+        R"(","created":"2025-01-01T00:00:00.000Z","modified":"2025-01-01T00:00:00.000Z","name":"r","published":"2025-01-01T00:00:00Z","object_refs":[)";
     for (std::size_t i = 0; i < refs.size(); ++i) r += (i ? ",\"" : "\"") + refs[i] + "\"";
     return r + "]}";
   }
@@ -59,9 +61,11 @@ const std::string kDe = "identity--0d000000-0000-4000-8000-000000000002";
 
 TEST_F(StoredTest, StoredIndicatorsFindSimdaAndBecomeSightings) {
   // gacyzuz.com and gadyniw.com are Simda DGA domains seen in the stratosphere 005 DNS log.
-  Ingest(Indicator(1, "[domain-name:value = 'gacyzuz.com']", kFr,
-                   R"(,"object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"],"confidence":80)"));
-  Ingest(Indicator(2, "[domain-name:value = 'gadyniw.com'] OR [ipv4-addr:value = '203.0.113.0/24']", kDe));
+  Ingest(Indicator(
+      1, "[domain-name:value = 'gacyzuz.com']", kFr,
+      R"(,"object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"],"confidence":80)"));
+  Ingest(Indicator(2, "[domain-name:value = 'gadyniw.com'] OR [ipv4-addr:value = '203.0.113.0/24']",
+                   kDe));
   Ingest(Indicator(3, "[file:name MATCHES '^evil']", kDe));  // not indexable
   Ingest(Indicator(4, "[domain-name:value = 'gacyzuz.com']", kDe, R"(,"revoked":true)"));
 
@@ -122,8 +126,10 @@ TEST_F(StoredTest, CorrelationAcrossMembersAndSharedInfrastructure) {
   Ingest(Indicator(11, "[domain-name:value = 'EVIL.example.']", kDe));
   Ingest(Indicator(12, "[ipv4-addr:value = '198.51.100.7']", kDe));
   Ingest(Report(1, {"indicator--00000010-0000-4000-8000-000000000000"}, kFr));
-  Ingest(Report(2, {"indicator--00000011-0000-4000-8000-000000000000",
-                    "indicator--00000012-0000-4000-8000-000000000000"}, kDe));
+  Ingest(Report(2,
+                {"indicator--00000011-0000-4000-8000-000000000000",
+                 "indicator--00000012-0000-4000-8000-000000000000"},
+                kDe));
   Ingest(Report(3, {"indicator--00000012-0000-4000-8000-000000000000"}, kDe));
 
   auto c = Correlator::Build(*store_);

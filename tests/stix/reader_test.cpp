@@ -7,7 +7,8 @@
 namespace entente::stix {
 namespace {
 
-std::vector<std::string> ReadAll(std::string_view text, ReaderLimits limits = {}, Status* error = nullptr) {
+std::vector<std::string> ReadAll(std::string_view text, ReaderLimits limits = {},
+                                 Status* error = nullptr) {
   ObjectReader reader = ObjectReader::FromText(text, limits);
   std::vector<std::string> out;
   std::string_view obj;
@@ -24,7 +25,8 @@ std::vector<std::string> ReadAll(std::string_view text, ReaderLimits limits = {}
 }
 
 TEST(ObjectReader, BundleObjectsStreamInOrderWithExactText) {
-  std::string text = R"({"type":"bundle","id":"bundle--x","objects":[ {"id":"a","x":[1,{"y":"]"}]} ,{"id":"b","s":"\"}"}],"extra":{"k":[]}})";
+  std::string text =
+      R"({"type":"bundle","id":"bundle--x","objects":[ {"id":"a","x":[1,{"y":"]"}]} ,{"id":"b","s":"\"}"}],"extra":{"k":[]}})";
   auto objs = ReadAll(text);
   ASSERT_EQ(objs.size(), 2u);
   EXPECT_EQ(objs[0], R"({"id":"a","x":[1,{"y":"]"}]})");
@@ -33,8 +35,11 @@ TEST(ObjectReader, BundleObjectsStreamInOrderWithExactText) {
 
 TEST(ObjectReader, SingleObjectArrayAndJsonLines) {
   EXPECT_EQ(ReadAll(R"({"type":"indicator","id":"i"})").size(), 1u);
-  EXPECT_EQ(ReadAll(R"([{"id":"a"},{"id":"b"},{"type":"bundle","objects":[{"id":"c"}]}])").size(), 3u);
-  auto lines = ReadAll("{\"id\":\"a\"}\n{\"type\":\"bundle\",\"objects\":[{\"id\":\"b\"},{\"id\":\"c\"}]}\n\n{\"id\":\"d\"}\n");
+  EXPECT_EQ(ReadAll(R"([{"id":"a"},{"id":"b"},{"type":"bundle","objects":[{"id":"c"}]}])").size(),
+            3u);
+  auto lines = ReadAll(
+      "{\"id\":\"a\"}\n{\"type\":\"bundle\",\"objects\":[{\"id\":\"b\"},{\"id\":\"c\"}]}\n\n{"
+      "\"id\":\"d\"}\n");
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[3], R"({"id":"d"})");
   // observed-data (2.0) has an "objects" dictionary, not a bundle's list.
@@ -45,7 +50,8 @@ TEST(ObjectReader, SingleObjectArrayAndJsonLines) {
 }
 
 TEST(ObjectReader, SmallChunksGiveSameResult) {
-  std::string text = ReadFileOrDie(DataPath("stix/stix2-json-schemas/examples/threat-reports/apt1.json"));
+  std::string text =
+      ReadFileOrDie(DataPath("stix/stix2-json-schemas/examples/threat-reports/apt1.json"));
   ReaderLimits small;
   small.read_chunk = 7;
   auto a = ReadAll(text);
@@ -72,13 +78,15 @@ TEST(ObjectReader, ObjectSizeLimitBoundsMemory) {
   ReaderLimits limits;
   limits.max_object_bytes = 1000;
   limits.read_chunk = 64;
-  std::string big = R"({"type":"bundle","objects":[{"id":"a","s":")" + std::string(5000, 'x') + R"("}]})";
+  std::string big =
+      R"({"type":"bundle","objects":[{"id":"a","s":")" + std::string(5000, 'x') + R"("}]})";
   Status s;
   ReadAll(big, limits, &s);
   EXPECT_EQ(s.code(), ErrorCode::kLimitExceeded) << s.ToString();
   // Many small objects in one big bundle are fine under the same limit.
   std::string many = R"({"type":"bundle","objects":[)";
-  for (int i = 0; i < 5000; ++i) many += std::string(i ? "," : "") + R"({"id":"o)" + std::to_string(i) + "\"}";
+  for (int i = 0; i < 5000; ++i)
+    many += std::string(i ? "," : "") + R"({"id":"o)" + std::to_string(i) + "\"}";
   many += "]}";
   s = Status();
   EXPECT_EQ(ReadAll(many, limits, &s).size(), 5000u);

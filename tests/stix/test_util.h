@@ -13,4 +13,6 @@ inline std::string ReadFileOrDie(const std::string& path) {
   return s.str();
 }
 
-inline std::string DataPath(const std::string& rel) { return std::string(ENTENTE_DATA_DIR) + "/" + rel; }
+inline std::string DataPath(const std::string& rel) {
+  return std::string(ENTENTE_DATA_DIR) + "/" + rel;
+}

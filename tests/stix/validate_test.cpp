@@ -136,7 +136,8 @@ TEST(Validate, SystematicMutationsAreRejected) {
           m.set(name, Value::MakeArray());
           EXPECT_EQ(FirstErrorRule(m), "list") << name;
           break;
-        default: continue;
+        default:
+          continue;
       }
       ++mutated;
     }
@@ -187,8 +188,10 @@ TEST(Validate, TypeRules) {
   v.set("external_references", *Value::Parse(R"([{"url":"https://example.org"}])"));
   EXPECT_EQ(FirstErrorRule(v), "required");
   v = Indicator();
-  v.set("granular_markings", *Value::Parse(
-      R"([{"selectors":["name"],"marking_ref":"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82","lang":"en"}])"));
+  v.set(
+      "granular_markings",
+      *Value::Parse(
+          R"([{"selectors":["name"],"marking_ref":"marking-definition--f88d31f6-486f-44da-b317-01333bde0b82","lang":"en"}])"));
   EXPECT_EQ(FirstErrorRule(v), "granular-marking");
   v = Indicator();
   v.set("extensions", *Value::Parse(R"({"bad name":{}})"));
@@ -217,10 +220,15 @@ TEST(Validate, ErrorsNameObjectPropertyAndRule) {
   v.set("valid_from", "yesterday");
   Status s = CheckValue(v);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: valid_from: timestamp"),
-            std::string::npos) << s.message();
+  EXPECT_NE(
+      s.message().find("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f: valid_from: timestamp"),
+      std::string::npos)
+      << s.message();
   v = Indicator();
-  v.set("object_marking_refs", *Value::Parse(R"(["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da","identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"])"));
+  v.set(
+      "object_marking_refs",
+      *Value::Parse(
+          R"(["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da","identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"])"));
   s = CheckValue(v);
   EXPECT_NE(s.message().find("object_marking_refs[1]: ref-type"), std::string::npos) << s.message();
 }
@@ -243,18 +251,21 @@ TEST(Validate, CustomObjectsAndProperties) {
 TEST(ScoId, MatchesIndependentComputation) {
   // Python: uuid.uuid5(UUID('00abedb4-aa42-466c-9c01-fed23315a9b7'), '{"value":"198.51.100.3"}')
   Document doc;
-  std::string text = R"({"type":"ipv4-addr","id":"ipv4-addr--00000000-0000-4000-8000-000000000000","value":"198.51.100.3"})";
+  std::string text =
+      R"({"type":"ipv4-addr","id":"ipv4-addr--00000000-0000-4000-8000-000000000000","value":"198.51.100.3"})";
   ASSERT_TRUE(doc.Parse(text).ok());
   EXPECT_EQ(ComputeScoId(doc.root()), "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4");
   // Only one hash contributes (MD5 preferred), keys sorted by JCS.
-  std::string file = R"({"type":"file","id":"file--00000000-0000-4000-8000-000000000000","name":"x","hashes":{"SHA-256":"b","MD5":"a"}})";
+  std::string file =
+      R"({"type":"file","id":"file--00000000-0000-4000-8000-000000000000","name":"x","hashes":{"SHA-256":"b","MD5":"a"}})";
   ASSERT_TRUE(doc.Parse(file).ok());
   EXPECT_EQ(ComputeScoId(doc.root()), "file--85c39ab2-c114-5ec7-abdf-f15fc01bddf1");
 }
 
 TEST(ScoId, MismatchedV5IdIsAWarningNotAnError) {
   Document doc;
-  std::string text = R"({"type":"ipv4-addr","id":"ipv4-addr--8e2e2d2b-17d4-5cbf-938f-98ee46b3cd3f","value":"198.51.100.3"})";
+  std::string text =
+      R"({"type":"ipv4-addr","id":"ipv4-addr--8e2e2d2b-17d4-5cbf-938f-98ee46b3cd3f","value":"198.51.100.3"})";
   ASSERT_TRUE(doc.Parse(text).ok());
   EXPECT_TRUE(Validator().Check(doc.root()).ok());
   auto issues = Validator().CheckAll(doc.root());
@@ -265,7 +276,8 @@ TEST(ScoId, MismatchedV5IdIsAWarningNotAnError) {
 
 TEST(Canonical, Rfc8785Examples) {
   // RFC 8785 section 3.2.2 number forms and key order.
-  EXPECT_EQ(CanonicalJson(*Value::Parse(R"({"b":[1E30,4.50,0.002,1e-27],"a":"\u20ac$\u000f\nA'B\"\\\\\"/"})")),
+  EXPECT_EQ(CanonicalJson(*Value::Parse(
+                R"({"b":[1E30,4.50,0.002,1e-27],"a":"\u20ac$\u000f\nA'B\"\\\\\"/"})")),
             R"({"a":"€$\u000f\nA'B\"\\\\\"/","b":[1e+30,4.5,0.002,1e-27]})");
   EXPECT_EQ(CanonicalJson(*Value::Parse(R"({"\u00e9":1,"z":2,"A":3})")), R"({"A":3,"z":2,"é":1})");
 }

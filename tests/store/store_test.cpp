@@ -36,8 +36,9 @@ TEST_F(StoreTest, LatestVersionIsGreatestModifiedNotLastAdded) {
 }
 
 TEST_F(StoreTest, ObjectTextIsKeptExactly) {
-  std::string text = Indicator(2, "2024-01-01T00:00:00.000Z", "n",
-                               R"(,"x_custom":{"big":123456789012345678901234567890,"f":1.50},"extensions":{"x-ext":{"a":[1,2]}})");
+  std::string text = Indicator(
+      2, "2024-01-01T00:00:00.000Z", "n",
+      R"(,"x_custom":{"big":123456789012345678901234567890,"f":1.50},"extensions":{"x-ext":{"a":[1,2]}})");
   IngestText(text);
   auto got = store_->Get("indicator--00000002-0000-4000-8000-000000000000");
   ASSERT_TRUE(got.ok());
@@ -48,7 +49,8 @@ TEST_F(StoreTest, DuplicatesAndConflicts) {
   auto r1 = IngestText(Indicator(3, "2024-01-01T00:00:00.000Z"));
   EXPECT_EQ(r1.added, 1u);
   // Same content with other whitespace and member order: a duplicate, not a conflict.
-  std::string reordered = R"({ "id":"indicator--00000003-0000-4000-8000-000000000000", "type":"indicator","spec_version":"2.1",
+  std::string reordered =
+      R"({ "id":"indicator--00000003-0000-4000-8000-000000000000", "type":"indicator","spec_version":"2.1",
     "created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"bad ip",
     "pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"})";
   auto r2 = IngestText(reordered);
@@ -63,11 +65,16 @@ TEST_F(StoreTest, DuplicatesAndConflicts) {
 }
 
 TEST_F(StoreTest, FindFiltersAndStablePaging) {
-  std::string bundle = R"({"type":"bundle","id":"bundle--6f5a0c0e-0a1a-4c5e-9b7e-1a2b3c4d5e6f","objects":[)";
+  std::string bundle =
+      R"({"type":"bundle","id":"bundle--6f5a0c0e-0a1a-4c5e-9b7e-1a2b3c4d5e6f","objects":[)";
   for (int i = 0; i < 25; ++i) {
     if (i) bundle += ",";
-    std::string extra = i % 5 == 0 ? R"(,"labels":["apt"],"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])" : "";
-    bundle += Indicator(100 + i, "2024-01-01T00:00:00.000Z", i % 2 ? "phishing domain" : "c2 server", extra);
+    std::string extra =
+        i % 5 == 0
+            ? R"(,"labels":["apt"],"object_marking_refs":["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"])"
+            : "";
+    bundle += Indicator(100 + i, "2024-01-01T00:00:00.000Z",
+                        i % 2 ? "phishing domain" : "c2 server", extra);
   }
   bundle += "]}";
   IngestText(bundle);
@@ -149,14 +156,17 @@ TEST_F(StoreTest, RevocationAndDelete) {
   q.include_revoked = false;
   EXPECT_EQ(store_->Find(q)->objects.size(), 0u);
   // Deleting the newest version makes the older one the latest again.
-  auto n = store_->Delete("indicator--00000008-0000-4000-8000-000000000000", {"2024-02-01T00:00:00.000Z"});
+  auto n = store_->Delete("indicator--00000008-0000-4000-8000-000000000000",
+                          {"2024-02-01T00:00:00.000Z"});
   ASSERT_TRUE(n.ok()) << n.status().ToString();
   EXPECT_EQ(*n, 1u);
   EXPECT_FALSE(store_->Get("indicator--00000008-0000-4000-8000-000000000000")->revoked);
   EXPECT_TRUE(store_->CheckIntegrity().ok());
   EXPECT_EQ(*store_->Delete("indicator--00000008-0000-4000-8000-000000000000"), 1u);
-  EXPECT_EQ(store_->Get("indicator--00000008-0000-4000-8000-000000000000").status().code(), ErrorCode::kNotFound);
-  EXPECT_EQ(store_->Delete("indicator--00000008-0000-4000-8000-000000000000").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Get("indicator--00000008-0000-4000-8000-000000000000").status().code(),
+            ErrorCode::kNotFound);
+  EXPECT_EQ(store_->Delete("indicator--00000008-0000-4000-8000-000000000000").status().code(),
+            ErrorCode::kNotFound);
 }
 
 TEST_F(StoreTest, DurableAcrossReopenAndRollbackLeavesNothing) {
@@ -180,7 +190,8 @@ TEST_F(StoreTest, DurableAcrossReopenAndRollbackLeavesNothing) {
   EXPECT_EQ(after->date_added_us, before->date_added_us);
   // date_added keeps increasing after a reopen.
   IngestText(Indicator(11, "2024-01-01T00:00:00.000Z"));
-  EXPECT_GT(store_->Get("indicator--00000011-0000-4000-8000-000000000000")->date_added_us, after->date_added_us);
+  EXPECT_GT(store_->Get("indicator--00000011-0000-4000-8000-000000000000")->date_added_us,
+            after->date_added_us);
 }
 
 TEST_F(StoreTest, ReadersSeeCommittedStateWhileABatchIsOpen) {
@@ -202,7 +213,8 @@ TEST_F(StoreTest, ReadersSeeCommittedStateWhileABatchIsOpen) {
 }
 
 TEST_F(StoreTest, ScosHaveOneVersionAndAreStored) {
-  std::string ip = R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"198.51.100.3"})";
+  std::string ip =
+      R"({"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"198.51.100.3"})";
   auto r = IngestText(ip);
   EXPECT_EQ(r.added, 1u);
   EXPECT_EQ(IngestText(ip).duplicates, 1u);

@@ -106,7 +106,8 @@ void Stmt::Reset() {
 
 void Stmt::Bind(int i, std::string_view s) {
   // A default string_view has a null data(): bind "" (SQLite would bind NULL for it).
-  sqlite3_bind_text(stmt_, i, s.data() != nullptr ? s.data() : "", static_cast<int>(s.size()), SQLITE_STATIC);
+  sqlite3_bind_text(stmt_, i, s.data() != nullptr ? s.data() : "", static_cast<int>(s.size()),
+                    SQLITE_STATIC);
 }
 void Stmt::Bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
 void Stmt::BindNull(int i) { sqlite3_bind_null(stmt_, i); }
@@ -136,8 +137,9 @@ SqliteStore::~SqliteStore() {
 
 Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreOptions options) {
   auto store = std::unique_ptr<SqliteStore>(new SqliteStore());
-  int flags = SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLITE_OPEN_READONLY
-                                                      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      SQLITE_OPEN_NOMUTEX |
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &store->db_, flags, nullptr) != SQLITE_OK) {
     Status s = Status::IoError("cannot open store " + path + ": " +
                                (store->db_ ? sqlite3_errmsg(store->db_) : "out of memory"));
@@ -147,10 +149,10 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
   sqlite3_busy_timeout(store->db_, 5000);
   // WAL: readers never block the writer. synchronous=FULL: a commit is on disk when it returns.
   // page_size only takes effect on a new database (before the first table is created).
-  for (const char* pragma : {"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                             "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-262144",
-                             "PRAGMA mmap_size=4294967296", "PRAGMA temp_store=MEMORY",
-                             "PRAGMA wal_autocheckpoint=4000"}) {
+  for (const char* pragma :
+       {"PRAGMA page_size=16384", "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+        "PRAGMA foreign_keys=OFF", "PRAGMA cache_size=-262144", "PRAGMA mmap_size=4294967296",
+        "PRAGMA temp_store=MEMORY", "PRAGMA wal_autocheckpoint=4000"}) {
     if (options.read_only && std::strstr(pragma, "journal_mode") != nullptr) continue;
     ENTENTE_RETURN_IF_ERROR(store->Exec(pragma));
   }
@@ -166,7 +168,8 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
   ENTENTE_RETURN_IF_ERROR(store->PrepareStatements());
   // Continue the date_added sequence after what is stored.
   Stmt max;
-  ENTENTE_RETURN_IF_ERROR(max.Prepare(store->db_, "SELECT COALESCE(MAX(date_added), 0) FROM objects"));
+  ENTENTE_RETURN_IF_ERROR(
+      max.Prepare(store->db_, "SELECT COALESCE(MAX(date_added), 0) FROM objects"));
   ENTENTE_ASSIGN_OR_RETURN(bool row, max.Step());
   store->last_date_added_ = row ? max.Int(0) : 0;
   return std::unique_ptr<Store>(std::move(store));
@@ -214,26 +217,32 @@ Status SqliteStore::Migrate() {
 Status SqliteStore::PrepareStatements() {
   statements_ = std::make_unique<Statements>();
   Statements& st = *statements_;
-  ENTENTE_RETURN_IF_ERROR(st.insert_object.Prepare(db_,
+  ENTENTE_RETURN_IF_ERROR(st.insert_object.Prepare(
+      db_,
       "INSERT INTO objects(date_added, id, type, version, version_ns, revoked, created_by_ref, "
       "content_hash, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
       "ON CONFLICT(id, version_ns) DO NOTHING"));
-  ENTENTE_RETURN_IF_ERROR(st.find_version.Prepare(db_,
-      "SELECT content_hash, json FROM objects WHERE id = ?1 AND version_ns = ?2"));
-  ENTENTE_RETURN_IF_ERROR(st.upsert_latest.Prepare(db_,
-      "INSERT INTO latest(id, date_added, type, version_ns, first_added) VALUES(?1, ?2, ?3, ?4, ?2) "
+  ENTENTE_RETURN_IF_ERROR(st.find_version.Prepare(
+      db_, "SELECT content_hash, json FROM objects WHERE id = ?1 AND version_ns = ?2"));
+  ENTENTE_RETURN_IF_ERROR(st.upsert_latest.Prepare(
+      db_,
+      "INSERT INTO latest(id, date_added, type, version_ns, first_added) VALUES(?1, ?2, ?3, ?4, "
+      "?2) "
       "ON CONFLICT(id) DO UPDATE SET date_added = excluded.date_added, "
       "version_ns = excluded.version_ns WHERE excluded.version_ns > latest.version_ns"));
-  ENTENTE_RETURN_IF_ERROR(st.insert_label.Prepare(db_, "INSERT INTO labels(label, date_added) VALUES(?1, ?2)"));
-  ENTENTE_RETURN_IF_ERROR(st.insert_marking.Prepare(db_,
-      "INSERT INTO markings(marking, date_added) VALUES(?1, ?2)"));
-  ENTENTE_RETURN_IF_ERROR(st.insert_search.Prepare(db_,
-      "INSERT INTO search(rowid, name, description) VALUES(?1, ?2, ?3)"));
+  ENTENTE_RETURN_IF_ERROR(
+      st.insert_label.Prepare(db_, "INSERT INTO labels(label, date_added) VALUES(?1, ?2)"));
+  ENTENTE_RETURN_IF_ERROR(
+      st.insert_marking.Prepare(db_, "INSERT INTO markings(marking, date_added) VALUES(?1, ?2)"));
+  ENTENTE_RETURN_IF_ERROR(st.insert_search.Prepare(
+      db_, "INSERT INTO search(rowid, name, description) VALUES(?1, ?2, ?3)"));
   read_statements_ = std::make_unique<ReadStatements>();
-  ENTENTE_RETURN_IF_ERROR(read_statements_->get_latest.Prepare(read_db_,
+  ENTENTE_RETURN_IF_ERROR(read_statements_->get_latest.Prepare(
+      read_db_,
       "SELECT o.id, o.type, o.version, o.date_added, o.revoked, o.json FROM latest l "
       "JOIN objects o ON o.date_added = l.date_added WHERE l.id = ?1"));
-  ENTENTE_RETURN_IF_ERROR(read_statements_->get_versions.Prepare(read_db_,
+  ENTENTE_RETURN_IF_ERROR(read_statements_->get_versions.Prepare(
+      read_db_,
       "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
       "ORDER BY version_ns"));
   return Status::Ok();
@@ -245,7 +254,8 @@ std::int64_t SqliteStore::NextDateAdded() {
   return last_date_added_;
 }
 
-// ---- writing -------------------------------------------------------------------------------------
+// ---- writing
+// -------------------------------------------------------------------------------------
 
 class SqliteWriteBatch final : public WriteBatch {
  public:
@@ -379,7 +389,8 @@ Result<std::unique_ptr<WriteBatch>> SqliteStore::DoBeginBatch() {
   return std::unique_ptr<WriteBatch>(std::move(batch));
 }
 
-// ---- reading -------------------------------------------------------------------------------------
+// ---- reading
+// -------------------------------------------------------------------------------------
 
 namespace {
 
@@ -396,12 +407,14 @@ StoredObject RowToObject(Stmt& s) {
 
 }  // namespace
 
-Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which, std::string_view version) {
+Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
+                                        std::string_view version) {
   std::lock_guard<std::mutex> lock(read_mutex_);
   if (!version.empty()) {
     Stmt s;
     ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_,
-        "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 AND version_ns = ?2"));
+                                      "SELECT id, type, version, date_added, revoked, json FROM "
+                                      "objects WHERE id = ?1 AND version_ns = ?2"));
     s.Bind(1, id);
     s.Bind(2, VersionNs(version));
     ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -410,9 +423,10 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which, std
   }
   if (which == Versions::kFirst) {
     Stmt s;
-    ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_,
-        "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
-        "ORDER BY version_ns LIMIT 1"));
+    ENTENTE_RETURN_IF_ERROR(
+        s.Prepare(read_db_,
+                  "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
+                  "ORDER BY version_ns LIMIT 1"));
     s.Bind(1, id);
     ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::NotFound(std::string(id));
@@ -519,7 +533,8 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
   where.push_back("o.date_added > " + int_param(after));
   auto in_list = [&](const std::string& column, const std::vector<std::string>& values) {
     std::string clause = column + " IN (";
-    for (std::size_t i = 0; i < values.size(); ++i) clause += (i ? "," : "") + text_param(values[i]);
+    for (std::size_t i = 0; i < values.size(); ++i)
+      clause += (i ? "," : "") + text_param(values[i]);
     return clause + ")";
   };
   if (!q.ids.empty()) where.push_back(in_list("o.id", q.ids));
@@ -545,7 +560,8 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
   ENTENTE_RETURN_IF_ERROR(timestamp(q.modified_from, ">="));
   ENTENTE_RETURN_IF_ERROR(timestamp(q.modified_to, "<="));
   if (!q.label.empty()) {
-    where.push_back("o.date_added IN (SELECT date_added FROM labels WHERE label = " + text_param(q.label) + ")");
+    where.push_back("o.date_added IN (SELECT date_added FROM labels WHERE label = " +
+                    text_param(q.label) + ")");
   }
   if (!q.marking.empty()) {
     where.push_back("o.date_added IN (SELECT date_added FROM markings WHERE marking = " +
@@ -553,7 +569,8 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
   }
   if (!q.created_by.empty()) where.push_back("o.created_by_ref = " + text_param(q.created_by));
   if (!q.text.empty()) {
-    where.push_back("o.date_added IN (SELECT rowid FROM search WHERE search MATCH " + text_param(q.text) + ")");
+    where.push_back("o.date_added IN (SELECT rowid FROM search WHERE search MATCH " +
+                    text_param(q.text) + ")");
   }
   if (!q.include_revoked) where.push_back("o.revoked = 0");
   sql += " WHERE ";
@@ -571,7 +588,8 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
     auto row = s.Step();
     if (!row.ok()) {
       if (!q.text.empty()) {
-        return Status::InvalidArgument("full-text query '" + q.text + "': " + row.status().message());
+        return Status::InvalidArgument("full-text query '" + q.text +
+                                       "': " + row.status().message());
       }
       return row.status();
     }
@@ -586,7 +604,8 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
   return page;
 }
 
-Result<std::size_t> SqliteStore::DoDelete(std::string_view id, const std::vector<std::string>& versions) {
+Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
+                                          const std::vector<std::string>& versions) {
   std::lock_guard<std::mutex> write(write_mutex_);
   ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto body = [&]() -> Result<std::size_t> {
@@ -618,14 +637,16 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id, const std::vector
     // Contentless FTS rows cannot be deleted by rowid without their text; searches join
     // objects, so orphaned search rows never surface. Recompute the latest version.
     Stmt latest;
-    ENTENTE_RETURN_IF_ERROR(latest.Prepare(db_,
+    ENTENTE_RETURN_IF_ERROR(latest.Prepare(
+        db_,
         "SELECT date_added, type, version_ns, (SELECT MIN(date_added) FROM objects WHERE id = ?1) "
         "FROM objects WHERE id = ?1 ORDER BY version_ns DESC LIMIT 1"));
     latest.Bind(1, id);
     ENTENTE_ASSIGN_OR_RETURN(bool any, latest.Step());
     Stmt fix;
     if (any) {
-      ENTENTE_RETURN_IF_ERROR(fix.Prepare(db_,
+      ENTENTE_RETURN_IF_ERROR(fix.Prepare(
+          db_,
           "UPDATE latest SET date_added = ?2, version_ns = ?3, first_added = ?4 WHERE id = ?1"));
       fix.Bind(1, id);
       fix.Bind(2, latest.Int(0));
@@ -651,7 +672,8 @@ Result<Counts> SqliteStore::DoCount() {
   std::lock_guard<std::mutex> lock(read_mutex_);
   Counts c;
   Stmt s;
-  ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_, "SELECT type, COUNT(*) FROM latest GROUP BY type ORDER BY type"));
+  ENTENTE_RETURN_IF_ERROR(
+      s.Prepare(read_db_, "SELECT type, COUNT(*) FROM latest GROUP BY type ORDER BY type"));
   for (;;) {
     ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -671,7 +693,8 @@ Status SqliteStore::DoCheckIntegrity() {
   ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_, "PRAGMA integrity_check"));
   ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row || s.Text(0) != "ok") {
-    return Status::Corruption("SQLite integrity_check: " + std::string(row ? s.Text(0) : "no answer"));
+    return Status::Corruption("SQLite integrity_check: " +
+                              std::string(row ? s.Text(0) : "no answer"));
   }
   struct Check {
     const char* sql;

@@ -61,10 +61,12 @@ class SqliteStore final : public Store {
   std::int64_t NextDateAdded();
 
   Result<std::unique_ptr<WriteBatch>> DoBeginBatch() override;
-  Result<StoredObject> DoGet(std::string_view id, Versions which, std::string_view version) override;
+  Result<StoredObject> DoGet(std::string_view id, Versions which,
+                             std::string_view version) override;
   Result<std::vector<StoredObject>> DoGetVersions(std::string_view id) override;
   Result<Page> DoFind(const Query& query) override;
-  Result<std::size_t> DoDelete(std::string_view id, const std::vector<std::string>& versions) override;
+  Result<std::size_t> DoDelete(std::string_view id,
+                               const std::vector<std::string>& versions) override;
   Result<Counts> DoCount() override;
   Status DoCheckIntegrity() override;
 
@@ -74,9 +76,9 @@ class SqliteStore final : public Store {
   sqlite3* read_db_ = nullptr;  // reader, guarded by read_mutex_
   std::mutex write_mutex_;
   std::mutex read_mutex_;
-  std::unique_ptr<Statements> statements_;       // on db_
+  std::unique_ptr<Statements> statements_;           // on db_
   std::unique_ptr<ReadStatements> read_statements_;  // on read_db_
-  std::int64_t last_date_added_ = 0;             // guarded by write_mutex_
+  std::int64_t last_date_added_ = 0;                 // guarded by write_mutex_
 };
 
 }  // namespace entente::store

@@ -23,13 +23,22 @@
 namespace entente::json {
 
 struct ParseLimits {
-  std::size_t max_bytes = std::size_t{1} << 30;  // whole input
+  std::size_t max_bytes = std::size_t{1} << 30;   // whole input
   std::uint32_t max_depth = 256;                  // nesting of arrays and objects
   std::size_t max_string_bytes = 64u << 20;       // one decoded string
   std::uint32_t max_container_size = 10'000'000;  // members of one object / elements of one array
 };
 
-enum class Kind : std::uint8_t { kMissing, kNull, kFalse, kTrue, kNumber, kString, kArray, kObject };
+enum class Kind : std::uint8_t {
+  kMissing,
+  kNull,
+  kFalse,
+  kTrue,
+  kNumber,
+  kString,
+  kArray,
+  kObject
+};
 
 // Name of a kind for error messages: "string", "object", ...
 std::string_view KindName(Kind kind) noexcept;
@@ -113,8 +122,10 @@ class Document {
   // what was expected, the line and column, and the JSON path ("$.objects[2].labels").
   Status Parse(std::string_view text, const ParseLimits& limits = {});
   template <typename T>
-    requires(!std::is_lvalue_reference_v<T> && std::is_same_v<std::remove_cvref_t<T>, std::string>)
-  Status Parse(T&& text, const ParseLimits& limits = {}) = delete;  // a temporary would dangle
+  requires(!std::is_lvalue_reference_v<T> &&
+           std::is_same_v<std::remove_cvref_t<T>, std::string>) Status
+      Parse(T&& text, const ParseLimits& limits = {})
+  = delete;  // a temporary would dangle
 
   Node root() const noexcept { return records_.empty() ? Node() : Node(this, 0); }
   std::string_view text() const noexcept { return text_; }
@@ -124,9 +135,9 @@ class Document {
   friend class Parser;
   struct Record {
     Kind kind;
-    bool escaped;         // string: decoded copy lives in strings_ (else it is the source slice)
-    std::uint32_t size;   // string: decoded length; container: member/element count
-    std::uint32_t end;    // index one past this value's subtree
+    bool escaped;        // string: decoded copy lives in strings_ (else it is the source slice)
+    std::uint32_t size;  // string: decoded length; container: member/element count
+    std::uint32_t end;   // index one past this value's subtree
     std::uint32_t begin_offset;  // source offset of the first byte
     std::uint32_t end_offset;    // source offset one past the last byte
     std::uint32_t decoded;       // string with escapes: offset in strings_
@@ -145,15 +156,15 @@ class Value {
   using Member = std::pair<std::string, Value>;
   using Object = std::vector<Member>;
 
-  Value() = default;  // null
-  Value(std::nullptr_t) {}  // NOLINT
-  Value(bool b) : kind_(b ? Kind::kTrue : Kind::kFalse) {}  // NOLINT
-  Value(int n) : Value(static_cast<std::int64_t>(n)) {}  // NOLINT
-  Value(std::int64_t n);  // NOLINT
-  Value(std::uint64_t n);  // NOLINT
-  Value(double d);  // NOLINT
-  Value(const char* s) : kind_(Kind::kString), text_(s) {}  // NOLINT
-  Value(std::string_view s) : kind_(Kind::kString), text_(s) {}  // NOLINT
+  Value() = default;                                                   // null
+  Value(std::nullptr_t) {}                                             // NOLINT
+  Value(bool b) : kind_(b ? Kind::kTrue : Kind::kFalse) {}             // NOLINT
+  Value(int n) : Value(static_cast<std::int64_t>(n)) {}                // NOLINT
+  Value(std::int64_t n);                                               // NOLINT
+  Value(std::uint64_t n);                                              // NOLINT
+  Value(double d);                                                     // NOLINT
+  Value(const char* s) : kind_(Kind::kString), text_(s) {}             // NOLINT
+  Value(std::string_view s) : kind_(Kind::kString), text_(s) {}        // NOLINT
   Value(std::string s) : kind_(Kind::kString), text_(std::move(s)) {}  // NOLINT
 
   static Value MakeArray(Array items = {});

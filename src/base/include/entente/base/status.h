@@ -42,7 +42,9 @@ class [[nodiscard]] Status {
   Status(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() noexcept { return {}; }
-  static Status InvalidArgument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {ErrorCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {ErrorCode::kAlreadyExists, std::move(m)}; }
   static Status Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }
@@ -81,7 +83,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result built from an ok Status");
   }
@@ -118,9 +120,9 @@ T& Result<T>::Checked() {
 }  // namespace entente
 
 // Return early from the enclosing function if `expr` (a Status) failed.
-#define ENTENTE_RETURN_IF_ERROR(expr)              \
-  do {                                             \
-    ::entente::Status entente_status_ = (expr);    \
+#define ENTENTE_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::entente::Status entente_status_ = (expr);        \
     if (!entente_status_.ok()) return entente_status_; \
   } while (0)
 

@@ -17,7 +17,9 @@ struct Timestamp {
 
   static Timestamp FromMicros(std::int64_t us) { return {us * 1000}; }
   std::int64_t micros() const { return nanos >= 0 ? nanos / 1000 : -((-nanos + 999) / 1000); }
-  std::int64_t seconds() const { return nanos >= 0 ? nanos / 1000000000 : -((-nanos + 999999999) / 1000000000); }
+  std::int64_t seconds() const {
+    return nanos >= 0 ? nanos / 1000000000 : -((-nanos + 999999999) / 1000000000);
+  }
 };
 
 // Strict STIX timestamp: YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z. Calendar checked (month days, leap

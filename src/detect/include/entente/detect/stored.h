@@ -28,12 +28,12 @@
 namespace entente::detect {
 
 struct StoredIndicatorStats {
-  std::size_t indicators = 0;       // latest indicator objects read
-  std::size_t anchored = 0;         // indexed
-  std::size_t unanchored = 0;       // valid patterns with no indexable leaf
-  std::size_t not_stix = 0;         // pattern_type other than stix (sigma, yara, snort, ...)
+  std::size_t indicators = 0;  // latest indicator objects read
+  std::size_t anchored = 0;    // indexed
+  std::size_t unanchored = 0;  // valid patterns with no indexable leaf
+  std::size_t not_stix = 0;    // pattern_type other than stix (sigma, yara, snort, ...)
   std::size_t invalid_patterns = 0;
-  std::size_t values = 0;           // anchor values added
+  std::size_t values = 0;            // anchor values added
   std::vector<std::string> samples;  // a few of the skipped ones, with the reason
 };
 
@@ -68,12 +68,12 @@ class SightingRecorder {
 // those objects belong to. Computed from posting lists per value; nothing pairwise is stored.
 struct Correlation {
   std::string value;
-  std::string type;                   // observable type of the value
-  std::vector<std::string> objects;   // ids of indicators and SCOs naming the value
+  std::string type;                     // observable type of the value
+  std::vector<std::string> objects;     // ids of indicators and SCOs naming the value
   std::vector<std::string> containers;  // reports / groupings / incidents holding them
-  std::vector<std::string> creators;  // distinct created_by_ref (which members)
-  std::size_t total = 0;              // objects before the cap
-  bool capped = false;                // over-correlating: more than `cap` objects
+  std::vector<std::string> creators;    // distinct created_by_ref (which members)
+  std::size_t total = 0;                // objects before the cap
+  bool capped = false;                  // over-correlating: more than `cap` objects
 };
 
 class Correlator {
@@ -84,13 +84,14 @@ class Correlator {
   Result<Correlation> Lookup(std::string_view value) const;
   // The other containers (reports, groupings, incidents) that share at least one value with
   // `container_id`, each with the shared values: "which incidents share infrastructure".
-  Result<std::map<std::string, std::vector<std::string>>> SharedWith(std::string_view container_id) const;
+  Result<std::map<std::string, std::vector<std::string>>> SharedWith(
+      std::string_view container_id) const;
   // Values named by more objects than the cap, with their counts (reported, not dropped).
   const std::map<std::string, std::size_t>& over_correlating() const noexcept { return over_; }
 
  private:
   std::size_t cap_ = 1000;
-  std::map<std::string, std::vector<std::string>> postings_;      // canonical value -> object ids
+  std::map<std::string, std::vector<std::string>> postings_;  // canonical value -> object ids
   std::map<std::string, std::string> value_types_;
   std::map<std::string, std::vector<std::string>> containers_of_;  // object id -> containers
   std::map<std::string, std::vector<std::string>> values_of_;      // object id -> values

@@ -26,8 +26,8 @@ struct ReaderLimits {
 
 // Where an object came from, for error messages.
 struct SourceLocation {
-  std::uint64_t offset = 0;     // byte offset of the object's first byte in the stream
-  std::uint64_t ordinal = 0;    // 0-based count of objects yielded before this one
+  std::uint64_t offset = 0;        // byte offset of the object's first byte in the stream
+  std::uint64_t ordinal = 0;       // 0-based count of objects yielded before this one
   std::int64_t bundle_index = -1;  // index in its bundle's "objects" array, -1 if not in a bundle
 
   // "objects[12] at byte 3456" or "object 3 at byte 3456".

@@ -12,10 +12,10 @@
 namespace entente::stix {
 
 enum class ObjectClass : std::uint8_t {
-  kSdo,       // STIX Domain Object
-  kSco,       // STIX Cyber-observable Object
-  kSro,       // relationship, sighting
-  kMeta,      // marking-definition, extension-definition, language-content
+  kSdo,   // STIX Domain Object
+  kSco,   // STIX Cyber-observable Object
+  kSro,   // relationship, sighting
+  kMeta,  // marking-definition, extension-definition, language-content
   kBundle,
 };
 
@@ -27,24 +27,24 @@ enum class PropKind : std::uint8_t {
   kTimestamp,
   kTimestampMillis,  // created/modified: at least millisecond precision
   kBoolean,
-  kInteger,          // with min/max below
+  kInteger,  // with min/max below
   kNumber,
-  kRef,              // one identifier, of the types in `refs`
-  kRefList,          // non-empty list of identifiers
-  kStringList,       // non-empty list of strings
-  kHashes,           // dictionary of hash algorithm -> string
-  kDictionary,       // object
-  kObject,           // any object (validated by a type rule if needed)
-  kList,             // non-empty list of anything (validated by a type rule if needed)
+  kRef,         // one identifier, of the types in `refs`
+  kRefList,     // non-empty list of identifiers
+  kStringList,  // non-empty list of strings
+  kHashes,      // dictionary of hash algorithm -> string
+  kDictionary,  // object
+  kObject,      // any object (validated by a type rule if needed)
+  kList,        // non-empty list of anything (validated by a type rule if needed)
   kKillChainPhases,
   kExternalReferences,
   kGranularMarkings,
   kExtensions,
-  kBinary,           // base64
+  kBinary,  // base64
   kHex,
-  kOpenVocab,        // string; the vocabulary is advisory
-  kClosedVocab,      // string from `vocab` only
-  kOpenVocabList,    // list of strings
+  kOpenVocab,      // string; the vocabulary is advisory
+  kClosedVocab,    // string from `vocab` only
+  kOpenVocabList,  // list of strings
 };
 
 struct PropertySpec {

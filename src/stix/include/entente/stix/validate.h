@@ -27,9 +27,10 @@ struct Issue {
   enum class Severity { kError, kWarning };
   Severity severity = Severity::kError;
   std::string object_id;  // "" if the object has no usable id
-  std::string property;   // "" for object-level rules; a path such as "external_references[2].source_name"
-  std::string rule;       // stable short name, e.g. "required", "timestamp", "ref-type"
-  std::string message;    // for people
+  std::string
+      property;  // "" for object-level rules; a path such as "external_references[2].source_name"
+  std::string rule;     // stable short name, e.g. "required", "timestamp", "ref-type"
+  std::string message;  // for people
 
   // "indicator--...: valid_from: timestamp: '2016-13-01T00:00:00Z' has a month outside 01-12"
   std::string ToString() const;
@@ -43,8 +44,8 @@ struct ObjectHeader {
   std::string_view created;       // "" when absent
   std::string_view modified;      // "" when absent (SCOs, marking-definitions)
   std::string_view created_by_ref;
-  std::string_view name;          // name, or value for SCOs with one, for search
-  std::string_view value;         // SCO `value`, when it has one
+  std::string_view name;   // name, or value for SCOs with one, for search
+  std::string_view value;  // SCO `value`, when it has one
   std::string_view description;
   bool revoked = false;
   bool custom_type = false;

@@ -60,6 +60,7 @@ struct IngestReport {
 
 // Ingests everything `reader` yields. Fails only for store errors, for a stream error
 // before anything was read, or in strict mode; otherwise returns the report.
-Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader, const IngestOptions& options = {});
+Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader,
+                            const IngestOptions& options = {});
 
 }  // namespace entente::store

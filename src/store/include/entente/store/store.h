@@ -31,10 +31,10 @@ namespace entente::store {
 struct StoredObject {
   std::string id;
   std::string type;
-  std::string version;       // `modified` (or `created`, or "" for SCOs) exactly as written
+  std::string version;  // `modified` (or `created`, or "" for SCOs) exactly as written
   std::int64_t date_added_us = 0;
   bool revoked = false;
-  std::string json;          // the object's exact source text
+  std::string json;  // the object's exact source text
 };
 
 enum class PutOutcome {
@@ -60,20 +60,20 @@ class WriteBatch {
 enum class Versions { kLast, kFirst, kAll };
 
 struct Query {
-  std::vector<std::string> ids;     // any of these ids (empty: all)
-  std::vector<std::string> types;   // any of these types (empty: all)
+  std::vector<std::string> ids;                // any of these ids (empty: all)
+  std::vector<std::string> types;              // any of these types (empty: all)
   std::optional<std::int64_t> added_after_us;  // date_added strictly after
   std::optional<std::string> modified_from;    // version >= (timestamp)
   std::optional<std::string> modified_to;      // version <= (timestamp)
-  std::string label;                // has this label
-  std::string marking;              // carries this marking-definition id in object_marking_refs
-  std::string created_by;           // created_by_ref
-  std::string text;                 // full-text search on name/description (FTS5 syntax)
+  std::string label;                           // has this label
+  std::string marking;     // carries this marking-definition id in object_marking_refs
+  std::string created_by;  // created_by_ref
+  std::string text;        // full-text search on name/description (FTS5 syntax)
   Versions versions = Versions::kLast;
   std::vector<std::string> exact_versions;  // only these `modified` values (TAXII match[version])
   bool include_revoked = true;
-  std::size_t limit = 100;          // page size, 1..10000
-  std::string cursor;               // from a previous Page::next; must be used with the same query
+  std::size_t limit = 100;  // page size, 1..10000
+  std::string cursor;       // from a previous Page::next; must be used with the same query
 };
 
 struct Page {
@@ -84,8 +84,8 @@ struct Page {
 
 struct Counts {
   std::map<std::string, std::uint64_t> latest_by_type;  // objects (latest versions) per type
-  std::uint64_t objects = 0;   // distinct ids
-  std::uint64_t versions = 0;  // stored versions
+  std::uint64_t objects = 0;                            // distinct ids
+  std::uint64_t versions = 0;                           // stored versions
 };
 
 struct StoreOptions {
@@ -121,10 +121,12 @@ class Store {
 
  private:
   virtual Result<std::unique_ptr<WriteBatch>> DoBeginBatch() = 0;
-  virtual Result<StoredObject> DoGet(std::string_view id, Versions which, std::string_view version) = 0;
+  virtual Result<StoredObject> DoGet(std::string_view id, Versions which,
+                                     std::string_view version) = 0;
   virtual Result<std::vector<StoredObject>> DoGetVersions(std::string_view id) = 0;
   virtual Result<Page> DoFind(const Query& query) = 0;
-  virtual Result<std::size_t> DoDelete(std::string_view id, const std::vector<std::string>& versions) = 0;
+  virtual Result<std::size_t> DoDelete(std::string_view id,
+                                       const std::vector<std::string>& versions) = 0;
   virtual Result<Counts> DoCount() = 0;
   virtual Status DoCheckIntegrity() = 0;
 };
