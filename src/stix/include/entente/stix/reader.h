@@ -48,8 +48,9 @@ class ObjectReader {
   // A reader over text held by the caller, who keeps it alive while reading.
   static ObjectReader FromText(std::string_view text, ReaderLimits limits = {});
   template <typename T>
-    requires(!std::is_lvalue_reference_v<T> && std::is_same_v<std::remove_cvref_t<T>, std::string>)
-  static ObjectReader FromText(T&& text, ReaderLimits limits = {}) = delete;  // would dangle
+  requires(!std::is_lvalue_reference_v<T> &&
+           std::is_same_v<std::remove_cvref_t<T>, std::string>) static ObjectReader
+      FromText(T&& text, ReaderLimits limits = {}) = delete;  // would dangle
 
   // Sets *text to the raw JSON text of the next object (valid until the next call) and
   // returns true; returns false at the end of input; returns an error for input that is not
