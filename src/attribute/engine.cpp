@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "entente/base/bytes.h"
+#include "entente/base/file.h"
 
 namespace entente::attribute {
 
@@ -153,11 +154,9 @@ Result<Model> Model::FromJson(json::Node node) {
 }
 
 Result<Model> Model::FromFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError("cannot read model " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  auto read = ReadFileToString(path);
+  if (!read.ok()) return read.status().WithContext("model");
+  std::string text = std::move(read).value();
   json::Document doc;
   Status s = doc.Parse(text);
   if (!s.ok()) return s.WithContext(path);

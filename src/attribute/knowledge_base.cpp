@@ -6,6 +6,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "entente/base/file.h"
 #include "stix_facts.h"
 
 namespace entente::attribute {
@@ -98,11 +99,9 @@ Result<KnowledgeBase> KnowledgeBase::FromBundle(json::Node root, KbLimits limits
 }
 
 Result<KnowledgeBase> KnowledgeBase::FromFile(const std::string& path, KbLimits limits) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IoError("cannot read knowledge base " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  auto read = ReadFileToString(path);
+  if (!read.ok()) return read.status().WithContext("knowledge base");
+  std::string text = std::move(read).value();
   json::Document doc;
   Status s = doc.Parse(text);
   if (!s.ok()) return s.WithContext(path);
