@@ -1,0 +1,106 @@
+// The node's HTTP API: TAXII 2.1 for intelligence exchange, a JSON REST API for everything
+// else, and operations endpoints. NodeService::Handle is the HttpServer's handler.
+//
+//   /taxii2/                                     TAXII discovery
+//   /{root}/ , /{root}/collections/...           TAXII 2.1 API root (docs/TAXII.md)
+//   /{root}/status/{id}/                         status of a POST
+//   /api/v1/...                                  REST API (docs/openapi.json)
+//   /metrics  /healthz  /readyz                  Prometheus text, liveness, readiness
+//
+// Every request but /healthz, /readyz and /metrics is authenticated; every operation is
+// checked against the caller's role (AccessPolicy::Allowed) and every object returned is
+// checked with AccessPolicy::CanRead. An object the caller may not read is indistinguishable
+// from one that does not exist (404, or absent from a page).
+//
+// Threading: Handle() is called concurrently; the store and the policy must be thread-safe.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "entente/server/access.h"
+#include "entente/server/http_server.h"
+#include "entente/store/store.h"
+
+namespace entente::server {
+
+// A TAXII collection is a sharing scope: a view over the node's store with a filter. Writes
+// into a collection must satisfy its filter (a bilateral collection only takes objects
+// marked for it), so what is written is what is read back.
+struct CollectionConfig {
+  std::string id;  // UUID
+  std::string title;
+  std::string description;
+  std::string scope;  // the caller needs this scope (Caller::InScope); "" = any caller
+  bool can_read = true;
+  bool can_write = false;
+  std::vector<std::string> types;  // only these object types (empty: all)
+  std::string marking;             // only objects carrying this marking-definition id
+  std::string label;               // only objects with this label
+};
+
+// Something that happened that the transparency log should record (share = accepted object).
+struct Event {
+  std::string kind;     // "share"
+  std::string actor;    // caller user / organisation
+  std::string subject;  // STIX id
+  std::string version;  // its version
+};
+
+struct ServiceOptions {
+  std::string title = "Entente node";
+  std::string description;
+  std::string contact;
+  std::string api_root = "api";  // TAXII API root path segment
+  std::size_t max_page = 1000;   // TAXII page size cap (and default limit)
+  std::size_t max_content_length = 64u << 20;
+  std::size_t max_statuses = 10000;  // POST status resources kept (most recent)
+  std::vector<CollectionConfig> collections;
+  std::string openapi_json;                                  // served at /api/v1/openapi.json
+  std::function<void(const std::vector<Event>&)> on_events;  // e.g. append to the ledger
+  bool access_log = false;                                   // one JSON line per request on stderr
+};
+
+// A route of the REST API added by a higher layer (detect, attribute, respond, ledger).
+struct RestRequest {
+  const HttpRequest& http;
+  const Caller& caller;
+  std::string_view path;  // after /api/v1
+  std::map<std::string, std::string, std::less<>> query;
+};
+using RestHandler = std::function<HttpResponse(const RestRequest&)>;
+
+class NodeService {
+ public:
+  NodeService(store::Store& store, AccessPolicy& access, ServiceOptions options);
+  ~NodeService();
+
+  HttpResponse Handle(const HttpRequest& request, const ConnectionInfo& connection);
+
+  // Adds a REST route: requests to /api/v1{prefix}... with `method` go to `handler` after the
+  // caller holds `op`. Routes are matched longest prefix first. Call before serving.
+  void AddRoute(http::verb method, std::string prefix, Operation op, RestHandler handler);
+
+  // Server counters for /metrics (set once the HttpServer exists).
+  void SetServerStats(std::function<ServerStats()> stats);
+
+  // Readiness: false until set; /readyz answers 503 meanwhile.
+  void SetReady(bool ready) { ready_ = ready; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<bool> ready_{true};
+};
+
+// JSON error object of the REST API: {"error":{"code":"not_found","message":"..."}}, with
+// the HTTP status derived from the Status code (docs/API.md lists them).
+HttpResponse RestError(const Status& status, unsigned version = 11);
+HttpResponse RestJson(http::status status, std::string body, unsigned version = 11);
+
+}  // namespace entente::server
