@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
@@ -28,6 +29,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using namespace boost::asio::experimental::awaitable_operators;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 // Raises the descriptor limit to its hard maximum: a node serving thousands of connections
@@ -148,11 +150,20 @@ asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionInfo inf
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    beast::get_lowest_layer(stream).expires_after(first ? options.header_timeout
-                                                        : options.idle_timeout);
+    // The header deadline is a timer raced against the read rather than the stream's own
+    // time-out, which would close the socket: a stalled client is told 408 before it goes.
+    beast::get_lowest_layer(stream).expires_never();
+    asio::steady_timer deadline(stream.get_executor());
+    deadline.expires_after(first ? options.header_timeout : options.idle_timeout);
     first = false;
-    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
-    (void)n;
+    auto raced = co_await (http::async_read_header(stream, buffer, parser, kNoThrow) ||
+                           deadline.async_wait(kNoThrow));
+    beast::error_code ec;
+    if (raced.index() == 1) {
+      ec = beast::error::timeout;
+    } else {
+      ec = std::get<0>(std::get<0>(raced));
+    }
     if (ec) {
       if (ec == beast::error::timeout) {
         ++timeouts;
@@ -162,6 +173,11 @@ asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionInfo inf
           auto res = PlainError(http::status::request_timeout, "request_timeout");
           co_await http::async_write(stream, res, kNoThrow);
         }
+      } else if (ec == http::error::body_limit) {
+        ++rejected;
+        beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+        auto res = PlainError(http::status::payload_too_large, "body_too_large");
+        co_await http::async_write(stream, res, kNoThrow);
       } else if (ec == http::error::header_limit) {
         ++rejected;
         beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
