@@ -250,6 +250,11 @@ Result<TrustList> ParseTrustList(std::string_view text) {
   ENTENTE_ASSIGN_OR_RETURN(list.issued, ParseTimestamp(issued, "trust list issued"));
   ENTENTE_ASSIGN_OR_RETURN(std::string_view next, Str(root, "next_update", "trust list"));
   ENTENTE_ASSIGN_OR_RETURN(list.next_update, ParseTimestamp(next, "trust list next_update"));
+  // One spelling per instant (milliseconds, "Z"), so the signed JCS form is the document.
+  if (FormatTimestamp(list.issued, 3) != issued || FormatTimestamp(list.next_update, 3) != next) {
+    return Status::InvalidArgument(
+        "trust list: issued and next_update must be written YYYY-MM-DDTHH:MM:SS.sssZ");
+  }
 
   json::Node issuer = root["issuer"];
   if (!issuer.is_object()) return Status::InvalidArgument("trust list: issuer is not an object");
