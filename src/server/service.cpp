@@ -142,31 +142,6 @@ http::status HttpStatusFor(ErrorCode code) {
 
 }  // namespace
 
-std::string_view OperationName(Operation op) noexcept {
-  switch (op) {
-    case Operation::kRead:
-      return "read";
-    case Operation::kWriteIntel:
-      return "write_intel";
-    case Operation::kDelete:
-      return "delete";
-    case Operation::kPropose:
-      return "propose";
-    case Operation::kVote:
-      return "vote";
-    case Operation::kAdmin:
-      return "admin";
-  }
-  return "unknown";
-}
-
-bool Caller::InScope(std::string_view scope) const {
-  for (const auto& s : scopes) {
-    if (s == "*" || s == scope) return true;
-  }
-  return false;
-}
-
 HttpResponse RestJson(http::status status, std::string body, unsigned version) {
   HttpResponse res{status, version};
   res.set(http::field::content_type, kJsonType);
@@ -235,7 +210,8 @@ struct NodeService::Impl {
   }
 
   // ---- reading with access control ----
-  Result<Collected> Collect(const Caller& caller, store::Query query, std::size_t limit) {
+  Result<Collected> Collect(const Principal& caller, store::Query query, std::size_t limit,
+                            std::string_view scope = {}) {
     Collected out;
     json::Document doc;
     std::size_t scanned = 0;
@@ -245,7 +221,7 @@ struct NodeService::Impl {
       ENTENTE_ASSIGN_OR_RETURN(store::Page page, store.Find(query));
       for (auto& object : page.objects) {
         ++scanned;
-        if (!doc.Parse(object.json).ok() || !access.CanRead(caller, doc.root())) {
+        if (!doc.Parse(object.json).ok() || !access.CanRead(caller, doc.root(), scope)) {
           ++metrics.objects_withheld;
           continue;
         }
@@ -263,9 +239,9 @@ struct NodeService::Impl {
     return out;
   }
 
-  bool Readable(const Caller& caller, const store::StoredObject& object) {
+  bool Readable(const Principal& caller, const store::StoredObject& object) {
     json::Document doc;
-    return doc.Parse(object.json).ok() && access.CanRead(caller, doc.root());
+    return doc.Parse(object.json).ok() && access.CanRead(caller, doc.root(), {});
   }
 
   // ---- writing ----
@@ -276,7 +252,7 @@ struct NodeService::Impl {
   };
 
   // Validates and stores each object of `objects` (a JSON array node); per-object outcome.
-  Result<WriteOutcome> WriteObjects(const Caller& caller, json::Node objects,
+  Result<WriteOutcome> WriteObjects(const Principal& caller, json::Node objects,
                                     const CollectionConfig* collection) {
     WriteOutcome out;
     ENTENTE_ASSIGN_OR_RETURN(auto batch, store.BeginBatch());
@@ -390,7 +366,7 @@ struct NodeService::Impl {
     }
     return nullptr;
   }
-  bool CollectionVisible(const Caller& caller, const CollectionConfig& c) const {
+  bool CollectionVisible(const Principal& caller, const CollectionConfig& c) const {
     return c.scope.empty() || caller.InScope(c.scope);
   }
 
@@ -411,24 +387,26 @@ struct NodeService::Impl {
     return std::string(conn.tls ? "https://" : "http://") + host;
   }
 
-  HttpResponse HandleTaxii(const HttpRequest& req, const ConnectionInfo& conn, const Caller& caller,
-                           const std::vector<std::string_view>& segs, const QueryParams& q);
-  HttpResponse TaxiiObjects(const HttpRequest& req, const Caller& caller, const CollectionConfig& c,
-                            const QueryParams& q, bool manifest);
-  HttpResponse TaxiiObject(const HttpRequest& req, const Caller& caller, const CollectionConfig& c,
-                           std::string_view id, const QueryParams& q);
-  HttpResponse TaxiiVersions(const HttpRequest& req, const Caller& caller,
+  HttpResponse HandleTaxii(const HttpRequest& req, const ConnectionInfo& conn,
+                           const Principal& caller, const std::vector<std::string_view>& segs,
+                           const QueryParams& q);
+  HttpResponse TaxiiObjects(const HttpRequest& req, const Principal& caller,
+                            const CollectionConfig& c, const QueryParams& q, bool manifest);
+  HttpResponse TaxiiObject(const HttpRequest& req, const Principal& caller,
+                           const CollectionConfig& c, std::string_view id, const QueryParams& q);
+  HttpResponse TaxiiVersions(const HttpRequest& req, const Principal& caller,
                              const CollectionConfig& c, std::string_view id, const QueryParams& q);
-  HttpResponse TaxiiDelete(const HttpRequest& req, const Caller& caller, const CollectionConfig& c,
-                           std::string_view id, const QueryParams& q);
-  HttpResponse TaxiiPost(const HttpRequest& req, const Caller& caller, const CollectionConfig& c);
+  HttpResponse TaxiiDelete(const HttpRequest& req, const Principal& caller,
+                           const CollectionConfig& c, std::string_view id, const QueryParams& q);
+  HttpResponse TaxiiPost(const HttpRequest& req, const Principal& caller,
+                         const CollectionConfig& c);
 
   // Builds the store query of a TAXII request's filters (match[...], added_after, next).
   Result<store::Query> TaxiiQuery(const CollectionConfig& c, const QueryParams& q,
                                   std::size_t* limit, bool* none) const;
 
   // ---- REST ----
-  HttpResponse HandleRest(const HttpRequest& req, const Caller& caller, std::string_view path,
+  HttpResponse HandleRest(const HttpRequest& req, const Principal& caller, std::string_view path,
                           const QueryParams& q);
 
   // ---- ops ----
@@ -503,7 +481,7 @@ Result<store::Query> NodeService::Impl::TaxiiQuery(const CollectionConfig& c, co
   return query;
 }
 
-HttpResponse NodeService::Impl::TaxiiObjects(const HttpRequest& req, const Caller& caller,
+HttpResponse NodeService::Impl::TaxiiObjects(const HttpRequest& req, const Principal& caller,
                                              const CollectionConfig& c, const QueryParams& q,
                                              bool manifest) {
   std::size_t limit = 0;
@@ -512,7 +490,7 @@ HttpResponse NodeService::Impl::TaxiiObjects(const HttpRequest& req, const Calle
   if (!query.ok()) return TaxiiError(query.status(), req.version());
   Collected got;
   if (!none) {
-    auto r = Collect(caller, *query, limit);
+    auto r = Collect(caller, *query, limit, c.scope);
     if (!r.ok()) return TaxiiError(r.status(), req.version());
     got = std::move(*r);
   }
@@ -549,7 +527,7 @@ HttpResponse NodeService::Impl::TaxiiObjects(const HttpRequest& req, const Calle
   return res;
 }
 
-HttpResponse NodeService::Impl::TaxiiObject(const HttpRequest& req, const Caller& caller,
+HttpResponse NodeService::Impl::TaxiiObject(const HttpRequest& req, const Principal& caller,
                                             const CollectionConfig& c, std::string_view id,
                                             const QueryParams& q) {
   if (!stix::IsIdentifier(id)) {
@@ -562,7 +540,7 @@ HttpResponse NodeService::Impl::TaxiiObject(const HttpRequest& req, const Caller
   exists.marking = c.marking;
   exists.label = c.label;
   exists.versions = store::Versions::kAll;
-  auto present = Collect(caller, exists, 1);
+  auto present = Collect(caller, exists, 1, c.scope);
   if (!present.ok()) return TaxiiError(present.status(), req.version());
   if (present->objects.empty()) {
     return TaxiiError(http::status::not_found, "Not Found", "no such object in this collection",
@@ -573,7 +551,7 @@ HttpResponse NodeService::Impl::TaxiiObject(const HttpRequest& req, const Caller
   return TaxiiObjects(req, caller, c, scoped, false);
 }
 
-HttpResponse NodeService::Impl::TaxiiVersions(const HttpRequest& req, const Caller& caller,
+HttpResponse NodeService::Impl::TaxiiVersions(const HttpRequest& req, const Principal& caller,
                                               const CollectionConfig& c, std::string_view id,
                                               const QueryParams& q) {
   if (!stix::IsIdentifier(id)) {
@@ -589,7 +567,7 @@ HttpResponse NodeService::Impl::TaxiiVersions(const HttpRequest& req, const Call
   query->versions = store::Versions::kAll;
   Collected got;
   if (!none) {
-    auto r = Collect(caller, *query, limit);
+    auto r = Collect(caller, *query, limit, c.scope);
     if (!r.ok()) return TaxiiError(r.status(), req.version());
     got = std::move(*r);
   }
@@ -621,7 +599,7 @@ HttpResponse NodeService::Impl::TaxiiVersions(const HttpRequest& req, const Call
   return res;
 }
 
-HttpResponse NodeService::Impl::TaxiiDelete(const HttpRequest& req, const Caller& caller,
+HttpResponse NodeService::Impl::TaxiiDelete(const HttpRequest& req, const Principal& caller,
                                             const CollectionConfig& c, std::string_view id,
                                             const QueryParams& q) {
   if (!access.Allowed(caller, Operation::kDelete) || !c.can_write) {
@@ -642,7 +620,7 @@ HttpResponse NodeService::Impl::TaxiiDelete(const HttpRequest& req, const Caller
   auto query = TaxiiQuery(c, scoped, &limit, &none);
   if (!query.ok()) return TaxiiError(query.status(), req.version());
   if (q.find("match[version]") == q.end()) query->versions = store::Versions::kAll;
-  auto got = Collect(caller, *query, 10000);
+  auto got = Collect(caller, *query, 10000, c.scope);
   if (!got.ok()) return TaxiiError(got.status(), req.version());
   if (none || got->objects.empty()) {
     return TaxiiError(http::status::not_found, "Not Found", "no such object in this collection",
@@ -661,7 +639,7 @@ HttpResponse NodeService::Impl::TaxiiDelete(const HttpRequest& req, const Caller
   return Taxii(http::status::ok, "{}", req.version());
 }
 
-HttpResponse NodeService::Impl::TaxiiPost(const HttpRequest& req, const Caller& caller,
+HttpResponse NodeService::Impl::TaxiiPost(const HttpRequest& req, const Principal& caller,
                                           const CollectionConfig& c) {
   if (!access.Allowed(caller, Operation::kWriteIntel) || !c.can_write) {
     ++metrics.forbidden;
@@ -696,7 +674,7 @@ HttpResponse NodeService::Impl::TaxiiPost(const HttpRequest& req, const Caller& 
 }
 
 HttpResponse NodeService::Impl::HandleTaxii(const HttpRequest& req, const ConnectionInfo& conn,
-                                            const Caller& caller,
+                                            const Principal& caller,
                                             const std::vector<std::string_view>& segs,
                                             const QueryParams& q) {
   const unsigned v = req.version();
@@ -806,7 +784,7 @@ std::string ObjectsBody(const Collected& got) {
 
 }  // namespace
 
-HttpResponse NodeService::Impl::HandleRest(const HttpRequest& req, const Caller& caller,
+HttpResponse NodeService::Impl::HandleRest(const HttpRequest& req, const Principal& caller,
                                            std::string_view path, const QueryParams& q) {
   const unsigned v = req.version();
   const bool get = req.method() == http::verb::get;
@@ -840,7 +818,7 @@ HttpResponse NodeService::Impl::HandleRest(const HttpRequest& req, const Caller&
     w.set("organization_ref", caller.organization_ref);
     w.set("member_state", caller.member_state);
     json::Value roles = json::Value::MakeArray();
-    for (const auto& r : caller.roles) roles.push_back(r);
+    for (auto r : caller.roles) roles.push_back(identity::RoleName(r));
     w.set("roles", std::move(roles));
     json::Value scopes = json::Value::MakeArray();
     for (const auto& s : caller.scopes) scopes.push_back(s);
@@ -852,6 +830,9 @@ HttpResponse NodeService::Impl::HandleRest(const HttpRequest& req, const Caller&
                     v);
   }
   if (!access.Allowed(caller, Operation::kRead)) return forbid(Operation::kRead);
+  if (path == "/search" && !access.Allowed(caller, Operation::kSearch)) {
+    return forbid(Operation::kSearch);
+  }
   if (path == "/stats" && get) {
     std::lock_guard lock(count_mu);
     auto now = std::chrono::steady_clock::now();
@@ -1157,6 +1138,13 @@ HttpResponse NodeService::Handle(const HttpRequest& req, const ConnectionInfo& c
     }
     if (path == "/metrics") {
       route = RouteClass::kOps;
+      if (!impl_->options.public_metrics) {
+        auto who = impl_->access.Authenticate(req[http::field::authorization], Now().nanos / 1000);
+        if (!who.ok()) return RestError(who.status(), v);
+        if (!impl_->access.Allowed(*who, Operation::kMetrics)) {
+          return RestError(Status::PermissionDenied("metrics need the admin role"), v);
+        }
+      }
       return impl_->MetricsText(v);
     }
     auto query = ParseQuery(target);

@@ -9,57 +9,12 @@
 #include <string>
 
 #include "entente/base/json.h"
+#include "entente/identity/directory.h"
 #include "entente/server/access.h"
 #include "entente/server/service.h"
 #include "entente/store/store.h"
 
 namespace entente::server::testing {
-
-// Bearer tokens of fixed callers; reads everything (the TAXII protocol tests are not about
-// TLP: the leak tests drive the identity policy).
-class TestAccess : public AccessPolicy {
- public:
-  TestAccess() {
-    callers_["admin-token"] = Caller{"admin", "", "identity--org-a", "FR", {"admin"}, {"*"}};
-    callers_["analyst-token"] = Caller{"analyst", "", "identity--org-a", "FR", {"analyst"}, {"*"}};
-    callers_["reader-token"] = Caller{"reader", "", "identity--org-b", "DE", {"reader"}, {"*"}};
-    callers_["narrow-token"] =
-        Caller{"narrow", "", "identity--org-b", "DE", {"analyst"}, {"community"}};
-  }
-  Result<Caller> Authenticate(std::string_view authorization, std::int64_t) override {
-    if (authorization.substr(0, 7) != "Bearer ") {
-      return Status::Unauthenticated("missing bearer token");
-    }
-    auto it = callers_.find(std::string(authorization.substr(7)));
-    if (it == callers_.end()) return Status::Unauthenticated("unknown token");
-    return it->second;
-  }
-  bool Allowed(const Caller& caller, Operation op) override {
-    auto has = [&](std::string_view r) {
-      for (const auto& x : caller.roles) {
-        if (x == r || x == "admin") return true;
-      }
-      return false;
-    };
-    switch (op) {
-      case Operation::kRead:
-        return true;
-      case Operation::kWriteIntel:
-      case Operation::kDelete:
-        return has("analyst");
-      case Operation::kPropose:
-      case Operation::kVote:
-        return has("authority");
-      case Operation::kAdmin:
-        return has("admin");
-    }
-    return false;
-  }
-  bool CanRead(const Caller&, json::Node) override { return true; }
-
- private:
-  std::map<std::string, Caller> callers_;
-};
 
 class TempDir {
  public:
@@ -75,6 +30,57 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// A real identity directory with fixed users; tokens by short name: "admin-token" (admin +
+// analyst), "analyst-token", "reader-token", "authority-token" and "narrow-token" (an analyst
+// whose token only reaches the community scope). The server under test uses DirectoryAccess,
+// so tests exercise the node's real authentication and read rule.
+class TestIdentities {
+ public:
+  explicit TestIdentities(const std::filesystem::path& dir) {
+    auto d = identity::Directory::Open((dir / "identity.db").string());
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    directory_ = std::move(*d);
+    using identity::Role;
+    Add("admin", "identity--0d1e3c4b-6f0a-4d55-9a7e-5b0a3f1c2e01", "FR",
+        {Role::kAdmin, Role::kAnalyst}, {"*"});
+    Add("analyst", "identity--0d1e3c4b-6f0a-4d55-9a7e-5b0a3f1c2e01", "FR", {Role::kAnalyst}, {"*"});
+    Add("reader", "identity--7a9c2b10-3f4e-4c6d-8e1f-2a3b4c5d6e02", "DE", {Role::kReader}, {"*"});
+    Add("authority", "identity--7a9c2b10-3f4e-4c6d-8e1f-2a3b4c5d6e02", "DE", {Role::kAuthority},
+        {"*"});
+    Add("narrow", "identity--7a9c2b10-3f4e-4c6d-8e1f-2a3b4c5d6e02", "DE", {Role::kAnalyst},
+        {"community"});
+    access_ = std::make_unique<DirectoryAccess>(*directory_);
+  }
+  void Add(const std::string& name, const std::string& org, const std::string& state,
+           std::vector<identity::Role> roles, std::vector<std::string> scopes) {
+    identity::User u;
+    u.name = name;
+    u.organization_ref = org;
+    u.member_state = state;
+    u.roles = roles;
+    auto added = directory_->AddUser(u);
+    ASSERT_TRUE(added.ok()) << added.status().ToString();
+    auto token = directory_->IssueToken(name, roles, scopes, std::chrono::hours(1));
+    ASSERT_TRUE(token.ok()) << token.status().ToString();
+    tokens_[name + "-token"] = *token;
+    users_[name] = *added;
+  }
+  // The real token for a short name; unknown names pass through (to test bad tokens).
+  std::string Token(const std::string& short_name) const {
+    auto it = tokens_.find(short_name);
+    return it == tokens_.end() ? short_name : it->second;
+  }
+  const identity::User& user(const std::string& name) const { return users_.at(name); }
+  AccessPolicy& access() { return *access_; }
+  identity::Directory& directory() { return *directory_; }
+
+ private:
+  std::unique_ptr<identity::Directory> directory_;
+  std::unique_ptr<DirectoryAccess> access_;
+  std::map<std::string, std::string> tokens_;
+  std::map<std::string, identity::User> users_;
 };
 
 inline HttpRequest MakeRequest(http::verb method, std::string target, std::string token = "",

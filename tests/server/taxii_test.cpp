@@ -9,8 +9,6 @@
 namespace entente::server {
 namespace {
 
-using testing::MakeRequest;
-
 constexpr std::string_view kTaxii = "application/taxii+json;version=2.1";
 constexpr const char* kMain = "91a7b528-80eb-42ed-a74d-c6fbd5a26116";
 constexpr const char* kReadOnly = "52892447-4d7e-4f70-b94d-d7f22742ff63";
@@ -32,6 +30,11 @@ const char* kSeed = R"({"objects":[
 
 class TaxiiTest : public ::testing::Test {
  protected:
+  HttpRequest MakeRequest(http::verb method, std::string target, std::string token = "",
+                          std::string body = "") {
+    return testing::MakeRequest(method, std::move(target), token.empty() ? "" : ids_->Token(token),
+                                std::move(body));
+  }
   void SetUp() override {
     dir_ = std::make_unique<testing::TempDir>("taxii");
     auto s = store::Store::Open((dir_->path() / "store.db").string());
@@ -51,7 +54,9 @@ class TaxiiTest : public ::testing::Test {
     options.on_events = [this](const std::vector<Event>& events) {
       for (const auto& e : events) events_.push_back(e);
     };
-    service_ = std::make_unique<NodeService>(*store_, access_, options);
+    ids_ = std::make_unique<testing::TestIdentities>(dir_->path());
+    options.public_metrics = true;
+    service_ = std::make_unique<NodeService>(*store_, ids_->access(), options);
     auto res = Post(kMain, kSeed);
     ASSERT_EQ(res.result_int(), 202) << res.body();
   }
@@ -81,7 +86,7 @@ class TaxiiTest : public ::testing::Test {
 
   std::unique_ptr<testing::TempDir> dir_;
   std::unique_ptr<store::Store> store_;
-  testing::TestAccess access_;
+  std::unique_ptr<testing::TestIdentities> ids_;
   std::unique_ptr<NodeService> service_;
   std::vector<Event> events_;
 };
@@ -345,7 +350,8 @@ TEST_F(TaxiiTest, AuthenticationAndForbiddenCollections) {
     auto res = Get(target, "");
     EXPECT_EQ(res.result_int(), 401) << target;
     EXPECT_FALSE(res[http::field::www_authenticate].empty());
-    EXPECT_EQ(Get(target, "wrong-token").result_int(), 401) << target;
+    EXPECT_EQ(Get(target, "ent1_0123456789abcdef_" + std::string(64, '0')).result_int(), 401)
+        << target;
   }
   EXPECT_EQ(Post(kMain, R"({"objects":[]})", "").result_int(), 401);
   for (std::string suffix :
@@ -426,7 +432,7 @@ TEST_F(TaxiiTest, RestApiReadsAndWrites) {
   res = service_->Handle(post, {});
   EXPECT_EQ(res.result_int(), 403);
   EXPECT_EQ(Body(res).find("error")->find("code")->str(), "permission_denied");
-  post.set(http::field::authorization, "Bearer analyst-token");
+  post.set(http::field::authorization, "Bearer " + ids_->Token("analyst-token"));
   res = service_->Handle(post, {});
   ASSERT_EQ(res.result_int(), 200) << res.body();
   EXPECT_EQ(Body(res).find("stored")->as_int64(), 1);

@@ -36,7 +36,8 @@ struct CollectionConfig {
   std::string id;  // UUID
   std::string title;
   std::string description;
-  std::string scope;  // the caller needs this scope (Caller::InScope); "" = any caller
+  std::string scope;  // the sharing scope: callers need it (Principal::InScope), and objects
+                      // read through the collection are judged in it; "" = the object's own
   bool can_read = true;
   bool can_write = false;
   std::vector<std::string> types;  // only these object types (empty: all)
@@ -64,12 +65,13 @@ struct ServiceOptions {
   std::string openapi_json;                                  // served at /api/v1/openapi.json
   std::function<void(const std::vector<Event>&)> on_events;  // e.g. append to the ledger
   bool access_log = false;                                   // one JSON line per request on stderr
+  bool public_metrics = false;  // /metrics without a token (else: an admin token)
 };
 
 // A route of the REST API added by a higher layer (detect, attribute, respond, ledger).
 struct RestRequest {
   const HttpRequest& http;
-  const Caller& caller;
+  const Principal& caller;
   std::string_view path;  // after /api/v1
   std::map<std::string, std::string, std::less<>> query;
 };
