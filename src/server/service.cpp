@@ -210,8 +210,7 @@ struct NodeService::Impl {
   }
 
   // ---- reading with access control ----
-  Result<Collected> Collect(const Principal& caller, store::Query query, std::size_t limit,
-                            std::string_view scope = {}) {
+  Result<Collected> Collect(const Principal& caller, store::Query query, std::size_t limit) {
     Collected out;
     json::Document doc;
     std::size_t scanned = 0;
@@ -221,7 +220,7 @@ struct NodeService::Impl {
       ENTENTE_ASSIGN_OR_RETURN(store::Page page, store.Find(query));
       for (auto& object : page.objects) {
         ++scanned;
-        if (!doc.Parse(object.json).ok() || !access.CanRead(caller, doc.root(), scope)) {
+        if (!doc.Parse(object.json).ok() || !access.CanRead(caller, doc.root(), {})) {
           ++metrics.objects_withheld;
           continue;
         }
@@ -490,7 +489,7 @@ HttpResponse NodeService::Impl::TaxiiObjects(const HttpRequest& req, const Princ
   if (!query.ok()) return TaxiiError(query.status(), req.version());
   Collected got;
   if (!none) {
-    auto r = Collect(caller, *query, limit, c.scope);
+    auto r = Collect(caller, *query, limit);
     if (!r.ok()) return TaxiiError(r.status(), req.version());
     got = std::move(*r);
   }
@@ -540,7 +539,7 @@ HttpResponse NodeService::Impl::TaxiiObject(const HttpRequest& req, const Princi
   exists.marking = c.marking;
   exists.label = c.label;
   exists.versions = store::Versions::kAll;
-  auto present = Collect(caller, exists, 1, c.scope);
+  auto present = Collect(caller, exists, 1);
   if (!present.ok()) return TaxiiError(present.status(), req.version());
   if (present->objects.empty()) {
     return TaxiiError(http::status::not_found, "Not Found", "no such object in this collection",
@@ -567,7 +566,7 @@ HttpResponse NodeService::Impl::TaxiiVersions(const HttpRequest& req, const Prin
   query->versions = store::Versions::kAll;
   Collected got;
   if (!none) {
-    auto r = Collect(caller, *query, limit, c.scope);
+    auto r = Collect(caller, *query, limit);
     if (!r.ok()) return TaxiiError(r.status(), req.version());
     got = std::move(*r);
   }
@@ -620,7 +619,7 @@ HttpResponse NodeService::Impl::TaxiiDelete(const HttpRequest& req, const Princi
   auto query = TaxiiQuery(c, scoped, &limit, &none);
   if (!query.ok()) return TaxiiError(query.status(), req.version());
   if (q.find("match[version]") == q.end()) query->versions = store::Versions::kAll;
-  auto got = Collect(caller, *query, 10000, c.scope);
+  auto got = Collect(caller, *query, 10000);
   if (!got.ok()) return TaxiiError(got.status(), req.version());
   if (none || got->objects.empty()) {
     return TaxiiError(http::status::not_found, "Not Found", "no such object in this collection",
@@ -1110,6 +1109,11 @@ NodeService::~NodeService() = default;
 void NodeService::AddRoute(http::verb method, std::string prefix, Operation op,
                            RestHandler handler) {
   impl_->routes.push_back(Route{method, std::move(prefix), op, std::move(handler)});
+}
+
+bool NodeService::Readable(const Principal& principal, std::string_view id) {
+  auto object = impl_->store.Get(id);
+  return object.ok() && impl_->Readable(principal, *object);
 }
 
 void NodeService::SetServerStats(std::function<ServerStats()> stats) {

@@ -36,8 +36,10 @@ struct CollectionConfig {
   std::string id;  // UUID
   std::string title;
   std::string description;
-  std::string scope;  // the sharing scope: callers need it (Principal::InScope), and objects
-                      // read through the collection are judged in it; "" = the object's own
+  // The scope a caller's token must hold to see the collection at all. Each object in it is
+  // still judged in its own scope (x_entente_scope, else community): a collection can narrow
+  // what a caller sees, never widen it. "" = any caller.
+  std::string scope;
   bool can_read = true;
   bool can_write = false;
   std::vector<std::string> types;  // only these object types (empty: all)
@@ -87,6 +89,10 @@ class NodeService {
   // Adds a REST route: requests to /api/v1{prefix}... with `method` go to `handler` after the
   // caller holds `op`. Routes are matched longest prefix first. Call before serving.
   void AddRoute(http::verb method, std::string prefix, Operation op, RestHandler handler);
+
+  // Whether `principal` may read the latest version of object `id` (false if it is absent).
+  // For routes that return ids from derived structures (correlation, scan hits).
+  bool Readable(const Principal& principal, std::string_view id);
 
   // Server counters for /metrics (set once the HttpServer exists).
   void SetServerStats(std::function<ServerStats()> stats);

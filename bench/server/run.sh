@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Measures the node server from outside, over loopback, on this machine:
+#   1. POST ingest through TAXII (envelopes of 1000 new indicators)      taxii_load post
+#   2. paged TAXII reads of the whole collection (pages of 1000)          taxii_load page
+#   3. GET object by id, keep-alive, 256 connections, plain and TLS       wrk
+# Usage: bench/server/run.sh [BUILD_DIR] [OBJECTS] [WRK_SECONDS]
+# The server and the load generators share the machine's cores; figures in docs/BENCHMARKS.md.
+set -euo pipefail
+build=${1:-build}
+objects=${2:-1000000}
+seconds=${3:-15}
+entente=$build/src/cli/entente
+load=$build/bench/server/taxii_load
+here=$(cd "$(dirname "$0")" && pwd)
+home=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$home"
+}
+trap cleanup EXIT
+
+$entente --home "$home" init --name bench >/dev/null
+org=$(grep -o '"identity":"[^"]*"' "$home/node.json" | cut -d'"' -f4)
+$entente --home "$home" user add bench --role analyst --role admin --org "$org" --state FR >/dev/null
+token=$($entente --home "$home" --json token issue bench --role analyst --scope '*' --ttl 1d |
+        grep -o '"token":"[^"]*"' | cut -d'"' -f4)
+
+start_server() {  # $1: extra flags
+  $entente --home "$home" serve --listen 127.0.0.1:0 $1 >"$home/serve.out" 2>"$home/serve.err" &
+  server_pid=$!
+  for _ in $(seq 100); do
+    grep -q listening "$home/serve.out" 2>/dev/null && break
+    sleep 0.1
+  done
+  url=$(grep -o '"listening":"[^"]*"' "$home/serve.out" | cut -d'"' -f4)
+  port=${url##*:}
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" || true; server_pid=""; }
+
+start_server --plain
+collection=$(curl -s -H "Authorization: Bearer $token" -H 'Accept: application/taxii+json;version=2.1' \
+  "http://127.0.0.1:$port/api/collections/" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+echo "== TAXII POST ingest: $objects objects in envelopes of 1000"
+$load post "$port" "$token" "$collection" "$objects" 1000
+echo "== TAXII paged reads: the whole collection, pages of 1000"
+$load page "$port" "$token" "$collection" 1000
+$load ids "$port" "$token" "$collection" 100000 "$home/ids.txt" >/dev/null
+echo "== GET /api/v1/objects/{id}: wrk -t2 -c256 -d${seconds}s, plain HTTP keep-alive"
+IDS="$home/ids.txt" TOKEN="$token" wrk -t2 -c256 -d"${seconds}s" --latency -s "$here/get_by_id.lua" \
+  "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency|50%|99%|requests in|Non-2xx"
+stop_server
+start_server ""
+echo "== GET /api/v1/objects/{id}: wrk -t2 -c256 -d${seconds}s, TLS 1.3 keep-alive"
+IDS="$home/ids.txt" TOKEN="$token" wrk -t2 -c256 -d"${seconds}s" --latency -s "$here/get_by_id.lua" \
+  "https://127.0.0.1:$port" | grep -E "Requests/sec|Latency|50%|99%|requests in|Non-2xx"

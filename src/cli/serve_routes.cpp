@@ -1,0 +1,203 @@
+#include "serve_routes.h"
+
+#include <atomic>
+#include <mutex>
+
+#include "entente/base/json.h"
+#include "entente/detect/indicator_index.h"
+#include "entente/detect/public_suffix.h"
+#include "entente/detect/scanner.h"
+#include "entente/detect/stored.h"
+#include "node_home.h"
+
+namespace entente::cli {
+
+struct NodeExtras::State {
+  std::string home;
+  // Bumped by every accepted write; cached derived structures rebuild when it moves.
+  std::atomic<std::uint64_t> generation{1};
+  std::mutex index_mu;
+  std::shared_ptr<const detect::Index> index;
+  std::uint64_t index_generation = 0;
+  std::mutex correlator_mu;
+  std::unique_ptr<detect::Correlator> correlator;
+  std::uint64_t correlator_generation = 0;
+  detect::PublicSuffixList psl;
+};
+
+void NodeExtras::Close() {}
+
+Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store&,
+                                    server::ServiceOptions& options) {
+  NodeExtras extras;
+  extras.state = std::make_shared<NodeExtras::State>();
+  extras.state->home = home;
+  if (auto psl = detect::PublicSuffixList::Load("/usr/share/publicsuffix/public_suffix_list.dat");
+      psl.ok()) {
+    extras.state->psl = std::move(*psl);
+  }
+  auto previous = options.on_events;
+  std::weak_ptr<NodeExtras::State> weak = extras.state;
+  options.on_events = [weak, previous](const std::vector<server::Event>& events) {
+    if (auto s = weak.lock()) ++s->generation;
+    if (previous) previous(events);
+  };
+  return extras;
+}
+
+namespace {
+
+Result<std::shared_ptr<const detect::Index>> CurrentIndex(NodeExtras::State& s,
+                                                          store::Store& store) {
+  std::lock_guard lock(s.index_mu);
+  std::uint64_t g = s.generation;
+  if (!s.index || s.index_generation != g) {
+    detect::IndexBuilder builder;
+    detect::StoredIndicatorStats stats;
+    ENTENTE_RETURN_IF_ERROR(detect::AddStoredIndicators(store, builder, &stats));
+    ENTENTE_ASSIGN_OR_RETURN(s.index, builder.Build(s.psl.empty() ? nullptr : &s.psl, nullptr));
+    s.index_generation = g;
+  }
+  return s.index;
+}
+
+detect::InputFormat FormatOf(std::string_view name, bool* ok) {
+  *ok = true;
+  if (name.empty() || name == "auto") return detect::InputFormat::kAuto;
+  if (name == "text") return detect::InputFormat::kText;
+  if (name == "jsonl") return detect::InputFormat::kJsonLines;
+  if (name == "zeek-tsv") return detect::InputFormat::kZeekTsv;
+  if (name == "zeek-json") return detect::InputFormat::kZeekJson;
+  if (name == "csv") return detect::InputFormat::kCsv;
+  *ok = false;
+  return detect::InputFormat::kAuto;
+}
+
+std::string Param(const server::RestRequest& r, std::string_view key) {
+  auto it = r.query.find(key);
+  return it == r.query.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+Status AddNodeRoutes(const std::string& home, store::Store& store, NodeExtras& extras,
+                     server::NodeService& service) {
+  auto state = extras.state;
+  std::string where = NodeIdentity(home);
+
+  // POST /api/v1/scan?format=auto&record=true: scan the body (log lines) against every stored
+  // indicator; hits name only indicators the caller may read; with record, sightings are stored.
+  service.AddRoute(server::http::verb::post, "/scan", server::Operation::kWriteIntel,
+                   [state, &store, &service, where](const server::RestRequest& r) {
+                     const unsigned v = r.http.version();
+                     bool format_ok = false;
+                     auto format = FormatOf(Param(r, "format"), &format_ok);
+                     if (!format_ok)
+                       return server::RestError(Status::InvalidArgument("unknown format"), v);
+                     bool record = Param(r, "record") != "false";
+                     auto index = CurrentIndex(*state, store);
+                     if (!index.ok()) return server::RestError(index.status(), v);
+                     detect::IndexHandle handle(*index);
+                     detect::ScanOptions options;
+                     options.format = format;
+                     detect::SightingRecorder sightings(where);
+                     json::Value hits = json::Value::MakeArray();
+                     std::size_t withheld = 0;
+                     detect::Scanner scanner(
+                         handle, nullptr, options,
+                         [&](const detect::Hit& h) {
+                           json::Value refs = json::Value::MakeArray();
+                           for (const auto* m : h.indicators) {
+                             if (service.Readable(r.caller, m->ref)) refs.push_back(m->ref);
+                           }
+                           if (refs.size() == 0) {
+                             ++withheld;
+                             return;
+                           }
+                           if (record) sightings.Add(h);
+                           if (hits.size() >= 10000) return;
+                           json::Value hit = json::Value::MakeObject();
+                           hit.set("value", h.value);
+                           hit.set("type", detect::ObservableTypeName(h.type));
+                           hit.set("match", detect::MatchKindName(h.kind));
+                           hit.set("matched", h.matched);
+                           hit.set("indicators", std::move(refs));
+                           hit.set("line", static_cast<std::uint64_t>(h.line));
+                           if (!h.ts.empty()) hit.set("ts", h.ts);
+                           hits.push_back(std::move(hit));
+                         },
+                         [](const std::string&) {});
+                     Status s = scanner.ScanBuffer(r.http.body(), "request");
+                     scanner.Finish();
+                     if (!s.ok()) return server::RestError(s, v);
+                     std::size_t written = 0;
+                     if (record) {
+                       auto w = sightings.Write(store);
+                       if (!w.ok()) return server::RestError(w.status(), v);
+                       written = *w;
+                       if (written > 0) ++state->generation;
+                     }
+                     const auto& sum = scanner.summary();
+                     json::Value out = json::Value::MakeObject();
+                     out.set("records", static_cast<std::uint64_t>(sum.records));
+                     out.set("bytes", static_cast<std::uint64_t>(sum.bytes));
+                     out.set("hits", std::move(hits));
+                     out.set("sightings_written", static_cast<std::uint64_t>(written));
+                     return server::RestJson(server::http::status::ok, out.Serialize(), v);
+                   });
+
+  // GET /api/v1/correlate?value=X: every readable object naming the value, its containers and
+  // the members that shared them.
+  service.AddRoute(
+      server::http::verb::get, "/correlate", server::Operation::kSearch,
+      [state, &store, &service](const server::RestRequest& r) {
+        const unsigned v = r.http.version();
+        std::string value = Param(r, "value");
+        if (value.empty())
+          return server::RestError(Status::InvalidArgument("correlate needs value="), v);
+        std::lock_guard lock(state->correlator_mu);
+        if (!state->correlator || state->correlator_generation != state->generation) {
+          auto built = detect::Correlator::Build(store);
+          if (!built.ok()) return server::RestError(built.status(), v);
+          state->correlator = std::make_unique<detect::Correlator>(std::move(*built));
+          state->correlator_generation = state->generation;
+        }
+        auto c = state->correlator->Lookup(value);
+        if (!c.ok()) return server::RestError(c.status(), v);
+        auto visible = [&](const std::vector<std::string>& ids) {
+          json::Value out = json::Value::MakeArray();
+          for (const auto& id : ids) {
+            if (service.Readable(r.caller, id)) out.push_back(id);
+          }
+          return out;
+        };
+        json::Value out = json::Value::MakeObject();
+        out.set("value", c->value);
+        out.set("type", c->type);
+        json::Value objects = visible(c->objects);
+        if (objects.size() == 0) {
+          return server::RestError(Status::NotFound("nothing you may read names " + value), v);
+        }
+        out.set("objects", std::move(objects));
+        out.set("containers", visible(c->containers));
+        // Which members shared the value is itself intelligence: only from readable objects.
+        json::Value creators = json::Value::MakeArray();
+        for (const auto& o : out.find("objects")->array()) {
+          auto stored = store.Get(o.str());
+          if (!stored.ok()) continue;
+          auto parsed = json::Value::Parse(stored->json);
+          if (!parsed.ok()) continue;
+          if (const auto* by = parsed->find("created_by_ref"); by && by->is_string()) {
+            bool seen = false;
+            for (const auto& x : creators.array()) seen = seen || x.str() == by->str();
+            if (!seen) creators.push_back(by->str());
+          }
+        }
+        out.set("creators", std::move(creators));
+        out.set("capped", c->capped);
+        return server::RestJson(server::http::status::ok, out.Serialize(), v);
+      });
+  return Status::Ok();
+}
+
+}  // namespace entente::cli
