@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 
 $entente --home "$home" init --name bench >/dev/null
-org=$(grep -o '"identity":"[^"]*"' "$home/node.json" | cut -d'"' -f4)
+org=$(grep -o 'identity--[0-9a-f-]*' "$home/node.json" | head -1)
 $entente --home "$home" user add bench --role analyst --role admin --org "$org" --state FR >/dev/null
 token=$($entente --home "$home" --json token issue bench --role analyst --scope '*' --ttl 1d |
         grep -o '"token":"[^"]*"' | cut -d'"' -f4)
