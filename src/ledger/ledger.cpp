@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 
 #include "entente/base/time.h"
@@ -404,8 +405,11 @@ Result<Entry> Ledger::EntryAt(std::uint64_t index) const {
 
 std::optional<std::uint64_t> Ledger::FirstDifference(const Ledger& other) const {
   if (&other == this) return std::nullopt;
-  std::shared_lock a(mu_);
-  std::shared_lock b(other.mu_);
+  // Lock in address order: two threads comparing the same pair the other way round must not
+  // deadlock behind a waiting writer.
+  const bool this_first = std::less<const Ledger*>()(this, &other);
+  std::shared_lock a(this_first ? mu_ : other.mu_);
+  std::shared_lock b(this_first ? other.mu_ : mu_);
   const std::uint64_t n = std::min(tree_.size(), other.tree_.size());
   if (n == 0 || tree_.RangeHash(0, n) == other.tree_.RangeHash(0, n)) return std::nullopt;
   // Walk down the RFC split: the left part is a complete stored subtree, so each step is cheap.

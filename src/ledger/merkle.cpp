@@ -1,9 +1,9 @@
 #include "entente/ledger/merkle.h"
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -13,28 +13,33 @@ namespace {
 // Largest power of two strictly less than n (n >= 2): the RFC's split point.
 std::uint64_t SplitPoint(std::uint64_t n) noexcept { return std::bit_floor(n - 1); }
 
-// Hash of a prefix byte and data. Small inputs go through one stack buffer and the one-shot
-// SHA256 (no context set-up: this is the append hot path); larger ones stream through EVP.
+// SHA-256 through one context per thread and an implementation fetched once: OpenSSL 3's
+// one-shot SHA256() fetches the algorithm on every call, which costs more than hashing a
+// 200-byte leaf (measured: about 2x slower per leaf; docs/BENCHMARKS.md, Ledger).
+const EVP_MD* Sha256Md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct HashContext {
+  HashContext() : ctx(EVP_MD_CTX_new()) {}
+  ~HashContext() { EVP_MD_CTX_free(ctx); }
+  HashContext(const HashContext&) = delete;
+  HashContext& operator=(const HashContext&) = delete;
+  EVP_MD_CTX* ctx;
+};
+
 Hash PrefixedSha256(std::uint8_t prefix, ByteView a, ByteView b = {}) noexcept {
+  thread_local HashContext hc;
   Hash out{};
-  const std::size_t total = 1 + a.size() + b.size();
-  constexpr std::size_t kStack = 8192;
-  if (total <= kStack) {
-    std::uint8_t buf[kStack];
-    buf[0] = prefix;
-    if (!a.empty()) std::memcpy(buf + 1, a.data(), a.size());
-    if (!b.empty()) std::memcpy(buf + 1 + a.size(), b.data(), b.size());
-    SHA256(buf, total, out.data());
-    return out;
-  }
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   unsigned int len = 0;
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), &prefix, 1) != 1 ||
-      EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), out.data(), &len) != 1) {
-    std::abort();  // allocation failure inside OpenSSL: no hash can be trusted
+  const EVP_MD* md = Sha256Md();
+  if (md == nullptr || hc.ctx == nullptr || EVP_DigestInit_ex2(hc.ctx, md, nullptr) != 1 ||
+      EVP_DigestUpdate(hc.ctx, &prefix, 1) != 1 ||
+      (!a.empty() && EVP_DigestUpdate(hc.ctx, a.data(), a.size()) != 1) ||
+      (!b.empty() && EVP_DigestUpdate(hc.ctx, b.data(), b.size()) != 1) ||
+      EVP_DigestFinal_ex(hc.ctx, out.data(), &len) != 1) {
+    std::abort();  // no SHA-256 (allocation failure inside OpenSSL): no hash can be trusted
   }
   return out;
 }
@@ -53,9 +58,14 @@ Hash NodeHash(const Hash& left, const Hash& right) noexcept {
 }
 
 Hash EmptyRoot() noexcept {
-  Hash out{};
-  SHA256(nullptr, 0, out.data());
-  return out;
+  // The constant SHA-256(""), as RFC 9162 defines MTH({}).
+  static const Hash kEmpty = [] {
+    Hash h{};
+    unsigned int len = 0;
+    if (EVP_Digest(nullptr, 0, h.data(), &len, EVP_sha256(), nullptr) != 1) std::abort();
+    return h;
+  }();
+  return kEmpty;
 }
 
 std::string HashToHex(const Hash& h) { return HexEncode(ByteView(h.data(), h.size())); }
