@@ -77,7 +77,7 @@ class Ledger {
   // Opens or creates (read-write) the log file at `path`. kCorruption for a file that is not a
   // log; in read-only mode also for a torn tail (naming the entry index and offset).
   static Result<std::unique_ptr<Ledger>> Open(const std::string& path, LedgerOptions options = {});
-  // A log that lives only in memory (tests, benchmarks, dry runs).
+  // A log that lives only in memory (an anonymous memfd, no fsync): tests, benchmarks, dry runs.
   static std::unique_ptr<Ledger> InMemory(LedgerOptions options = {});
   ~Ledger();
   Ledger(const Ledger&) = delete;
