@@ -1,13 +1,21 @@
 #include "serve_routes.h"
 
 #include <atomic>
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
 #include <mutex>
+#include <optional>
 
 #include "entente/base/json.h"
+#include "entente/base/time.h"
+#include "entente/crypto/keys.h"
 #include "entente/detect/indicator_index.h"
 #include "entente/detect/public_suffix.h"
 #include "entente/detect/scanner.h"
 #include "entente/detect/stored.h"
+#include "entente/ledger/ledger.h"
+#include "entente/ledger/sth.h"
 #include "node_home.h"
 
 namespace entente::cli {
@@ -23,9 +31,41 @@ struct NodeExtras::State {
   std::unique_ptr<detect::Correlator> correlator;
   std::uint64_t correlator_generation = 0;
   detect::PublicSuffixList psl;
+  std::unique_ptr<ledger::Ledger> ledger;  // HOME/ledger.log: every share and delete
+  std::string ledger_note;                 // why heads are unsigned, if they are
 };
 
-void NodeExtras::Close() {}
+void NodeExtras::Close() {
+  if (state) state->ledger.reset();
+}
+
+namespace {
+
+// The node's signing key for tree heads: HOME/keys/node.key, unlocked with
+// $ENTENTE_PASSPHRASE or the file named by $ENTENTE_PASSPHRASE_FILE. Without them heads are
+// served unsigned (and say so).
+Result<std::shared_ptr<const crypto::hybrid::SigPrivateKey>> NodeSigningKey(
+    const std::string& home) {
+  std::string path = home + "/keys/node.key";
+  if (!std::filesystem::exists(path)) return Status::NotFound("no node key (entente keygen)");
+  SecretBytes pass;
+  if (const char* env = std::getenv("ENTENTE_PASSPHRASE")) {
+    pass = SecretBytes(AsBytes(env));
+  } else if (const char* file = std::getenv("ENTENTE_PASSPHRASE_FILE")) {
+    ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(file));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    pass = SecretBytes(AsBytes(text));
+    SecureWipe(text.data(), text.size());
+  } else {
+    return Status::NotFound("no passphrase for the node key ($ENTENTE_PASSPHRASE[_FILE])");
+  }
+  ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
+  ENTENTE_ASSIGN_OR_RETURN(auto id, crypto::keys::DecryptKeyFile(text, pass.view()));
+  ENTENTE_ASSIGN_OR_RETURN(auto key, id.SigKey());
+  return std::shared_ptr<const crypto::hybrid::SigPrivateKey>(std::move(key));
+}
+
+}  // namespace
 
 Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store&,
                                     server::ServiceOptions& options) {
@@ -36,10 +76,32 @@ Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store&,
       psl.ok()) {
     extras.state->psl = std::move(*psl);
   }
+  ledger::LedgerOptions ledger_options;
+  if (auto key = NodeSigningKey(home); key.ok()) {
+    ledger_options.signing_key = *key;
+  } else {
+    extras.state->ledger_note = key.status().message();
+  }
+  ENTENTE_ASSIGN_OR_RETURN(extras.state->ledger,
+                           ledger::Ledger::Open(home + "/ledger.log", ledger_options));
   auto previous = options.on_events;
   std::weak_ptr<NodeExtras::State> weak = extras.state;
   options.on_events = [weak, previous](const std::vector<server::Event>& events) {
-    if (auto s = weak.lock()) ++s->generation;
+    if (auto s = weak.lock()) {
+      ++s->generation;
+      std::vector<ledger::Entry> entries;
+      std::string now = FormatTimestamp(Now(), 3);
+      for (const auto& e : events) {
+        entries.push_back({e.kind, now, e.actor, e.subject, e.version, e.payload_hash});
+      }
+      if (auto appended = s->ledger->AppendBatch(entries); !appended.ok()) {
+        // The objects are stored; a log that cannot follow is an operator emergency.
+        std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"ledger append failed\",\"why\":");
+        std::string why;
+        json::AppendQuoted(why, appended.status().message());
+        std::fprintf(stderr, "%s}\n", why.c_str());
+      }
+    }
     if (previous) previous(events);
   };
   return extras;
@@ -78,12 +140,98 @@ std::string Param(const server::RestRequest& r, std::string_view key) {
   return it == r.query.end() ? std::string() : it->second;
 }
 
+Result<std::uint64_t> UintParam(const server::RestRequest& r, std::string_view key,
+                                std::optional<std::uint64_t> fallback = std::nullopt) {
+  std::string text = Param(r, key);
+  if (text.empty()) {
+    if (fallback) return *fallback;
+    return Status::InvalidArgument(std::string(key) + "= is required");
+  }
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || p != text.data() + text.size()) {
+    return Status::InvalidArgument(std::string(key) + " must be a non-negative integer");
+  }
+  return v;
+}
+
+void AddLedgerRoutes(std::shared_ptr<NodeExtras::State> state, server::NodeService& service) {
+  using server::http::verb;
+  // GET /api/v1/ledger/head: the current tree head, signed with the node key when it has one.
+  service.AddRoute(verb::get, "/ledger/head", server::Operation::kReadLog,
+                   [state](const server::RestRequest& r) {
+                     const unsigned v = r.http.version();
+                     auto signed_head = state->ledger->SignedHead();
+                     if (signed_head.ok()) {
+                       return server::RestJson(server::http::status::ok,
+                                               ledger::ToJson(*signed_head), v);
+                     }
+                     ledger::TreeHead head = state->ledger->Head();
+                     json::Value out = json::Value::MakeObject();
+                     out.set("tree_size", head.tree_size);
+                     out.set("root_hash", ledger::HashToHex(head.root_hash));
+                     out.set("timestamp", head.timestamp);
+                     out.set("signed", false);
+                     out.set("note", state->ledger_note);
+                     return server::RestJson(server::http::status::ok, out.Serialize(), v);
+                   });
+  // GET /api/v1/ledger/entries?start=0&count=100: leaves (canonical entry text) in order.
+  service.AddRoute(verb::get, "/ledger/entries", server::Operation::kReadLog,
+                   [state](const server::RestRequest& r) {
+                     const unsigned v = r.http.version();
+                     auto start = UintParam(r, "start", 0);
+                     auto count = UintParam(r, "count", 100);
+                     if (!start.ok()) return server::RestError(start.status(), v);
+                     if (!count.ok() || *count == 0 || *count > 1000) {
+                       return server::RestError(Status::InvalidArgument("count must be 1..1000"),
+                                                v);
+                     }
+                     std::uint64_t size = state->ledger->size();
+                     std::string body = "{\"tree_size\":" + std::to_string(size) + ",\"entries\":[";
+                     for (std::uint64_t i = *start; i < size && i < *start + *count; ++i) {
+                       auto leaf = state->ledger->LeafAt(i);
+                       if (!leaf.ok()) return server::RestError(leaf.status(), v);
+                       if (i != *start) body += ',';
+                       body += "{\"index\":" + std::to_string(i) + ",\"leaf\":";
+                       json::AppendQuoted(body, *leaf);
+                       body += '}';
+                     }
+                     body += "]}";
+                     return server::RestJson(server::http::status::ok, std::move(body), v);
+                   });
+  // GET /api/v1/ledger/proof?index=N&size=M: an RFC 9162 inclusion proof (size: current).
+  service.AddRoute(verb::get, "/ledger/proof", server::Operation::kReadLog,
+                   [state](const server::RestRequest& r) {
+                     const unsigned v = r.http.version();
+                     auto index = UintParam(r, "index");
+                     auto size = UintParam(r, "size", state->ledger->size());
+                     if (!index.ok()) return server::RestError(index.status(), v);
+                     if (!size.ok()) return server::RestError(size.status(), v);
+                     auto proof = state->ledger->InclusionProofFor(*index, *size);
+                     if (!proof.ok()) return server::RestError(proof.status(), v);
+                     return server::RestJson(server::http::status::ok, ledger::ToJson(*proof), v);
+                   });
+  // GET /api/v1/ledger/consistency?first=M&second=N: an RFC 9162 consistency proof.
+  service.AddRoute(verb::get, "/ledger/consistency", server::Operation::kReadLog,
+                   [state](const server::RestRequest& r) {
+                     const unsigned v = r.http.version();
+                     auto first = UintParam(r, "first");
+                     auto second = UintParam(r, "second", state->ledger->size());
+                     if (!first.ok()) return server::RestError(first.status(), v);
+                     if (!second.ok()) return server::RestError(second.status(), v);
+                     auto proof = state->ledger->ConsistencyProofFor(*first, *second);
+                     if (!proof.ok()) return server::RestError(proof.status(), v);
+                     return server::RestJson(server::http::status::ok, ledger::ToJson(*proof), v);
+                   });
+}
+
 }  // namespace
 
 Status AddNodeRoutes(const std::string& home, store::Store& store, NodeExtras& extras,
                      server::NodeService& service) {
   auto state = extras.state;
   std::string where = NodeIdentity(home);
+  AddLedgerRoutes(state, service);
 
   // POST /api/v1/scan?format=auto&record=true: scan the body (log lines) against every stored
   // indicator; hits name only indicators the caller may read; with record, sightings are stored.

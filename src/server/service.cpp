@@ -7,6 +7,9 @@
 #include <deque>
 #include <unordered_map>
 
+#include <openssl/evp.h>
+
+#include "entente/base/bytes.h"
 #include "entente/base/time.h"
 #include "entente/base/uuid.h"
 #include "entente/formats/misp.h"
@@ -24,6 +27,15 @@ constexpr std::string_view kJsonType = "application/json";
 // answers with a short page and a cursor: a caller entitled to nothing cannot make one
 // request scan the whole store.
 constexpr std::size_t kMaxScannedPerPage = 50'000;
+
+std::string Sha256Tag(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
+  return "sha256:" + HexEncode(ByteView(digest, n));
+}
+
+std::string ActorOf(const Principal& p) { return p.identity_ref.empty() ? p.user : p.identity_ref; }
 
 std::string DateAdded(std::int64_t us) { return FormatTimestamp(Timestamp::FromMicros(us), 6); }
 
@@ -303,7 +315,8 @@ struct NodeService::Impl {
       if (!version.empty()) ok.set("version", version);
       out.successes.push_back(std::move(ok));
       if (*put == store::PutOutcome::kAdded) {
-        events.push_back(Event{"share", caller.user, std::string(header.id), version});
+        events.push_back(Event{"share", ActorOf(caller), std::string(header.id), version,
+                               Sha256Tag(object.raw())});
       }
     }
     ENTENTE_RETURN_IF_ERROR(batch->Commit());
@@ -632,7 +645,7 @@ HttpResponse NodeService::Impl::TaxiiDelete(const HttpRequest& req, const Princi
   if (options.on_events) {
     std::vector<Event> events;
     for (const auto& v : versions)
-      events.push_back(Event{"delete", caller.user, std::string(id), v});
+      events.push_back(Event{"delete", ActorOf(caller), std::string(id), v, ""});
     options.on_events(events);
   }
   return Taxii(http::status::ok, "{}", req.version());
@@ -946,7 +959,7 @@ HttpResponse NodeService::Impl::HandleRest(const HttpRequest& req, const Princip
       if (options.on_events) {
         std::vector<Event> events;
         for (const auto& ver : readable) {
-          events.push_back(Event{"delete", caller.user, std::string(rest), ver});
+          events.push_back(Event{"delete", ActorOf(caller), std::string(rest), ver, ""});
         }
         options.on_events(events);
       }

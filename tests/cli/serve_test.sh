@@ -18,6 +18,9 @@ tok() { $entente --home "$home" --json token issue "$1" --role "$2" --scope '*' 
 alice=$(tok alice analyst)
 bob=$(tok bob reader)
 
+mkdir -p "$home/keys"
+export ENTENTE_PASSPHRASE="test passphrase for the node key"
+$entente keygen --out "$home/keys/node" --kind node --label "test node" >/dev/null
 $entente --home "$home" serve --listen 127.0.0.1:0 >"$home/out" 2>"$home/err" &
 pid=$!
 for _ in $(seq 100); do grep -q listening "$home/out" 2>/dev/null && break; sleep 0.1; done
@@ -50,8 +53,24 @@ hits=$(curl --cacert "$home/tls/node.crt" -s -X POST -H "Authorization: Bearer $
        --data-binary $'2025-02-02 query c2.example.org from 10.0.0.5\n' "$base/api/v1/scan?format=text")
 [[ $hits == *indicator--3a4b5c6d* && $hits == *'"sightings_written":1'* ]] || fail "scan: $hits"
 
+# The share is in the transparency log; its head is signed; the proof and the copy verify.
+head=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/ledger/head")
+[[ $head == *'"tree_size":1'* && $head == *signature* ]] || fail "ledger head: $head"
+echo "$head" >"$home/head.json"
+proof=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/ledger/proof?index=0")
+[[ $proof == *'"leaf_index":0'* ]] || fail "ledger proof: $proof"
+entries=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/ledger/entries")
+[[ $entries == *'\"kind\":\"share\"'* && $entries == *indicator--3a4b5c6d* ]] || fail "ledger entries: $entries"
+
 kill -TERM $pid
 wait $pid || fail "serve exited with $?"
 pid=""
 grep -q '"stopped"' "$home/err" || fail "no clean stop"
+$entente --home "$home" log verify --sth "$home/head.json" --key "$home/keys/node.pub" >/dev/null ||
+  fail "offline log verification"
+# A tampered copy is caught.
+cp "$home/ledger.log" "$home/tampered.log"
+sed -i 's/c2.example.org/c3.example.org/; s/"share"/"sharf"/' "$home/tampered.log"
+if $entente --home "$home" log verify --log "$home/tampered.log" --sth "$home/head.json" \
+     --key "$home/keys/node.pub" >/dev/null 2>&1; then fail "tampered log verified"; fi
 echo "serve_test: ok"

@@ -49,10 +49,11 @@ struct CollectionConfig {
 
 // Something that happened that the transparency log should record (share = accepted object).
 struct Event {
-  std::string kind;     // "share"
-  std::string actor;    // caller user / organisation
-  std::string subject;  // STIX id
-  std::string version;  // its version
+  std::string kind;          // "share" (an object version accepted) or "delete"
+  std::string actor;         // the caller's STIX identity (else the user name)
+  std::string subject;       // STIX id
+  std::string version;       // its version ("" for SCOs)
+  std::string payload_hash;  // "sha256:<hex>" of the stored object text ("" for delete)
 };
 
 struct ServiceOptions {
