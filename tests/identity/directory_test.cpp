@@ -76,6 +76,11 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesAsItsUser) {
   EXPECT_EQ(p->token_id, TokenIdOf(token).value());
   EXPECT_TRUE(p->HasRole(Role::kAnalyst));
   EXPECT_FALSE(p->InScope("bilateral-fr-de"));
+
+  auto shared = db_->AuthenticateShared(token, NowUs());
+  ASSERT_TRUE(shared.ok());
+  EXPECT_EQ((*shared)->organization_ref, kOrgFr);
+  EXPECT_EQ(*shared, db_->AuthenticateShared(token, NowUs()).value());  // no copy per call
 }
 
 TEST_F(DirectoryTest, RefusesWrongMalformedExpiredAndRevokedTokensAlike) {
