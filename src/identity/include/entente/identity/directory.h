@@ -65,7 +65,8 @@ inline constexpr std::size_t kMaxScopes = 64;
 class Directory {
  public:
   // Opens or creates the SQLite file and loads users and token hashes into memory.
-  // kIoError if the file cannot be opened; kCorruption if its tables are not ours.
+  // kIoError if the file cannot be opened or is not a SQLite database; kCorruption if a stored
+  // row is malformed (an unknown role, a hash of the wrong length).
   static Result<std::unique_ptr<Directory>> Open(const std::string& path);
   ~Directory();
   Directory(const Directory&) = delete;
