@@ -61,6 +61,30 @@ void BM_Authenticate(benchmark::State& state) {
 }
 BENCHMARK(BM_Authenticate)->ThreadRange(1, 2)->UseRealTime();
 
+void BM_AuthenticateShared(benchmark::State& state) {
+  Fixture& f = Shared();
+  const std::int64_t now = Now().micros();
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto p = f.db->AuthenticateShared(f.tokens[i++ % f.tokens.size()], now);
+    benchmark::DoNotOptimize(p);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AuthenticateShared)->ThreadRange(1, 2)->UseRealTime();
+
+// One token again and again: the difference from the 1000-token run is cache misses.
+void BM_AuthenticateSharedOneToken(benchmark::State& state) {
+  Fixture& f = Shared();
+  const std::int64_t now = Now().micros();
+  for (auto _ : state) {
+    auto p = f.db->AuthenticateShared(f.tokens[0], now);
+    benchmark::DoNotOptimize(p);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AuthenticateSharedOneToken);
+
 void BM_AuthenticateRefused(benchmark::State& state) {
   Fixture& f = Shared();
   const std::int64_t now = Now().micros();

@@ -299,6 +299,7 @@ Status Directory::LoadLocked() const {
   }
   users_ = std::move(users);
   tokens_ = std::move(tokens);
+  for (auto& [id, e] : tokens_) BindLocked(id, e);
   return Status::Ok();
 }
 
@@ -361,6 +362,9 @@ Status Directory::SetUserDisabled(std::string_view name, bool disabled) {
   up.Int(1, disabled ? 1 : 0).Text(2, name);
   if (up.Step() != SQLITE_DONE) return SqlError(db_, "updating user");
   it->second.disabled = disabled;
+  for (auto& [id, e] : tokens_) {
+    if (e.user == it->first) BindLocked(id, e);
+  }
   return Status::Ok();
 }
 
@@ -444,6 +448,7 @@ Result<std::string> Directory::IssueToken(std::string_view user, const std::vect
     SecureWipe(token.data(), token.size());
     return SqlError(db_, "issuing token");
   }
+  BindLocked(id, e);
   tokens_.emplace(std::move(id), std::move(e));
   return token;
 }
@@ -480,8 +485,29 @@ std::vector<TokenInfo> Directory::ListTokens(std::string_view user) const {
   return out;
 }
 
-Result<Principal> Directory::Authenticate(std::string_view bearer_token,
-                                          std::int64_t now_us) const {
+void Directory::BindLocked(const std::string& id, TokenEntry& e) const {
+  e.principal.reset();
+  auto u = users_.find(e.user);
+  if (u == users_.end() || u->second.disabled) return;
+  auto p = std::make_shared<Principal>();
+  p->user = u->second.name;
+  p->identity_ref = u->second.identity_ref;
+  p->organization_ref = u->second.organization_ref;
+  p->member_state = u->second.member_state;
+  // A token keeps only the roles its user still holds (roles may have been narrowed since).
+  for (Role r : e.roles) {
+    if (std::find(u->second.roles.begin(), u->second.roles.end(), r) != u->second.roles.end()) {
+      p->roles.push_back(r);
+    }
+  }
+  if (p->roles.empty()) return;
+  p->scopes = e.scopes;
+  p->token_id = id;
+  e.principal = std::move(p);
+}
+
+Result<std::shared_ptr<const Principal>> Directory::AuthenticateShared(
+    std::string_view bearer_token, std::int64_t now_us) const {
   std::int64_t last = last_refresh_us_.load(std::memory_order_relaxed);
   if (now_us - last >= 1'000'000 || now_us < last) {
     if (last_refresh_us_.compare_exchange_strong(last, now_us)) {
@@ -502,28 +528,17 @@ Result<Principal> Directory::Authenticate(std::string_view bearer_token,
   auto it = split ? tokens_.find(std::string(id)) : tokens_.end();
   const TokenEntry* e = it == tokens_.end() ? nullptr : &it->second;
   bool match = ConstantTimeEqual(ByteView(hash, 32), ByteView(e ? e->hash : kDummy, 32));
-  if (!match || e == nullptr || e->revoked || now_us >= e->expires_us) {
+  if (!match || e == nullptr || e->revoked || now_us >= e->expires_us || !e->principal) {
     return Status::Unauthenticated(std::string(kBadToken));
   }
-  auto u = users_.find(e->user);
-  if (u == users_.end() || u->second.disabled) {
-    return Status::Unauthenticated(std::string(kBadToken));
-  }
-  Principal p;
-  p.user = u->second.name;
-  p.identity_ref = u->second.identity_ref;
-  p.organization_ref = u->second.organization_ref;
-  p.member_state = u->second.member_state;
-  // A token keeps only the roles its user still holds (roles may have been narrowed since).
-  for (Role r : e->roles) {
-    if (std::find(u->second.roles.begin(), u->second.roles.end(), r) != u->second.roles.end()) {
-      p.roles.push_back(r);
-    }
-  }
-  if (p.roles.empty()) return Status::Unauthenticated(std::string(kBadToken));
-  p.scopes = e->scopes;
-  p.token_id = std::string(id);
-  return p;
+  return e->principal;
+}
+
+Result<Principal> Directory::Authenticate(std::string_view bearer_token,
+                                          std::int64_t now_us) const {
+  ENTENTE_ASSIGN_OR_RETURN(std::shared_ptr<const Principal> p,
+                           AuthenticateShared(bearer_token, now_us));
+  return *p;
 }
 
 }  // namespace entente::identity

@@ -169,7 +169,8 @@ Status CheckTrustList(const TrustList& list) {
   ENTENTE_RETURN_IF_ERROR(CheckCommon("trust list issuer", list.issuer.member_state,
                                       list.issuer.organization_ref, list.issuer.node_id,
                                       list.issuer.sig_suite, list.issuer.sig_public_key));
-  if (list.next_update <= list.issued) {
+  // Compared at the millisecond precision the document is written with.
+  if (list.next_update.nanos / 1'000'000 <= list.issued.nanos / 1'000'000) {
     return Status::InvalidArgument("trust list: next_update is not after issued");
   }
   if (list.members.size() > kMaxMembers) {

@@ -1,6 +1,7 @@
 #include "entente/identity/directory.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,6 +77,11 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesAsItsUser) {
   EXPECT_EQ(p->token_id, TokenIdOf(token).value());
   EXPECT_TRUE(p->HasRole(Role::kAnalyst));
   EXPECT_FALSE(p->InScope("bilateral-fr-de"));
+
+  auto shared = db_->AuthenticateShared(token, NowUs());
+  ASSERT_TRUE(shared.ok());
+  EXPECT_EQ((*shared)->organization_ref, kOrgFr);
+  EXPECT_EQ(*shared, db_->AuthenticateShared(token, NowUs()).value());  // no copy per call
 }
 
 TEST_F(DirectoryTest, RefusesWrongMalformedExpiredAndRevokedTokensAlike) {
@@ -234,6 +240,27 @@ TEST_F(DirectoryTest, ConcurrentAuthenticationAndIssuing) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(db_->ListTokens().size(), 21u);
+}
+
+TEST_F(DirectoryTest, MalformedStoredRowsAreCorruptionNotAccess) {
+  ASSERT_TRUE(db_->AddUser(Alice()).ok());
+  db_.reset();
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE identity_users SET roles='reader,superuser'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto d = Directory::Open(path_);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(d.status().message().find("superuser"), std::string::npos) << d.status().message();
+
+  // A file that is not a database at all.
+  std::ofstream(dir_ / "junk.db") << "not a database, just text that is long enough to matter";
+  auto junk = Directory::Open((dir_ / "junk.db").string());
+  ASSERT_FALSE(junk.ok());
+  EXPECT_EQ(junk.status().code(), ErrorCode::kIoError);
 }
 
 TEST(TokenIdTest, ParsesOnlyWellFormedTokens) {

@@ -65,7 +65,8 @@ inline constexpr std::size_t kMaxScopes = 64;
 class Directory {
  public:
   // Opens or creates the SQLite file and loads users and token hashes into memory.
-  // kIoError if the file cannot be opened; kCorruption if its tables are not ours.
+  // kIoError if the file cannot be opened or is not a SQLite database; kCorruption if a stored
+  // row is malformed (an unknown role, a hash of the wrong length).
   static Result<std::unique_ptr<Directory>> Open(const std::string& path);
   ~Directory();
   Directory(const Directory&) = delete;
@@ -94,6 +95,10 @@ class Directory {
   // tokens and for disabled users, with the same message for all ("invalid or expired token")
   // so a caller learns nothing; constant-time comparison.
   Result<Principal> Authenticate(std::string_view bearer_token, std::int64_t now_us) const;
+  // The same, returning the principal the directory keeps for the token (immutable, shared):
+  // no allocation on the hot path. The server's per-request call.
+  Result<std::shared_ptr<const Principal>> AuthenticateShared(std::string_view bearer_token,
+                                                              std::int64_t now_us) const;
 
   // Re-reads users and tokens from the file if another connection changed it. Authenticate
   // calls this at most once per second; tests and tools may call it directly.
@@ -108,8 +113,13 @@ class Directory {
     std::int64_t created_us = 0;
     std::int64_t expires_us = 0;
     bool revoked = false;
+    // Built from the token and its user whenever either changes; null if the user is missing
+    // or disabled or no longer holds any of the token's roles.
+    std::shared_ptr<const Principal> principal;
   };
   Directory() = default;
+  // Rebuilds entry.principal from users_ (caller holds mu_ exclusively).
+  void BindLocked(const std::string& id, TokenEntry& entry) const;
   Status LoadLocked() const;  // caller holds mu_ exclusively
   Result<std::int64_t> DataVersionLocked() const;
 
