@@ -29,11 +29,11 @@ std::string BearerToken(std::string_view authorization) {
   return {};
 }
 
-Result<Principal> DirectoryAccess::Authenticate(std::string_view authorization,
-                                                std::int64_t now_us) {
+Result<std::shared_ptr<const Principal>> DirectoryAccess::Authenticate(
+    std::string_view authorization, std::int64_t now_us) {
   std::string token = BearerToken(authorization);
   if (token.empty()) return Status::Unauthenticated("missing bearer token");
-  auto principal = directory_.Authenticate(token, now_us);
+  auto principal = directory_.AuthenticateShared(token, now_us);
   SecureWipe(token.data(), token.size());
   return principal;
 }

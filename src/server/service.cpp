@@ -1158,7 +1158,7 @@ HttpResponse NodeService::Handle(const HttpRequest& req, const ConnectionInfo& c
       if (!impl_->options.public_metrics) {
         auto who = impl_->access.Authenticate(req[http::field::authorization], Now().nanos / 1000);
         if (!who.ok()) return RestError(who.status(), v);
-        if (!impl_->access.Allowed(*who, Operation::kMetrics)) {
+        if (!impl_->access.Allowed(**who, Operation::kMetrics)) {
           return RestError(Status::PermissionDenied("metrics need the admin role"), v);
         }
       }
@@ -1199,22 +1199,22 @@ HttpResponse NodeService::Handle(const HttpRequest& req, const ConnectionInfo& c
                                        caller.status().message(), v)
                    : RestError(caller.status(), v);
     }
-    user = caller->user;
+    user = (*caller)->user;
     if (taxii) {
       if (!MediaTypeMatches(req[http::field::accept], "application/taxii+json")) {
         return impl_->TaxiiError(http::status::not_acceptable, "Not Acceptable",
                                  "Accept must include application/taxii+json;version=2.1", v);
       }
-      if (!impl_->access.Allowed(*caller, Operation::kRead)) {
+      if (!impl_->access.Allowed(**caller, Operation::kRead)) {
         ++impl_->metrics.forbidden;
         return impl_->TaxiiError(http::status::forbidden, "Forbidden", "role does not allow read",
                                  v);
       }
-      return impl_->HandleTaxii(req, conn, *caller, segs, *query);
+      return impl_->HandleTaxii(req, conn, **caller, segs, *query);
     }
     std::string_view rest_path = path.substr(std::string_view("/api/v1").size());
     if (rest_path.size() > 1 && rest_path.back() == '/') rest_path.remove_suffix(1);
-    return impl_->HandleRest(req, *caller, rest_path, *query);
+    return impl_->HandleRest(req, **caller, rest_path, *query);
   }();
   auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - started)

@@ -30,7 +30,8 @@ class AccessPolicy {
   // `authorization` is the raw header value ("Bearer <token>", or "Basic" with the token as
   // password, for TAXII clients that only do basic authentication), possibly empty.
   // kUnauthenticated for missing, unknown, expired or revoked credentials.
-  virtual Result<Principal> Authenticate(std::string_view authorization, std::int64_t now_us) = 0;
+  virtual Result<std::shared_ptr<const Principal>> Authenticate(std::string_view authorization,
+                                                                std::int64_t now_us) = 0;
   virtual bool Allowed(const Principal& principal, Operation op) {
     return identity::Allowed(principal, op);
   }
@@ -44,7 +45,8 @@ class AccessPolicy {
 class DirectoryAccess : public AccessPolicy {
  public:
   explicit DirectoryAccess(const identity::Directory& directory) : directory_(directory) {}
-  Result<Principal> Authenticate(std::string_view authorization, std::int64_t now_us) override;
+  Result<std::shared_ptr<const Principal>> Authenticate(std::string_view authorization,
+                                                        std::int64_t now_us) override;
   bool CanRead(const Principal& principal, json::Node object, std::string_view scope) override;
 
  private:
