@@ -75,7 +75,9 @@ struct Recovery {
 class Ledger {
  public:
   // Opens or creates (read-write) the log file at `path`. kCorruption for a file that is not a
-  // log; in read-only mode also for a torn tail (naming the entry index and offset).
+  // log; in read-only mode also for a torn tail (naming the entry index and offset). A
+  // read-write open takes an exclusive flock for its lifetime: kUnavailable if another process
+  // (or Ledger) has the file open for appending. Read-only opens take no lock.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& path, LedgerOptions options = {});
   // A log that lives only in memory (an anonymous memfd, no fsync): tests, benchmarks, dry runs.
   static std::unique_ptr<Ledger> InMemory(LedgerOptions options = {});
