@@ -12,6 +12,7 @@
 #include "entente/crypto/mldsa.h"
 #include "entente/crypto/mlkem.h"
 #include "entente/crypto/qkd.h"
+#include "node_home.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -237,19 +238,6 @@ const CommandRegistration kPq(
     });
 
 // --- keys, envelopes, signatures -----------------------------------------------------------
-
-Result<SecretBytes> Passphrase(const std::string& file) {
-  if (!file.empty()) {
-    ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(file, 4096));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    SecretBytes s(AsBytes(text));
-    SecureWipe(text.data(), text.size());
-    return s;
-  }
-  if (const char* env = std::getenv("ENTENTE_PASSPHRASE")) return SecretBytes(AsBytes(env));
-  return Status::InvalidArgument(
-      "a passphrase is needed: --passphrase-file FILE or $ENTENTE_PASSPHRASE");
-}
 
 Result<crypto::keys::Identity> LoadIdentity(const std::string& path, const std::string& pass_file) {
   ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));

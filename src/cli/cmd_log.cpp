@@ -44,19 +44,6 @@ Result<std::unique_ptr<Ledger>> OpenLog(const std::string& path, bool read_only)
   return l;
 }
 
-Result<SecretBytes> Passphrase(const std::string& file) {
-  if (!file.empty()) {
-    ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(file, 4096));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    SecretBytes s(AsBytes(text));
-    SecureWipe(text.data(), text.size());
-    return s;
-  }
-  if (const char* env = std::getenv("ENTENTE_PASSPHRASE")) return SecretBytes(AsBytes(env));
-  return Status::InvalidArgument(
-      "a passphrase is needed: --passphrase-file FILE or $ENTENTE_PASSPHRASE");
-}
-
 Result<std::shared_ptr<const crypto::hybrid::SigPrivateKey>> LoadSigningKey(const GlobalOptions& g,
                                                                             const LogOptions& o) {
   const std::string path = o.key.empty() ? g.home + "/keys/node.key" : o.key;

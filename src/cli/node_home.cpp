@@ -1,11 +1,13 @@
 #include "node_home.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "entente/base/json.h"
 #include "entente/base/time.h"
 #include "entente/base/uuid.h"
+#include "entente/crypto/keys.h"
 #include "entente/stix/validate.h"
 
 #include <sstream>
@@ -76,6 +78,19 @@ std::string NodeIdentity(const std::string& home) {
   if (!v.ok()) return {};
   const json::Value* id = v->find("identity");
   return id != nullptr && id->is_string() ? id->str() : std::string();
+}
+
+Result<SecretBytes> Passphrase(const std::string& file) {
+  if (!file.empty()) {
+    ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(file, 4096));
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    SecretBytes s(AsBytes(text));
+    SecureWipe(text.data(), text.size());
+    return s;
+  }
+  if (const char* env = std::getenv("ENTENTE_PASSPHRASE")) return SecretBytes(AsBytes(env));
+  return Status::InvalidArgument(
+      "a passphrase is needed: --passphrase-file FILE or $ENTENTE_PASSPHRASE");
 }
 
 }  // namespace entente::cli

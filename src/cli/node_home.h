@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "entente/base/bytes.h"
 #include "entente/base/status.h"
 #include "entente/store/store.h"
 
@@ -21,6 +22,10 @@ Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home,
 // Creates the home (directories, store, node.json, the node's STIX identity) if needed.
 // Idempotent.
 Status InitNodeHome(const std::string& home, const std::string& node_name);
+
+// A key file passphrase: the first line of `file` if given, else $ENTENTE_PASSPHRASE;
+// kInvalidArgument naming both if neither is there.
+Result<SecretBytes> Passphrase(const std::string& file);
 
 // The node's STIX identity id (identity--...), from node.json; "" if the home has none.
 std::string NodeIdentity(const std::string& home);

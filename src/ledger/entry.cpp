@@ -6,47 +6,10 @@
 namespace entente::ledger {
 namespace {
 
-// JCS string form (RFC 8785 3.2.2.2): escape only '"', '\\' and control characters, with the
-// short forms where JSON has them and \u00xx (lowercase) otherwise.
-void AppendJcsString(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
+// json::AppendQuoted escapes exactly as RFC 8785 3.2.2.2 requires ('"', '\\', control
+// characters; short forms where JSON has them, else \u00xx lowercase), so it is the JCS string
+// form; tests/ledger/entry_test.cpp checks it against the stix module's canonicaliser.
+void AppendJcsString(std::string& out, std::string_view s) { json::AppendQuoted(out, s); }
 
 bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
@@ -59,6 +22,9 @@ Status CheckId(std::string_view value, const char* member, bool required) {
   if (value.size() > kMaxIdBytes) {
     return Status::InvalidArgument(std::string("entry ") + member + ": longer than " +
                                    std::to_string(kMaxIdBytes) + " bytes");
+  }
+  if (!json::IsValidUtf8(value)) {
+    return Status::InvalidArgument(std::string("entry ") + member + ": not valid UTF-8");
   }
   for (char ch : value) {
     const auto c = static_cast<unsigned char>(ch);

@@ -1,6 +1,7 @@
 #include "entente/ledger/ledger.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -195,6 +196,14 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, LedgerOpti
   if (l->fd_ < 0) {
     if (errno == ENOENT) return Status::NotFound("no log file at " + path);
     return Status::IoError(Errno("cannot open " + path));
+  }
+  // One writer per file: two processes appending at their own idea of the end would interleave
+  // records. The lock goes with the descriptor.
+  if (!ro && ::flock(l->fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return Status::Unavailable(path + " is open for appending by another process");
+    }
+    return Status::IoError(Errno("cannot lock " + path));
   }
   struct stat st {};
   if (::fstat(l->fd_, &st) != 0) return Status::IoError(Errno("cannot stat " + path));

@@ -194,39 +194,15 @@ Result<std::vector<Hash>> MerkleTree::ConsistencyProof(std::uint64_t first,
 
 // --- verification ------------------------------------------------------------------------
 
-Result<Hash> RootFromInclusionProof(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
-                                    std::span<const Hash> proof) {
-  if (index >= size) {
-    return Status::InvalidArgument("leaf index " + std::to_string(index) +
-                                   " is outside a tree of " + std::to_string(size));
-  }
-  std::uint64_t fn = index, sn = size - 1;
-  Hash r = leaf_hash;
-  for (const Hash& p : proof) {
-    if (sn == 0) return Status::InvalidArgument("inclusion proof is longer than the tree is deep");
-    if ((fn & 1) != 0 || fn == sn) {
-      r = NodeHash(p, r);
-      if ((fn & 1) == 0) {
-        while ((fn & 1) == 0 && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
-    } else {
-      r = NodeHash(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  if (sn != 0) return Status::InvalidArgument("inclusion proof is shorter than the tree is deep");
-  return r;
-}
+namespace {
 
-bool VerifyInclusion(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
-                     std::span<const Hash> proof, const Hash& root) noexcept {
+// RFC 9162 2.1.3.2 steps 1-5 without the final comparison: the root the path implies, or false
+// if the path does not fit a tree of `size` leaves.
+bool InclusionRoot(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
+                   std::span<const Hash> proof, Hash& r) noexcept {
   if (index >= size) return false;
   std::uint64_t fn = index, sn = size - 1;
-  Hash r = leaf_hash;
+  r = leaf_hash;
   for (const Hash& p : proof) {
     if (sn == 0) return false;
     if ((fn & 1) != 0 || fn == sn) {
@@ -241,7 +217,26 @@ bool VerifyInclusion(const Hash& leaf_hash, std::uint64_t index, std::uint64_t s
     fn >>= 1;
     sn >>= 1;
   }
-  return sn == 0 && SameHash(r, root);
+  return sn == 0;
+}
+
+}  // namespace
+
+Result<Hash> RootFromInclusionProof(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
+                                    std::span<const Hash> proof) {
+  Hash r{};
+  if (!InclusionRoot(leaf_hash, index, size, proof, r)) {
+    return Status::InvalidArgument("inclusion proof of " + std::to_string(proof.size()) +
+                                   " hashes does not fit leaf " + std::to_string(index) +
+                                   " of a tree of " + std::to_string(size));
+  }
+  return r;
+}
+
+bool VerifyInclusion(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
+                     std::span<const Hash> proof, const Hash& root) noexcept {
+  Hash r{};
+  return InclusionRoot(leaf_hash, index, size, proof, r) && SameHash(r, root);
 }
 
 bool VerifyConsistency(std::uint64_t first, std::uint64_t second, const Hash& first_root,

@@ -81,6 +81,9 @@ TEST(Entry, ValidationNamesTheMember) {
   e.subject = "a\nb";
   expect_bad(e, "subject");
   e = Sample();
+  e.actor = "node-\xff\xfe";  // would encode to a leaf no verifier can decode
+  expect_bad(e, "actor");
+  e = Sample();
   e.payload_hash = "sha256:ABCD";
   expect_bad(e, "payload_hash");
   e = Sample();

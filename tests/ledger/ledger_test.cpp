@@ -93,6 +93,17 @@ TEST_F(LedgerFileTest, AppendsPersistAcrossReopen) {
   EXPECT_EQ(*mem->EntryAt(3), MakeEntry(3, "decision"));
 }
 
+TEST_F(LedgerFileTest, OneWriterPerFile) {
+  auto writer = OpenOrDie();
+  auto second = Ledger::Open(path_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), ErrorCode::kUnavailable);
+  auto reader = Ledger::Open(path_, ReadOnly());  // readers are never locked out
+  EXPECT_TRUE(reader.ok()) << reader.status().message();
+  writer.reset();
+  EXPECT_TRUE(Ledger::Open(path_).ok());
+}
+
 TEST_F(LedgerFileTest, BadBatchIsAllOrNothing) {
   auto l = OpenOrDie();
   std::vector<Entry> batch = {MakeEntry(0), MakeEntry(1), MakeEntry(2)};

@@ -75,7 +75,9 @@ struct Recovery {
 class Ledger {
  public:
   // Opens or creates (read-write) the log file at `path`. kCorruption for a file that is not a
-  // log; in read-only mode also for a torn tail (naming the entry index and offset).
+  // log; in read-only mode also for a torn tail (naming the entry index and offset). A
+  // read-write open takes an exclusive flock for its lifetime: kUnavailable if another process
+  // (or Ledger) has the file open for appending. Read-only opens take no lock.
   static Result<std::unique_ptr<Ledger>> Open(const std::string& path, LedgerOptions options = {});
   // A log that lives only in memory (an anonymous memfd, no fsync): tests, benchmarks, dry runs.
   static std::unique_ptr<Ledger> InMemory(LedgerOptions options = {});
@@ -101,13 +103,15 @@ class Ledger {
   Result<Hash> Root(std::uint64_t size) const;
   Result<InclusionProof> InclusionProofFor(std::uint64_t index, std::uint64_t size) const;
   Result<ConsistencyProof> ConsistencyProofFor(std::uint64_t first, std::uint64_t second) const;
-  // The entry at `index` and its raw leaf bytes. kNotFound past the end.
+  // The entry at `index` and its raw leaf bytes, read from the file with pread (no lock held
+  // during I/O). kNotFound past the end; kCorruption if the record no longer hashes to the
+  // leaf hash the tree holds (the file was changed under the open log).
   Result<Entry> EntryAt(std::uint64_t index) const;
   Result<std::string> LeafAt(std::uint64_t index) const;
   Result<Hash> LeafHashAt(std::uint64_t index) const;
 
   // The first index at which this log and `other` differ (by leaf hash), found with O(log n)
-  // subtree comparisons; nullopt if one is a prefix of the other.
+  // subtree comparisons of at most O(log n) hashes each; nullopt if one is a prefix of the other.
   std::optional<std::uint64_t> FirstDifference(const Ledger& other) const;
 
   const Recovery& recovery() const noexcept { return recovery_; }
@@ -127,7 +131,7 @@ class Ledger {
   mutable std::shared_mutex mu_;
   MerkleTree tree_;
   std::vector<std::uint64_t> offsets_;
-  std::string memory_;  // the file image of an in-memory log
+  std::string memory_;  // file image of an in-memory log when memfd_create is unavailable
 };
 
 // Offline check of a log copy, as `entente log verify` runs it: reads and decodes every entry
