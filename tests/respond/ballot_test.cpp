@@ -6,6 +6,8 @@
 #include <string>
 
 #include "entente/respond/ballot.h"
+#include "entente/respond/statement.h"
+#include "entente/stix/validate.h"
 
 namespace entente::respond {
 namespace {
@@ -239,6 +241,59 @@ TEST(Ballot, TallyIsReproducibleFromSignedVotes) {
   auto again = TallySignedVotes(p, trust, *table, reordered);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->outcome.ToJson().Serialize(), r->outcome.ToJson().Serialize());
+}
+
+Outcome AdoptedOutcome(const Proposal& p, const TrustList& trust) {
+  auto table = LoadPopulationTable(std::string(ENTENTE_DATA_DIR) + "/respond/population-2025.json");
+  EXPECT_TRUE(table.ok());
+  std::string votes = "[" + SignedVote(p, "DE", Choice::kYes) + "," + SignedVote(p, "FR", Choice::kYes) + "]";
+  auto r = TallySignedVotes(p, trust, *table, votes);
+  EXPECT_TRUE(r.ok());
+  return r->outcome;
+}
+
+TEST(Statement, SignedFromAnAdoptedDecisionAndVerifiable) {
+  Proposal p = MakeProposal();
+  TrustList trust = Trust({"DE", "FR"});
+  Outcome o = AdoptedOutcome(p, trust);
+  ASSERT_TRUE(o.adopted);
+  auto s = MakeJointStatement(p, o, "Freezing of funds", "FR", kT0, *NodeFor("FR").key);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::string text = s->Serialize();
+  Status v = VerifyJointStatement(text, trust);
+  EXPECT_TRUE(v.ok()) << v.ToString();
+  const std::string& body = s->find("text")->str();
+  EXPECT_NE(body.find("moderate confidence"), std::string::npos) << body;
+  EXPECT_NE(body.find("Main Centre for Special Technologies (GTsST)"), std::string::npos);
+  EXPECT_NE(body.find("Freezing of funds (asset-freeze)"), std::string::npos);
+  EXPECT_NE(body.find("Destructive attack on logistics"), std::string::npos);
+  EXPECT_NE(body.find("2 in favour"), std::string::npos);
+  // The report is valid STIX and carries the same text.
+  json::Document doc;
+  ASSERT_TRUE(doc.Parse(text).ok());
+  Status rs = stix::Validator().Check(doc.root()["report"]);
+  EXPECT_TRUE(rs.ok()) << rs.ToString();
+  EXPECT_EQ(doc.root()["report"]["description"].str(), body);
+}
+
+TEST(Statement, TamperedOrUnknownSignerFails) {
+  Proposal p = MakeProposal();
+  TrustList trust = Trust({"DE", "FR"});
+  Outcome o = AdoptedOutcome(p, trust);
+  auto s = MakeJointStatement(p, o, "Freezing of funds", "FR", kT0, *NodeFor("FR").key);
+  ASSERT_TRUE(s.ok());
+  std::string text = s->Serialize();
+  EXPECT_EQ(VerifyJointStatement(Edit(text, "text", "something else"), trust).code(), ErrorCode::kCryptoError);
+  EXPECT_EQ(VerifyJointStatement(Edit(text, "signer", "DE"), trust).code(), ErrorCode::kCryptoError);
+  EXPECT_EQ(VerifyJointStatement(text, Trust({"DE"})).code(), ErrorCode::kPermissionDenied);
+  // Signed by DE's node but claiming FR.
+  auto forged = MakeJointStatement(p, o, "Freezing of funds", "FR", kT0, *NodeFor("DE").key);
+  ASSERT_TRUE(forged.ok());
+  EXPECT_EQ(VerifyJointStatement(forged->Serialize(), trust).code(), ErrorCode::kCryptoError);
+  // No statement from a decision that was not adopted.
+  Outcome rejected = o;
+  rejected.adopted = false;
+  EXPECT_FALSE(MakeJointStatement(p, rejected, "x", "FR", kT0, *NodeFor("FR").key).ok());
 }
 
 TEST(TrustList, RejectsBadInput) {
