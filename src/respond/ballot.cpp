@@ -125,7 +125,8 @@ Result<TrustList> TrustList::Parse(std::string_view text) {
   json::Document doc;
   ENTENTE_RETURN_IF_ERROR(doc.Parse(text, ObjectLimits(kMaxTrustBytes)).WithContext("trust list"));
   if (!doc.root().is_object()) {
-    return Status::InvalidArgument("trust list: expected an object mapping state codes to public keys");
+    return Status::InvalidArgument(
+        "trust list: expected an object mapping state codes to public keys");
   }
   if (doc.root().size() > 64) return Status::LimitExceeded("trust list: more than 64 states");
   TrustList t;
@@ -185,9 +186,9 @@ Status VerifyObject(json::Node object, std::string_view domain,
   json::Node sig = object["signature"];
   if (!sig.is_object()) return Status::CryptoError("object is not signed (no \"signature\")");
   if (sig["suite"].str() != crypto::hybrid::Name(identity.sig_suite)) {
-    return Status::CryptoError("signature suite \"" + std::string(sig["suite"].str().substr(0, 64)) +
-                               "\" is not the signer's (" +
-                               std::string(crypto::hybrid::Name(identity.sig_suite)) + ")");
+    return Status::CryptoError(
+        "signature suite \"" + std::string(sig["suite"].str().substr(0, 64)) +
+        "\" is not the signer's (" + std::string(crypto::hybrid::Name(identity.sig_suite)) + ")");
   }
   if (sig["key_id"].str() != HexEncode(identity.sig_key_id())) {
     return Status::CryptoError("signature key id is not the signer's key in the trust list");
@@ -197,8 +198,8 @@ Status VerifyObject(json::Node object, std::string_view domain,
     return Status::CryptoError("signature value is not base64 of the suite's length");
   }
   std::string bytes = SignedBytes(json::Value::From(object), domain);
-  if (!crypto::hybrid::SigVerify(identity.sig_suite, identity.sig_public_key, AsBytes(bytes), *value,
-                                 AsBytes(kSignatureContext))) {
+  if (!crypto::hybrid::SigVerify(identity.sig_suite, identity.sig_public_key, AsBytes(bytes),
+                                 *value, AsBytes(kSignatureContext))) {
     return Status::CryptoError("signature does not verify");
   }
   return Status::Ok();
@@ -253,18 +254,18 @@ Result<Proposal> ParseProposal(json::Node o) {
   if (o["type"].str() != "x-entente-proposal") {
     return FieldError(where, "type", "expected \"x-entente-proposal\"");
   }
-  ENTENTE_RETURN_IF_ERROR(CheckKeys(o,
-                                    {"type", "spec_version", "id", "created", "modified", "proposer",
-                                     "measure", "decision_rule", "targets", "grounds",
-                                     "incident_ref", "attribution_case_ref",
-                                     "attribution_confidence", "deadline", "extensions",
-                                     "signature"},
-                                    where));
+  ENTENTE_RETURN_IF_ERROR(
+      CheckKeys(o,
+                {"type", "spec_version", "id", "created", "modified", "proposer", "measure",
+                 "decision_rule", "targets", "grounds", "incident_ref", "attribution_case_ref",
+                 "attribution_confidence", "deadline", "extensions", "signature"},
+                where));
   ENTENTE_RETURN_IF_ERROR(CheckStixId(o, "id", "x-entente-proposal", where, true));
   Proposal p;
   p.id = std::string(o["id"].str());
   where = "proposal " + p.id;
-  if (o["spec_version"].str() != "2.1") return FieldError(where, "spec_version", "expected \"2.1\"");
+  if (o["spec_version"].str() != "2.1")
+    return FieldError(where, "spec_version", "expected \"2.1\"");
   ENTENTE_RETURN_IF_ERROR(CheckTimestamp(o, "created", where));
   ENTENTE_RETURN_IF_ERROR(CheckTimestamp(o, "modified", where));
   ENTENTE_RETURN_IF_ERROR(CheckTimestamp(o, "deadline", where));
@@ -278,13 +279,15 @@ Result<Proposal> ParseProposal(json::Node o) {
   if (!rule.ok()) return FieldError(where, "decision_rule", "expected unanimity|qmv|rqmv");
   p.rule = *rule;
   json::Node ts = o["targets"];
-  if (!ts.is_array() || ts.size() > 100) return FieldError(where, "targets", "expected an array of at most 100");
+  if (!ts.is_array() || ts.size() > 100)
+    return FieldError(where, "targets", "expected an array of at most 100");
   for (auto [i, t] : ts) {
     (void)i;
     Target target;
     if (!t.is_object()) return FieldError(where, "targets", "expected objects {name, ref}");
     ENTENTE_RETURN_IF_ERROR(CheckKeys(t, {"name", "ref"}, where + " targets[]"));
-    ENTENTE_RETURN_IF_ERROR(detail::RequireString(t, "name", where + " targets[]", target.name, 500));
+    ENTENTE_RETURN_IF_ERROR(
+        detail::RequireString(t, "name", where + " targets[]", target.name, 500));
     ENTENTE_RETURN_IF_ERROR(CheckStixId(t, "ref", "", where + " targets[]", false));
     target.ref = std::string(t["ref"].str());
     p.targets.push_back(std::move(target));
@@ -294,7 +297,8 @@ Result<Proposal> ParseProposal(json::Node o) {
   p.incident_ref = std::string(o["incident_ref"].str());
   ENTENTE_RETURN_IF_ERROR(CheckStixId(o, "attribution_case_ref", "", where, false));
   p.attribution_case_ref = std::string(o["attribution_case_ref"].str());
-  auto conf = ParseConfidence(o["attribution_confidence"].str(), where + " field 'attribution_confidence'");
+  auto conf =
+      ParseConfidence(o["attribution_confidence"].str(), where + " field 'attribution_confidence'");
   if (!conf.ok()) return conf.status();
   p.attribution_confidence = *conf;
   if (o["extensions"][kProposalExtensionId]["extension_type"].str() != "new-sdo") {
@@ -344,17 +348,19 @@ Result<json::Value> MakeSignedVote(const Proposal& proposal, std::string_view st
 Result<Vote> ParseVote(json::Node o) {
   std::string where = "vote";
   if (!o.is_object()) return Status::InvalidArgument("vote: expected an object");
-  if (o["type"].str() != "x-entente-vote") return FieldError(where, "type", "expected \"x-entente-vote\"");
-  ENTENTE_RETURN_IF_ERROR(CheckKeys(o,
-                                    {"type", "spec_version", "id", "created", "modified",
-                                     "proposal_ref", "state", "choice", "declaration", "sequence",
-                                     "nonce", "extensions", "signature"},
-                                    where));
+  if (o["type"].str() != "x-entente-vote")
+    return FieldError(where, "type", "expected \"x-entente-vote\"");
+  ENTENTE_RETURN_IF_ERROR(
+      CheckKeys(o,
+                {"type", "spec_version", "id", "created", "modified", "proposal_ref", "state",
+                 "choice", "declaration", "sequence", "nonce", "extensions", "signature"},
+                where));
   ENTENTE_RETURN_IF_ERROR(CheckStixId(o, "id", "x-entente-vote", where, true));
   Vote v;
   v.id = std::string(o["id"].str());
   where = "vote " + v.id;
-  if (o["spec_version"].str() != "2.1") return FieldError(where, "spec_version", "expected \"2.1\"");
+  if (o["spec_version"].str() != "2.1")
+    return FieldError(where, "spec_version", "expected \"2.1\"");
   ENTENTE_RETURN_IF_ERROR(CheckTimestamp(o, "created", where));
   ENTENTE_RETURN_IF_ERROR(CheckTimestamp(o, "modified", where));
   v.created = std::string(o["created"].str());
@@ -377,7 +383,8 @@ Result<Vote> ParseVote(json::Node o) {
     return FieldError(where, "sequence", "expected an integer from 1 to 2^53");
   }
   v.sequence = static_cast<std::uint64_t>(*seq);
-  if (!IsLowerHex(o["nonce"].str(), 32)) return FieldError(where, "nonce", "expected 32 lower-case hex digits");
+  if (!IsLowerHex(o["nonce"].str(), 32))
+    return FieldError(where, "nonce", "expected 32 lower-case hex digits");
   v.nonce = std::string(o["nonce"].str());
   if (o["extensions"][kVoteExtensionId]["extension_type"].str() != "new-sdo") {
     return FieldError(where, "extensions", "must name the vote extension-definition");
@@ -402,7 +409,8 @@ Status BallotBox::Cast(std::string_view vote_json, Timestamp now) {
   if (!key) return Status::PermissionDenied(where + ": state not in the trust list");
   ENTENTE_RETURN_IF_ERROR(VerifyObject(doc.root(), kVoteDomain, *key).WithContext(where));
   if (seen_ids_.count(v.id)) return Status::AlreadyExists(where + ": replayed (id already seen)");
-  if (seen_nonces_.count(v.nonce)) return Status::AlreadyExists(where + ": replayed (nonce already seen)");
+  if (seen_nonces_.count(v.nonce))
+    return Status::AlreadyExists(where + ": replayed (nonce already seen)");
   if (now > proposal_.deadline_ts || v.created_ts > proposal_.deadline_ts) {
     return Status::PermissionDenied(where + ": the deadline " + proposal_.deadline + " has passed");
   }
@@ -442,7 +450,8 @@ json::Value TallyReport::ToJson() const {
 Result<TallyReport> TallySignedVotes(const Proposal& proposal, const TrustList& trust,
                                      const PopulationTable& table, std::string_view votes_text) {
   json::Document doc;
-  ENTENTE_RETURN_IF_ERROR(doc.Parse(votes_text, ObjectLimits(kMaxVotesBytes)).WithContext("signed votes"));
+  ENTENTE_RETURN_IF_ERROR(
+      doc.Parse(votes_text, ObjectLimits(kMaxVotesBytes)).WithContext("signed votes"));
   json::Node list = doc.root();
   if (list["type"].str() == "bundle") list = list["objects"];
   if (!list.is_array()) {
@@ -461,7 +470,8 @@ Result<TallyReport> TallySignedVotes(const Proposal& proposal, const TrustList& 
     if (o["type"].str() != "x-entente-vote") continue;
     auto v = ParseVote(o);
     if (!v.ok()) {
-      report.rejected.push_back(std::string(o["id"].str().substr(0, 120)) + ": " + v.status().message());
+      report.rejected.push_back(std::string(o["id"].str().substr(0, 120)) + ": " +
+                                v.status().message());
       continue;
     }
     items.push_back({v->created_ts, v->sequence, o.raw(), v->id});

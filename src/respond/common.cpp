@@ -26,12 +26,14 @@ Result<Confidence> ParseConfidence(std::string_view text, std::string_view where
        {Confidence::kNone, Confidence::kLow, Confidence::kModerate, Confidence::kHigh}) {
     if (text == ConfidenceName(c)) return c;
   }
-  return Status::InvalidArgument(std::string(where) + ": expected one of none|low|moderate|high, got \"" +
+  return Status::InvalidArgument(std::string(where) +
+                                 ": expected one of none|low|moderate|high, got \"" +
                                  std::string(text.substr(0, 40)) + "\"");
 }
 
 Status MemorySink::Append(std::string_view kind, std::string_view subject, ByteView payload_hash) {
-  events_.push_back({std::string(kind), std::string(subject), Bytes(payload_hash.begin(), payload_hash.end())});
+  events_.push_back(
+      {std::string(kind), std::string(subject), Bytes(payload_hash.begin(), payload_hash.end())});
   return Status::Ok();
 }
 

@@ -222,13 +222,12 @@ Outcome Decide(Rule rule, const Votes& votes, const PopulationTable& table) {
                           met(no_against));
       o.reasons.push_back("at least one member votes in favour (" + std::to_string(o.yes) + ")" +
                           met(some_yes));
-      o.reasons.push_back("constructive abstainers " + std::to_string(o.constructive) +
-                          " >= 1/3 of " + std::to_string(n) + " members: " +
-                          (states_third ? "yes" : "no") + "; population " +
-                          Percent(o.pop_constructive, total) + " % >= 1/3: " +
-                          (pop_third ? "yes" : "no") +
-                          (blocked_by_abstention ? " -> not adopted (Art. 31(1) TEU)"
-                                                 : " -> abstention does not block"));
+      o.reasons.push_back(
+          "constructive abstainers " + std::to_string(o.constructive) + " >= 1/3 of " +
+          std::to_string(n) + " members: " + (states_third ? "yes" : "no") + "; population " +
+          Percent(o.pop_constructive, total) + " % >= 1/3: " + (pop_third ? "yes" : "no") +
+          (blocked_by_abstention ? " -> not adopted (Art. 31(1) TEU)"
+                                 : " -> abstention does not block"));
       break;
     }
     case Rule::kQmv: {

@@ -46,8 +46,9 @@ inline Status RequireInt(json::Node object, std::string_view field, std::string_
                          std::int64_t lo, std::int64_t hi, std::int64_t& out) {
   auto v = object[field].as_int64();
   if (!v || *v < lo || *v > hi) {
-    return FieldError(where, field,
-                      "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    return FieldError(
+        where, field,
+        "expected an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
   }
   out = *v;
   return Status::Ok();

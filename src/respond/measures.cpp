@@ -32,10 +32,13 @@ Result<Catalogue> Catalogue::Parse(std::string_view text) {
   ENTENTE_RETURN_IF_ERROR(doc.Parse(text, limits).WithContext("measures.json"));
   json::Node root = doc.root();
   if (!root.is_object()) return Status::InvalidArgument("measures.json: expected an object");
-  ENTENTE_RETURN_IF_ERROR(CheckKeys(root, {"version", "note", "categories", "measures"}, "measures.json"));
-  if (root["version"].as_int64() != 1) return Status::Unsupported("measures.json: \"version\" must be 1");
+  ENTENTE_RETURN_IF_ERROR(
+      CheckKeys(root, {"version", "note", "categories", "measures"}, "measures.json"));
+  if (root["version"].as_int64() != 1)
+    return Status::Unsupported("measures.json: \"version\" must be 1");
   json::Node cats = root["categories"];
-  if (!cats.is_array()) return Status::InvalidArgument("measures.json: \"categories\" must be an array");
+  if (!cats.is_array())
+    return Status::InvalidArgument("measures.json: \"categories\" must be an array");
   std::vector<std::string> seen_cats;
   for (auto [i, c] : cats) {
     (void)i;
@@ -45,8 +48,9 @@ Result<Catalogue> Catalogue::Parse(std::string_view text) {
     ENTENTE_RETURN_IF_ERROR(CheckKeys(c, {"id", "name"}, where));
     ENTENTE_RETURN_IF_ERROR(RequireString(c, "name", where, name, 200));
     if (std::find(std::begin(kCategories), std::end(kCategories), id) == std::end(kCategories)) {
-      return FieldError(where, "id",
-                        "not a toolbox category (preventive|cooperative|stability|restrictive|support)");
+      return FieldError(
+          where, "id",
+          "not a toolbox category (preventive|cooperative|stability|restrictive|support)");
     }
     seen_cats.push_back(id);
   }
@@ -69,12 +73,12 @@ Result<Catalogue> Catalogue::Parse(std::string_view text) {
     ENTENTE_RETURN_IF_ERROR(RequireString(m, "id", where, x.id, 64));
     if (!ValidId(x.id)) return FieldError(where, "id", "use 1-64 of [a-z0-9_-]");
     where = "measures.json: measure '" + x.id + "'";
-    ENTENTE_RETURN_IF_ERROR(CheckKeys(
-        m,
-        {"id", "category", "name", "description", "min_severity", "min_confidence",
-         "needs_responsible_party", "needs_significant_effect", "needs_external_origin",
-         "legal_basis", "decision_rule", "duration_days", "review_days"},
-        where));
+    ENTENTE_RETURN_IF_ERROR(
+        CheckKeys(m,
+                  {"id", "category", "name", "description", "min_severity", "min_confidence",
+                   "needs_responsible_party", "needs_significant_effect", "needs_external_origin",
+                   "legal_basis", "decision_rule", "duration_days", "review_days"},
+                  where));
     if (cat.Find(x.id)) return FieldError(where, "id", "duplicate measure id");
     ENTENTE_RETURN_IF_ERROR(RequireString(m, "category", where, x.category, 64));
     if (std::find(seen_cats.begin(), seen_cats.end(), x.category) == seen_cats.end()) {
@@ -91,11 +95,15 @@ Result<Catalogue> Catalogue::Parse(std::string_view text) {
       return FieldError(where, "min_confidence", "expected one of none|low|moderate|high");
     }
     auto conf = ParseConfidence(m["min_confidence"].str(), "x");
-    if (!conf.ok()) return FieldError(where, "min_confidence", "expected one of none|low|moderate|high");
+    if (!conf.ok())
+      return FieldError(where, "min_confidence", "expected one of none|low|moderate|high");
     x.min_confidence = *conf;
-    ENTENTE_RETURN_IF_ERROR(RequireBool(m, "needs_responsible_party", where, x.needs_responsible_party));
-    ENTENTE_RETURN_IF_ERROR(RequireBool(m, "needs_significant_effect", where, x.needs_significant_effect));
-    ENTENTE_RETURN_IF_ERROR(RequireBool(m, "needs_external_origin", where, x.needs_external_origin));
+    ENTENTE_RETURN_IF_ERROR(
+        RequireBool(m, "needs_responsible_party", where, x.needs_responsible_party));
+    ENTENTE_RETURN_IF_ERROR(
+        RequireBool(m, "needs_significant_effect", where, x.needs_significant_effect));
+    ENTENTE_RETURN_IF_ERROR(
+        RequireBool(m, "needs_external_origin", where, x.needs_external_origin));
     ENTENTE_RETURN_IF_ERROR(RequireString(m, "legal_basis", where, x.legal_basis, 1000));
     auto rule = ParseRule(m["decision_rule"].str());
     if (!rule.ok()) return FieldError(where, "decision_rule", "expected unanimity|qmv|rqmv");
@@ -103,7 +111,8 @@ Result<Catalogue> Catalogue::Parse(std::string_view text) {
     ENTENTE_RETURN_IF_ERROR(RequireInt(m, "duration_days", where, 1, 3650, n));
     x.duration_days = static_cast<int>(n);
     ENTENTE_RETURN_IF_ERROR(RequireInt(m, "review_days", where, 1, 3650, n));
-    if (n > x.duration_days) return FieldError(where, "review_days", "must not exceed duration_days");
+    if (n > x.duration_days)
+      return FieldError(where, "review_days", "must not exceed duration_days");
     x.review_days = static_cast<int>(n);
     if (x.category == "restrictive" &&
         (!x.needs_responsible_party || x.min_confidence < Confidence::kModerate)) {
@@ -136,8 +145,8 @@ std::vector<MeasureOption> Options(const Catalogue& catalogue, const Assessment&
   for (const auto& m : catalogue.measures()) {
     MeasureOption o;
     o.measure = &m;
-    const std::string who = m.category == "restrictive" ? std::string("restrictive measures")
-                                                       : "'" + m.id + "'";
+    const std::string who =
+        m.category == "restrictive" ? std::string("restrictive measures") : "'" + m.id + "'";
     if (a.level < m.min_severity) {
       o.missing.push_back("severity is level " + std::to_string(a.level) + " (" + a.level_name +
                           "); " + who + " need" + (m.category == "restrictive" ? "" : "s") +
@@ -156,7 +165,8 @@ std::vector<MeasureOption> Options(const Catalogue& catalogue, const Assessment&
       o.missing.push_back("no significant effect established (no significance factor met)");
     }
     if (m.needs_external_origin && !a.external) {
-      o.missing.push_back("external origin not established (none of the external-threat criteria met)");
+      o.missing.push_back(
+          "external origin not established (none of the external-threat criteria met)");
     }
     o.proportionate = o.missing.empty();
     out.push_back(std::move(o));

@@ -85,10 +85,12 @@ Status ReadStrings(json::Node o, std::string_view field, std::string_view where,
                    std::vector<std::string>& out) {
   json::Node a = o[field];
   if (a.missing()) return Status::Ok();
-  if (!a.is_array() || a.size() > 1000) return FieldError(where, field, "expected an array of strings");
+  if (!a.is_array() || a.size() > 1000)
+    return FieldError(where, field, "expected an array of strings");
   for (auto [i, s] : a) {
     (void)i;
-    if (!s.is_string() || s.str().size() > 4000) return FieldError(where, field, "expected an array of strings");
+    if (!s.is_string() || s.str().size() > 4000)
+      return FieldError(where, field, "expected an array of strings");
     out.emplace_back(s.str());
   }
   return Status::Ok();
@@ -167,11 +169,14 @@ void TextElement(std::string& out, int indent, std::string_view tag, std::string
 std::string ActNumber(std::string_view act) {
   for (std::size_t i = 0; i + 6 <= act.size(); ++i) {
     if (act[i] >= '1' && act[i] <= '2' && i + 4 < act.size() && act[i + 4] == '/' &&
-        std::all_of(act.begin() + i, act.begin() + i + 4, [](char c) { return c >= '0' && c <= '9'; }) &&
+        std::all_of(act.begin() + i, act.begin() + i + 4,
+                    [](char c) { return c >= '0' && c <= '9'; }) &&
         (i == 0 || act[i - 1] == ' ')) {
       std::size_t j = i + 5;
       while (j < act.size() && act[j] >= '0' && act[j] <= '9') ++j;
-      if (j > i + 5) return std::string(act.substr(i, j - i));
+      bool amended = i >= 9 && act.substr(i - 9, 9) == "amending ";
+      bool unverified = act.substr(j, 13) == " not verified";
+      if (j > i + 5 && !amended && !unverified) return std::string(act.substr(i, j - i));
     }
   }
   return {};
@@ -181,7 +186,8 @@ std::string OjReference(std::string_view act) {
   auto p = act.find("OJ L");
   if (p == std::string_view::npos) return {};
   auto end = act.find(',', p);
-  return std::string(act.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
+  return std::string(
+      act.substr(p, end == std::string_view::npos ? std::string_view::npos : end - p));
 }
 
 // Last name = the words written in capitals ("Dmitry Sergeyevich BADIN" -> BADIN).
@@ -195,7 +201,8 @@ void SplitPersonName(const std::string& name, std::string& first, std::string& l
     pos = end + 1;
   }
   for (const auto& w : words) {
-    bool upper = w.size() > 1 && std::none_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    bool upper = w.size() > 1 &&
+                 std::none_of(w.begin(), w.end(), [](char c) { return c >= 'a' && c <= 'z'; });
     std::string& dst = upper ? last : first;
     if (!dst.empty()) dst.push_back(' ');
     dst += w;
@@ -221,7 +228,8 @@ Result<Register> Register::Parse(std::string_view text, std::string_view default
   json::Document doc;
   ENTENTE_RETURN_IF_ERROR(doc.Parse(text, limits).WithContext("sanctions register"));
   json::Node ls = doc.root()["listings"];
-  if (!ls.is_array()) return Status::InvalidArgument("sanctions register: \"listings\" must be an array");
+  if (!ls.is_array())
+    return Status::InvalidArgument("sanctions register: \"listings\" must be an array");
   Register reg;
   reg.listings_.reserve(ls.size());
   std::size_t n = 0;
@@ -243,11 +251,13 @@ Result<Register> Register::Parse(std::string_view text, std::string_view default
     std::snprintf(id, sizeof id, "CYB-%04zu", n);
     l.id = o["id"].is_string() ? std::string(o["id"].str().substr(0, 64)) : std::string(id);
     l.type = std::string(o["type"].str());
-    if (l.type != "person" && l.type != "entity") return FieldError(where, "type", "expected person|entity");
+    if (l.type != "person" && l.type != "entity")
+      return FieldError(where, "type", "expected person|entity");
     ENTENTE_RETURN_IF_ERROR(ReadStrings(o, "aliases", where, l.aliases));
     ENTENTE_RETURN_IF_ERROR(ReadStrings(o, "transliterations", where, l.transliterations));
     for (auto& a : DerivedAliases(l.name, l.type == "person")) {
-      if (std::find(l.aliases.begin(), l.aliases.end(), a) == l.aliases.end()) l.aliases.push_back(a);
+      if (std::find(l.aliases.begin(), l.aliases.end(), a) == l.aliases.end())
+        l.aliases.push_back(a);
     }
     json::Node ids = o["identifiers"];
     if (!ids.missing()) {
@@ -256,8 +266,10 @@ Result<Register> Register::Parse(std::string_view text, std::string_view default
         (void)k;
         Identifier ident;
         ENTENTE_RETURN_IF_ERROR(CheckKeys(x, {"type", "number", "country"}, where + " identifier"));
-        ENTENTE_RETURN_IF_ERROR(detail::RequireString(x, "type", where + " identifier", ident.type, 64));
-        ENTENTE_RETURN_IF_ERROR(detail::RequireString(x, "number", where + " identifier", ident.number, 128));
+        ENTENTE_RETURN_IF_ERROR(
+            detail::RequireString(x, "type", where + " identifier", ident.type, 64));
+        ENTENTE_RETURN_IF_ERROR(
+            detail::RequireString(x, "number", where + " identifier", ident.number, 128));
         ident.country = std::string(x["country"].str().substr(0, 2));
         l.identifiers.push_back(std::move(ident));
       }
@@ -273,7 +285,8 @@ Result<Register> Register::Parse(std::string_view text, std::string_view default
     if (l.status != "active" && l.status != "delisted") {
       return FieldError(where, "status", "expected active|delisted");
     }
-    l.reasons = std::string(o["reasons"].is_string() ? o["reasons"].str() : o["reason_summary"].str());
+    l.reasons =
+        std::string(o["reasons"].is_string() ? o["reasons"].str() : o["reason_summary"].str());
     l.linked_operation = std::string(o["linked_operation"].str().substr(0, 1000));
     l.linked_incident_ref = std::string(o["linked_incident_ref"].str().substr(0, 200));
     ENTENTE_RETURN_IF_ERROR(ReadStrings(o, "legal_acts", where, l.legal_acts));
@@ -325,9 +338,10 @@ std::string Register::ExportFsf(std::string_view generation_date) const {
       TextElement(out, 3, "publicationUrl", "");
       EndElement(out, 2, "regulation");
     }
-    Element(out, 2, "subjectType",
-            {{"code", person ? "person" : "enterprise"}, {"classificationCode", person ? "P" : "E"}},
-            true);
+    Element(
+        out, 2, "subjectType",
+        {{"code", person ? "person" : "enterprise"}, {"classificationCode", person ? "P" : "E"}},
+        true);
     auto name_alias = [&](const std::string& whole, bool strong) {
       std::string first, last;
       if (person) SplitPersonName(whole, first, last);
@@ -521,11 +535,11 @@ struct Screener::Index {
     std::string name;  // as written
   };
   std::vector<Entry> entries;
-  std::vector<std::string> words;                       // dictionary
+  std::vector<std::string> words;  // dictionary
   std::unordered_map<std::string, std::uint32_t> word_ids;
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> grams;  // gram -> word ids
-  std::vector<std::vector<std::uint32_t>> postings;     // word id -> entry ids
-  std::vector<std::uint8_t> word_grams;                 // gram count per word
+  std::vector<std::vector<std::uint32_t>> postings;                     // word id -> entry ids
+  std::vector<std::uint8_t> word_grams;                                 // gram count per word
 
   void AddName(std::uint32_t listing, const std::string& name) {
     auto ws = Words(NormalizeName(name));
@@ -626,7 +640,8 @@ std::vector<ScreenMatch> Screener::Screen(std::string_view name, std::size_t max
       std::size_t kk = std::max(k, MaxEdits(cand.size()));
       std::size_t d = cand == q ? 0 : BoundedEdit(q, cand, kk);
       if (d > kk) continue;
-      float sim = 1.0f - static_cast<float>(d) / static_cast<float>(std::max(q.size(), cand.size()));
+      float sim =
+          1.0f - static_cast<float>(d) / static_cast<float>(std::max(q.size(), cand.size()));
       consider(w, sim);
     }
   }

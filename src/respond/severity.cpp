@@ -28,7 +28,8 @@ json::ParseLimits Limits(std::size_t bytes, std::uint32_t depth) {
 
 Result<SeverityModel> SeverityModel::Parse(std::string_view text) {
   json::Document doc;
-  ENTENTE_RETURN_IF_ERROR(doc.Parse(text, Limits(kMaxModelBytes, 16)).WithContext("severity model"));
+  ENTENTE_RETURN_IF_ERROR(
+      doc.Parse(text, Limits(kMaxModelBytes, 16)).WithContext("severity model"));
   json::Node root = doc.root();
   if (!root.is_object()) return Status::InvalidArgument("severity model: expected an object");
   ENTENTE_RETURN_IF_ERROR(CheckKeys(
@@ -69,7 +70,8 @@ Result<SeverityModel> SeverityModel::Parse(std::string_view text) {
     }
     ENTENTE_RETURN_IF_ERROR(RequireString(c, "default", where, cat.default_option, 64));
     if (!cat.options.count(cat.default_option)) {
-      return FieldError(where, "default", "\"" + cat.default_option + "\" is not one of its options");
+      return FieldError(where, "default",
+                        "\"" + cat.default_option + "\" is not one of its options");
     }
     for (const auto& other : m.categories_) {
       if (other.id == cat.id) return Status::InvalidArgument(where + ": duplicate category");
@@ -103,9 +105,11 @@ Result<SeverityModel> SeverityModel::Parse(std::string_view text) {
   }
   json::Node sig = root["significance"];
   if (!sig.is_object()) return Status::InvalidArgument("severity model: \"significance\" missing");
-  ENTENTE_RETURN_IF_ERROR(CheckKeys(sig, {"note", "min_factors", "factors"}, "severity model: significance"));
+  ENTENTE_RETURN_IF_ERROR(
+      CheckKeys(sig, {"note", "min_factors", "factors"}, "severity model: significance"));
   std::int64_t min_factors = 0;
-  ENTENTE_RETURN_IF_ERROR(RequireInt(sig, "min_factors", "severity model: significance", 1, 64, min_factors));
+  ENTENTE_RETURN_IF_ERROR(
+      RequireInt(sig, "min_factors", "severity model: significance", 1, 64, min_factors));
   m.min_factors_ = static_cast<int>(min_factors);
   if (!sig["factors"].is_array() || sig["factors"].size() == 0 || sig["factors"].size() > 64) {
     return Status::InvalidArgument("severity model: significance.factors must be an array of 1-64");
@@ -123,13 +127,15 @@ Result<SeverityModel> SeverityModel::Parse(std::string_view text) {
     ENTENTE_RETURN_IF_ERROR(RequireString(f, "type", where, type, 16));
     if (type == "count") {
       factor.type = SignificanceFactor::Type::kCount;
-      ENTENTE_RETURN_IF_ERROR(RequireInt(f, "threshold", where, 1, std::int64_t{1} << 53, factor.threshold));
+      ENTENTE_RETURN_IF_ERROR(
+          RequireInt(f, "threshold", where, 1, std::int64_t{1} << 53, factor.threshold));
     } else if (type == "level") {
       factor.type = SignificanceFactor::Type::kLevel;
       ENTENTE_RETURN_IF_ERROR(RequireInt(f, "threshold", where, 0, 5, factor.threshold));
     } else if (type == "flag") {
       factor.type = SignificanceFactor::Type::kFlag;
-      if (!f["threshold"].missing()) return FieldError(where, "threshold", "a flag has no threshold");
+      if (!f["threshold"].missing())
+        return FieldError(where, "threshold", "a flag has no threshold");
     } else {
       return FieldError(where, "type", "expected count|flag|level");
     }
@@ -156,7 +162,8 @@ Result<SeverityModel> SeverityModel::Parse(std::string_view text) {
   ENTENTE_RETURN_IF_ERROR(CheckKeys(rsit, {"note", "classes"}, "severity model: rsit"));
   for (auto [cls, types] : rsit["classes"]) {
     if (!types.is_array() || types.size() == 0) {
-      return Status::InvalidArgument("severity model: rsit class '" + std::string(cls.substr(0, 64)) +
+      return Status::InvalidArgument("severity model: rsit class '" +
+                                     std::string(cls.substr(0, 64)) +
                                      "': expected a non-empty array of types");
     }
     auto& list = m.rsit_[std::string(cls)];
@@ -219,14 +226,16 @@ Result<Assessment> SeverityModel::Assess(const IncidentFacts& facts) const {
     bool known = std::any_of(factors_.begin(), factors_.end(), [&](const SignificanceFactor& f) {
       return f.id == id && f.type == SignificanceFactor::Type::kCount;
     });
-    if (!known) return Status::InvalidArgument("incident significance: unknown count factor \"" + id + "\"");
+    if (!known)
+      return Status::InvalidArgument("incident significance: unknown count factor \"" + id + "\"");
   }
   for (const auto& [id, v] : facts.flags) {
     (void)v;
     bool known = std::any_of(factors_.begin(), factors_.end(), [&](const SignificanceFactor& f) {
       return f.id == id && f.type == SignificanceFactor::Type::kFlag;
     });
-    if (!known) return Status::InvalidArgument("incident significance: unknown flag factor \"" + id + "\"");
+    if (!known)
+      return Status::InvalidArgument("incident significance: unknown flag factor \"" + id + "\"");
   }
   for (const auto& f : factors_) {
     bool met = false;
@@ -252,7 +261,8 @@ Result<Assessment> SeverityModel::Assess(const IncidentFacts& facts) const {
   for (const auto& [id, v] : facts.external_origin) {
     bool known = std::any_of(external_.begin(), external_.end(),
                              [&](const auto& e) { return e.first == id; });
-    if (!known) return Status::InvalidArgument("incident external_origin: unknown criterion \"" + id + "\"");
+    if (!known)
+      return Status::InvalidArgument("incident external_origin: unknown criterion \"" + id + "\"");
     if (v) a.external_met.push_back(id);
   }
   a.external = !a.external_met.empty();
@@ -318,12 +328,14 @@ Status ReadAssessment(json::Node a, IncidentFacts& f) {
   if (!a["nciss"].missing()) {
     if (!a["nciss"].is_object()) return FieldError(where, "nciss", "expected an object");
     for (auto [k, v] : a["nciss"]) {
-      if (!v.is_string()) return FieldError(where, "nciss." + std::string(k.substr(0, 64)), "expected a string");
+      if (!v.is_string())
+        return FieldError(where, "nciss." + std::string(k.substr(0, 64)), "expected a string");
       f.nciss[std::string(k.substr(0, 64))] = std::string(v.str().substr(0, 64));
     }
   }
   if (!a["significance"].missing()) {
-    if (!a["significance"].is_object()) return FieldError(where, "significance", "expected an object");
+    if (!a["significance"].is_object())
+      return FieldError(where, "significance", "expected an object");
     for (auto [k, v] : a["significance"]) {
       std::string key(k.substr(0, 64));
       if (v.is_bool()) {
@@ -331,14 +343,18 @@ Status ReadAssessment(json::Node a, IncidentFacts& f) {
       } else if (auto n = v.as_int64(); n && *n >= 0) {
         f.counts[key] = *n;
       } else {
-        return FieldError(where, "significance." + key, "expected true/false or a non-negative integer");
+        return FieldError(where, "significance." + key,
+                          "expected true/false or a non-negative integer");
       }
     }
   }
   if (!a["external_origin"].missing()) {
-    if (!a["external_origin"].is_object()) return FieldError(where, "external_origin", "expected an object");
+    if (!a["external_origin"].is_object())
+      return FieldError(where, "external_origin", "expected an object");
     for (auto [k, v] : a["external_origin"]) {
-      if (!v.is_bool()) return FieldError(where, "external_origin." + std::string(k.substr(0, 64)), "expected true or false");
+      if (!v.is_bool())
+        return FieldError(where, "external_origin." + std::string(k.substr(0, 64)),
+                          "expected true or false");
       f.external_origin[std::string(k.substr(0, 64))] = v.boolean();
     }
   }
@@ -358,16 +374,18 @@ Status ReadAssessment(json::Node a, IncidentFacts& f) {
   json::Node at = a["attribution"];
   if (!at.missing()) {
     if (!at.is_object()) return FieldError(where, "attribution", "expected an object");
-    ENTENTE_RETURN_IF_ERROR(CheckKeys(at, {"confidence", "case_ref", "responsible"}, "incident attribution"));
+    ENTENTE_RETURN_IF_ERROR(
+        CheckKeys(at, {"confidence", "case_ref", "responsible"}, "incident attribution"));
     if (!at["confidence"].missing()) {
-      ENTENTE_ASSIGN_OR_RETURN(f.confidence,
-                               ParseConfidence(at["confidence"].str(), "incident attribution.confidence"));
+      ENTENTE_ASSIGN_OR_RETURN(
+          f.confidence, ParseConfidence(at["confidence"].str(), "incident attribution.confidence"));
     }
     f.attribution_case_ref = std::string(at["case_ref"].str().substr(0, 200));
     json::Node rs = at["responsible"];
     if (!rs.missing()) {
       if (!rs.is_array() || rs.size() > 100) {
-        return FieldError("incident attribution", "responsible", "expected an array of at most 100");
+        return FieldError("incident attribution", "responsible",
+                          "expected an array of at most 100");
       }
       for (auto [i, r] : rs) {
         (void)i;
@@ -413,7 +431,8 @@ Result<IncidentFacts> ParseIncident(std::string_view text, std::string_view inci
   }
   ENTENTE_RETURN_IF_ERROR(ReadAssessment(root, f));
   if (!incident_id.empty() && f.id != incident_id) {
-    return Status::NotFound("incident " + std::string(incident_id.substr(0, 200)) + " not in the input");
+    return Status::NotFound("incident " + std::string(incident_id.substr(0, 200)) +
+                            " not in the input");
   }
   return f;
 }

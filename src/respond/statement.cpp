@@ -30,15 +30,19 @@ std::string StatementText(const Proposal& p, const Outcome& o, std::string_view 
     if (i) targets += i + 1 == p.targets.size() ? " and " : ", ";
     targets += p.targets[i].name;
   }
-  std::string text = "Joint statement of " + date + ". The Member States have considered the "
-                     "following malicious cyber activity: " + p.grounds;
+  std::string text = "Joint statement of " + date +
+                     ". The Member States have considered the "
+                     "following malicious cyber activity: " +
+                     p.grounds;
   if (!p.incident_ref.empty()) text += " (" + p.incident_ref + ")";
   text += ". ";
   if (p.attribution_confidence == Confidence::kNone) {
     text += "No attribution is made. ";
   } else {
-    text += "The activity is assessed with " + std::string(ConfidenceName(p.attribution_confidence)) +
-            " confidence to be the responsibility of " + (targets.empty() ? "an unnamed actor" : targets) +
+    text += "The activity is assessed with " +
+            std::string(ConfidenceName(p.attribution_confidence)) +
+            " confidence to be the responsibility of " +
+            (targets.empty() ? "an unnamed actor" : targets) +
             "; attribution remains a sovereign decision of each Member State. ";
   }
   text += "Deciding by " + std::string(RuleName(o.rule)) + " (" + std::to_string(o.yes) +
@@ -59,7 +63,8 @@ Result<json::Value> MakeJointStatement(const Proposal& p, const Outcome& o,
                                        std::string_view measure_name, std::string_view signer,
                                        Timestamp now, const crypto::hybrid::SigPrivateKey& key) {
   if (!o.adopted) return Status::InvalidArgument("statement: the decision was not adopted");
-  if (o.rule != p.rule) return Status::InvalidArgument("statement: the outcome is for another rule");
+  if (o.rule != p.rule)
+    return Status::InvalidArgument("statement: the outcome is for another rule");
   if (!IsIso2(signer)) return Status::InvalidArgument("statement: signer must be an ISO code");
   std::string ts = FormatTimestamp(now);
   std::string text = StatementText(p, o, measure_name, now);
@@ -124,7 +129,8 @@ Status VerifyJointStatement(std::string_view text, const TrustList& trust) {
       "statement"));
   const auto* key = trust.Find(s["signer"].str());
   if (!key) {
-    return Status::PermissionDenied("statement: signer \"" + std::string(s["signer"].str().substr(0, 8)) +
+    return Status::PermissionDenied("statement: signer \"" +
+                                    std::string(s["signer"].str().substr(0, 8)) +
                                     "\" is not in the trust list");
   }
   ENTENTE_RETURN_IF_ERROR(VerifyObject(s, kStatementDomain, *key).WithContext("statement"));
@@ -140,7 +146,8 @@ Status VerifyJointStatement(std::string_view text, const TrustList& trust) {
     (void)k;
     refers = refers || r.str() == s["proposal_ref"].str();
   }
-  if (!refers) return Status::InvalidArgument("statement: the report does not refer to the proposal");
+  if (!refers)
+    return Status::InvalidArgument("statement: the report does not refer to the proposal");
   return Status::Ok();
 }
 

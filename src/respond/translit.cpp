@@ -49,7 +49,7 @@ bool AppendLatin(char32_t cp, std::string& out) {
     }
     return c == '\'';  // O'Brien -> obrien
   }
-  if (cp >= 0x300 && cp < 0x370) return true;  // combining marks: drop, stay in the word
+  if (cp >= 0x300 && cp < 0x370) return true;     // combining marks: drop, stay in the word
   if (cp == 0x2019 || cp == 0x02BC) return true;  // right quote / modifier apostrophe
   const char* t = nullptr;
   if (cp >= 0xC0 && cp < 0xC0 + std::size(kLatin)) {

@@ -83,7 +83,8 @@ TEST(Proposal, RoundTripsAsAStixExtensionObject) {
   Proposal p = MakeProposal();
   json::Value o = p.ToStix();
   EXPECT_EQ(o.find("type")->str(), "x-entente-proposal");
-  EXPECT_EQ(o.find("extensions")->find(kProposalExtensionId)->find("extension_type")->str(), "new-sdo");
+  EXPECT_EQ(o.find("extensions")->find(kProposalExtensionId)->find("extension_type")->str(),
+            "new-sdo");
   auto back = ParseProposalText(o.Serialize());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->id, p.id);
@@ -108,12 +109,15 @@ TEST(Proposal, SignedByProposerAndTamperEvident) {
   json::Document doc;
   ASSERT_TRUE(doc.Parse(text).ok());
   EXPECT_TRUE(VerifyObject(doc.root(), kProposalDomain, NodeFor("DE").id.pub).ok());
-  EXPECT_EQ(VerifyObject(doc.root(), kProposalDomain, NodeFor("FR").id.pub).code(), ErrorCode::kCryptoError);
-  EXPECT_EQ(VerifyObject(doc.root(), kVoteDomain, NodeFor("DE").id.pub).code(), ErrorCode::kCryptoError);
+  EXPECT_EQ(VerifyObject(doc.root(), kProposalDomain, NodeFor("FR").id.pub).code(),
+            ErrorCode::kCryptoError);
+  EXPECT_EQ(VerifyObject(doc.root(), kVoteDomain, NodeFor("DE").id.pub).code(),
+            ErrorCode::kCryptoError);
   std::string altered = Edit(text, "measure", "travel-ban");
   json::Document doc2;
   ASSERT_TRUE(doc2.Parse(altered).ok());
-  EXPECT_EQ(VerifyObject(doc2.root(), kProposalDomain, NodeFor("DE").id.pub).code(), ErrorCode::kCryptoError);
+  EXPECT_EQ(VerifyObject(doc2.root(), kProposalDomain, NodeFor("DE").id.pub).code(),
+            ErrorCode::kCryptoError);
 }
 
 TEST(Ballot, AcceptsSignedVotesAndTallies) {
@@ -123,7 +127,8 @@ TEST(Ballot, AcceptsSignedVotesAndTallies) {
   BallotBox box(p, &trust, &sink);
   EXPECT_TRUE(box.Cast(SignedVote(p, "DE", Choice::kYes), kT0).ok());
   EXPECT_TRUE(box.Cast(SignedVote(p, "FR", Choice::kYes), kT0).ok());
-  Status s = box.Cast(SignedVote(p, "IT", Choice::kConstructive, 1, kT0, "", "we will not apply it"), kT0);
+  Status s =
+      box.Cast(SignedVote(p, "IT", Choice::kConstructive, 1, kT0, "", "we will not apply it"), kT0);
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(box.Current().size(), 3u);
   EXPECT_EQ(box.Current().at("IT"), Choice::kConstructive);
@@ -157,7 +162,8 @@ TEST(Ballot, AlteredVoteIsRejected) {
   std::string v = SignedVote(p, "DE", Choice::kNo);
   EXPECT_EQ(box.Cast(Edit(v, "choice", "yes"), kT0).code(), ErrorCode::kCryptoError);
   EXPECT_EQ(box.Cast(Edit(v, "sequence", 7), kT0).code(), ErrorCode::kCryptoError);
-  EXPECT_EQ(box.Cast(Edit(v, "created", "2026-11-23T09:00:00.000Z"), kT0).code(), ErrorCode::kCryptoError);
+  EXPECT_EQ(box.Cast(Edit(v, "created", "2026-11-23T09:00:00.000Z"), kT0).code(),
+            ErrorCode::kCryptoError);
   // Re-ordering members or whitespace does not matter: the signed form is canonical.
   auto parsed = json::Value::Parse(v);
   EXPECT_TRUE(box.Cast(parsed->Pretty(), kT0).ok());
@@ -187,7 +193,8 @@ TEST(Ballot, CastTwiceAndChangesByOwnStateOnly) {
   EXPECT_EQ(box.Cast(SignedVote(p, "DE", Choice::kNo, 1), kT0).code(), ErrorCode::kConflict);
   EXPECT_EQ(box.Current().at("DE"), Choice::kYes);
   // FR cannot change DE's vote, even with a higher sequence.
-  EXPECT_EQ(box.Cast(SignedVote(p, "DE", Choice::kNo, 2, kT0, "FR"), kT0).code(), ErrorCode::kCryptoError);
+  EXPECT_EQ(box.Cast(SignedVote(p, "DE", Choice::kNo, 2, kT0, "FR"), kT0).code(),
+            ErrorCode::kCryptoError);
   // DE can: the latest sequence wins; an older one afterwards is stale.
   ASSERT_TRUE(box.Cast(SignedVote(p, "DE", Choice::kNo, 2), kT0).ok());
   EXPECT_EQ(box.Current().at("DE"), Choice::kNo);
@@ -200,8 +207,10 @@ TEST(Ballot, NoVoteOrChangeAfterTheDeadline) {
   TrustList trust = Trust({"DE"});
   BallotBox box(p, &trust);
   Timestamp late{kDeadline.nanos + 1'000'000};
-  EXPECT_EQ(box.Cast(SignedVote(p, "DE", Choice::kYes, 1, kT0), late).code(), ErrorCode::kPermissionDenied);
-  EXPECT_EQ(box.Cast(SignedVote(p, "DE", Choice::kYes, 1, late), kT0).code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(box.Cast(SignedVote(p, "DE", Choice::kYes, 1, kT0), late).code(),
+            ErrorCode::kPermissionDenied);
+  EXPECT_EQ(box.Cast(SignedVote(p, "DE", Choice::kYes, 1, late), kT0).code(),
+            ErrorCode::kPermissionDenied);
   EXPECT_TRUE(box.Cast(SignedVote(p, "DE", Choice::kYes, 1, kT0), kDeadline).ok());
 }
 
@@ -223,11 +232,10 @@ TEST(Ballot, TallyIsReproducibleFromSignedVotes) {
   auto table = LoadPopulationTable(std::string(ENTENTE_DATA_DIR) + "/respond/population-2025.json");
   ASSERT_TRUE(table.ok());
   Timestamp t1{kT0.nanos + 1'000'000'000};
-  std::string votes = "[" + SignedVote(p, "DE", Choice::kYes) + "," +
-                      SignedVote(p, "FR", Choice::kNo, 1) + "," +
-                      SignedVote(p, "FR", Choice::kYes, 2, t1) + "," +
-                      SignedVote(p, "IT", Choice::kAbstain) + "," +
-                      Edit(SignedVote(p, "PL", Choice::kYes), "choice", "no") + "]";
+  std::string votes =
+      "[" + SignedVote(p, "DE", Choice::kYes) + "," + SignedVote(p, "FR", Choice::kNo, 1) + "," +
+      SignedVote(p, "FR", Choice::kYes, 2, t1) + "," + SignedVote(p, "IT", Choice::kAbstain) + "," +
+      Edit(SignedVote(p, "PL", Choice::kYes), "choice", "no") + "]";
   auto r = TallySignedVotes(p, trust, *table, votes);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->accepted, 4);
@@ -246,7 +254,8 @@ TEST(Ballot, TallyIsReproducibleFromSignedVotes) {
 Outcome AdoptedOutcome(const Proposal& p, const TrustList& trust) {
   auto table = LoadPopulationTable(std::string(ENTENTE_DATA_DIR) + "/respond/population-2025.json");
   EXPECT_TRUE(table.ok());
-  std::string votes = "[" + SignedVote(p, "DE", Choice::kYes) + "," + SignedVote(p, "FR", Choice::kYes) + "]";
+  std::string votes =
+      "[" + SignedVote(p, "DE", Choice::kYes) + "," + SignedVote(p, "FR", Choice::kYes) + "]";
   auto r = TallySignedVotes(p, trust, *table, votes);
   EXPECT_TRUE(r.ok());
   return r->outcome;
@@ -283,8 +292,10 @@ TEST(Statement, TamperedOrUnknownSignerFails) {
   auto s = MakeJointStatement(p, o, "Freezing of funds", "FR", kT0, *NodeFor("FR").key);
   ASSERT_TRUE(s.ok());
   std::string text = s->Serialize();
-  EXPECT_EQ(VerifyJointStatement(Edit(text, "text", "something else"), trust).code(), ErrorCode::kCryptoError);
-  EXPECT_EQ(VerifyJointStatement(Edit(text, "signer", "DE"), trust).code(), ErrorCode::kCryptoError);
+  EXPECT_EQ(VerifyJointStatement(Edit(text, "text", "something else"), trust).code(),
+            ErrorCode::kCryptoError);
+  EXPECT_EQ(VerifyJointStatement(Edit(text, "signer", "DE"), trust).code(),
+            ErrorCode::kCryptoError);
   EXPECT_EQ(VerifyJointStatement(text, Trust({"DE"})).code(), ErrorCode::kPermissionDenied);
   // Signed by DE's node but claiming FR.
   auto forged = MakeJointStatement(p, o, "Freezing of funds", "FR", kT0, *NodeFor("DE").key);

@@ -94,10 +94,12 @@ TEST(Severity, LevelBoundaryIsExact) {
   // prepare 200 + unknown location 500 + unknown actor 600 = 1300; add cross-sector "low"
   // (10*30 = 300) and potential "low" (10*25 = 250) = 1850; recoverability "supplemented"
   // instead (400): 1300 + 400 + 300 = 2000.
-  Assessment at = AssessText(R"({"nciss":{"recoverability":"supplemented","cross_sector_dependency":"low"}})");
+  Assessment at =
+      AssessText(R"({"nciss":{"recoverability":"supplemented","cross_sector_dependency":"low"}})");
   EXPECT_EQ(at.score, 20);
   EXPECT_EQ(at.level, 1);
-  Assessment below = AssessText(R"({"nciss":{"cross_sector_dependency":"low","potential_impact":"low"}})");
+  Assessment below =
+      AssessText(R"({"nciss":{"cross_sector_dependency":"low","potential_impact":"low"}})");
   EXPECT_EQ(below.score, 18);
   EXPECT_EQ(below.level, 0);
 }
@@ -120,7 +122,8 @@ TEST(Severity, RejectsUnknownCategoryOptionAndRsit) {
 }
 
 TEST(Severity, ReadsTheAssessmentFromAStixBundle) {
-  std::string bundle = std::string(R"({"type":"bundle","id":"bundle--6f0d2f3e-1d7a-4c5b-9e8f-0a1b2c3d4e5f","objects":[
+  std::string bundle = std::string(
+      R"({"type":"bundle","id":"bundle--6f0d2f3e-1d7a-4c5b-9e8f-0a1b2c3d4e5f","objects":[
     {"type":"identity","spec_version":"2.1","id":"identity--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d","name":"x"},
     {"type":"incident","spec_version":"2.1","id":"incident--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
      "created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","name":"phishing wave",
@@ -178,8 +181,8 @@ TEST(Catalogue, StrictValidationNamesMeasureAndField) {
      "needs_significant_effect": true, "needs_external_origin": true,
      "legal_basis": "Council Decision (CFSP) 2019/797 Art. 4)",
        "measure 'travel-ban' field 'min_confidence'"},
-      {R"("id": "demarche", "category": "cooperative")", R"("id": "demarche", "category": "punitive")",
-       "measure 'demarche' field 'category'"},
+      {R"("id": "demarche", "category": "cooperative")",
+       R"("id": "demarche", "category": "punitive")", "measure 'demarche' field 'category'"},
       {R"("id": "demarche", "category": "cooperative")",
        R"("id": "demarche", "colour": "red", "category": "cooperative")",
        "measure 'demarche': unknown field \"colour\""},
@@ -249,11 +252,13 @@ TEST(Options, LowConfidenceSaysWhatIsMissing) {
 
 TEST(Options, UnattributedMinorIncidentGetsPreventiveOnly) {
   auto options = Options(Measures(), AssessText(R"({"id":"x"})"));
-  EXPECT_EQ(Ids(options, true), (std::vector<std::string>{"capacity-building", "awareness-raising"}));
+  EXPECT_EQ(Ids(options, true),
+            (std::vector<std::string>{"capacity-building", "awareness-raising"}));
   for (const auto& o : options) {
     if (o.measure->id == "travel-ban") {
       EXPECT_EQ(o.missing.size(), 5u);
-      EXPECT_EQ(o.missing[2], "no responsible person or entity is named; restrictive measures need one");
+      EXPECT_EQ(o.missing[2],
+                "no responsible person or entity is named; restrictive measures need one");
     }
   }
   auto j = OptionsToJson(options, AssessText(R"({"id":"x"})"));

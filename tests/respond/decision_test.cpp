@@ -42,13 +42,17 @@ TEST(PopulationTable, Loads2025Figures) {
 
 TEST(PopulationTable, RejectsDuplicatesAndBadWeights) {
   EXPECT_FALSE(ParsePopulationTable(R"({"year":2025,"unit":"basis_points","total":10000,
-      "member_states":[{"iso2":"DE","share_bp":10},{"iso2":"DE","share_bp":10}]})").ok());
+      "member_states":[{"iso2":"DE","share_bp":10},{"iso2":"DE","share_bp":10}]})")
+                   .ok());
   EXPECT_FALSE(ParsePopulationTable(R"({"year":2025,"unit":"basis_points","total":10000,
-      "member_states":[{"iso2":"DE","share_bp":-1}]})").ok());
+      "member_states":[{"iso2":"DE","share_bp":-1}]})")
+                   .ok());
   EXPECT_FALSE(ParsePopulationTable(R"({"year":2025,"unit":"basis_points","total":100,
-      "member_states":[{"iso2":"DE","share_bp":90},{"iso2":"FR","share_bp":90}]})").ok());
+      "member_states":[{"iso2":"DE","share_bp":90},{"iso2":"FR","share_bp":90}]})")
+                   .ok());
   EXPECT_FALSE(ParsePopulationTable(R"({"year":2025,"unit":"furlongs","total":100,
-      "member_states":[{"iso2":"DE","share_bp":90}]})").ok());
+      "member_states":[{"iso2":"DE","share_bp":90}]})")
+                   .ok());
 }
 
 TEST(Votes, ParsesAndRejects) {
@@ -86,18 +90,20 @@ TEST(Unanimity, AbstentionAndAbsenceDoNotBlock) {
 
 TEST(Unanimity, ConstructiveAbstentionAtOneThirdOfStatesAndPopulation) {
   // 9 of 27 states with 33.34 % of the population: 3*9 >= 27 and 3*3334 >= 10000 -> blocked.
-  auto blocked = Decide(Rule::kUnanimity,
-                        Set(All(Choice::kYes), {"AT", "BE", "BG", "CZ", "DE", "IE", "PT", "SE", "SI"},
-                            Choice::kConstructive),
-                        Table2025());
+  auto blocked =
+      Decide(Rule::kUnanimity,
+             Set(All(Choice::kYes), {"AT", "BE", "BG", "CZ", "DE", "IE", "PT", "SE", "SI"},
+                 Choice::kConstructive),
+             Table2025());
   EXPECT_EQ(blocked.constructive, 9);
   EXPECT_EQ(blocked.pop_constructive, 3334);
   EXPECT_FALSE(blocked.adopted);
   // 9 states with 33.33 %: below one third of the population -> adopted.
-  auto passes = Decide(Rule::kUnanimity,
-                       Set(All(Choice::kYes), {"BG", "CZ", "DK", "FR", "LT", "PL", "SE", "SI", "SK"},
-                           Choice::kConstructive),
-                       Table2025());
+  auto passes =
+      Decide(Rule::kUnanimity,
+             Set(All(Choice::kYes), {"BG", "CZ", "DK", "FR", "LT", "PL", "SE", "SI", "SK"},
+                 Choice::kConstructive),
+             Table2025());
   EXPECT_EQ(passes.pop_constructive, 3333);
   EXPECT_TRUE(passes.adopted);
   // 8 states with far more than a third of the population: below a third of the states.
@@ -112,16 +118,18 @@ TEST(Unanimity, ConstructiveAbstentionAtOneThirdOfStatesAndPopulation) {
 TEST(Qmv, PopulationThresholdExactly65Percent) {
   // 15 states with exactly 65.00 %: adopted; another 15 with 64.99 %: not adopted (12 states
   // do not vote in favour, enough for a blocking minority).
-  Votes at = Set(Votes{}, {"AT", "BE", "BG", "CY", "DE", "ES", "FI", "FR", "IE", "LT", "LU", "NL",
-                           "RO", "SE", "SI"},
-                 Choice::kYes);
+  Votes at = Set(
+      Votes{},
+      {"AT", "BE", "BG", "CY", "DE", "ES", "FI", "FR", "IE", "LT", "LU", "NL", "RO", "SE", "SI"},
+      Choice::kYes);
   auto o = Decide(Rule::kQmv, at, Table2025());
   EXPECT_EQ(o.yes, 15);
   EXPECT_EQ(o.pop_yes, 6500);
   EXPECT_TRUE(o.adopted);
-  Votes below = Set(Votes{}, {"AT", "CZ", "DE", "DK", "EE", "FI", "FR", "GR", "HR", "HU", "IT",
-                              "LT", "LU", "RO", "SI"},
-                    Choice::kYes);
+  Votes below = Set(
+      Votes{},
+      {"AT", "CZ", "DE", "DK", "EE", "FI", "FR", "GR", "HR", "HU", "IT", "LT", "LU", "RO", "SI"},
+      Choice::kYes);
   auto p = Decide(Rule::kQmv, below, Table2025());
   EXPECT_EQ(p.pop_yes, 6499);
   EXPECT_FALSE(p.adopted);
@@ -129,9 +137,9 @@ TEST(Qmv, PopulationThresholdExactly65Percent) {
 
 TEST(Qmv, FifteenStatesNeeded) {
   // The 14 largest states hold 90.44 % of the population but are only 14 members (< 55 %).
-  Votes v = Set(Votes{}, {"DE", "FR", "IT", "ES", "PL", "RO", "NL", "BE", "CZ", "PT", "SE", "GR",
-                          "HU", "AT"},
-                Choice::kYes);
+  Votes v = Set(
+      Votes{}, {"DE", "FR", "IT", "ES", "PL", "RO", "NL", "BE", "CZ", "PT", "SE", "GR", "HU", "AT"},
+      Choice::kYes);
   auto o = Decide(Rule::kQmv, v, Table2025());
   EXPECT_EQ(o.yes, 14);
   EXPECT_FALSE(o.adopted);
@@ -159,8 +167,9 @@ TEST(Qmv, BlockingMinorityNeedsFourStates) {
 
 TEST(Rqmv, SeventyTwoPercentOfStates) {
   // 72 % of 27 = 19.44: 19 states are not enough even with 96 % of the population; 20 are.
-  Votes v = Set(All(Choice::kNo), {"DE", "FR", "IT", "ES", "PL", "RO", "NL", "BE", "CZ", "PT", "SE",
-                                   "GR", "HU", "AT", "BG", "DK", "FI", "SK", "IE"},
+  Votes v = Set(All(Choice::kNo),
+                {"DE", "FR", "IT", "ES", "PL", "RO", "NL", "BE", "CZ", "PT", "SE", "GR", "HU", "AT",
+                 "BG", "DK", "FI", "SK", "IE"},
                 Choice::kYes);
   auto o = Decide(Rule::kRqmv, v, Table2025());
   EXPECT_EQ(o.yes, 19);

@@ -151,7 +151,9 @@ class BallotBox {
   Votes Current() const;
   const std::map<std::string, Vote>& latest() const noexcept { return latest_; }
   const Proposal& proposal() const noexcept { return proposal_; }
-  Outcome Tally(const PopulationTable& table) const { return Decide(proposal_.rule, Current(), table); }
+  Outcome Tally(const PopulationTable& table) const {
+    return Decide(proposal_.rule, Current(), table);
+  }
 
  private:
   Proposal proposal_;

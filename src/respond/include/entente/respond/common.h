@@ -28,8 +28,7 @@ Result<Confidence> ParseConfidence(std::string_view text, std::string_view where
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
-  virtual Status Append(std::string_view kind, std::string_view subject,
-                        ByteView payload_hash) = 0;
+  virtual Status Append(std::string_view kind, std::string_view subject, ByteView payload_hash) = 0;
 };
 
 // A sink that keeps events in memory (tests, offline tools).

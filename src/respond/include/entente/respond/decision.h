@@ -47,8 +47,8 @@ struct PopulationTable {
     std::int64_t weight = 0;
   };
   int year = 0;
-  std::string unit;       // "persons" or "basis_points"
-  std::int64_t total = 0;  // the denominator of shares
+  std::string unit;             // "persons" or "basis_points"
+  std::int64_t total = 0;       // the denominator of shares
   std::vector<Member> members;  // sorted by iso2
 
   const Member* Find(std::string_view iso2) const noexcept;

@@ -23,17 +23,17 @@
 namespace entente::respond {
 
 struct Identifier {
-  std::string type;     // e.g. "passport", "registration"
+  std::string type;  // e.g. "passport", "registration"
   std::string number;
   std::string country;  // ISO2 or ""
 };
 
 struct Listing {
-  std::string id;    // register id, "CYB-0001"...: stable for a given file
-  std::string type;  // "person" or "entity"
-  std::string name;  // as published
-  std::vector<std::string> aliases;          // other spellings, including derived ones
-  std::vector<std::string> transliterations; // names in other scripts, as given by the file
+  std::string id;                             // register id, "CYB-0001"...: stable for a given file
+  std::string type;                           // "person" or "entity"
+  std::string name;                           // as published
+  std::vector<std::string> aliases;           // other spellings, including derived ones
+  std::vector<std::string> transliterations;  // names in other scripts, as given by the file
   std::vector<Identifier> identifiers;
   std::string nationality;  // ISO2 or ""
   std::string birth_date;   // YYYY-MM-DD, YYYY, or ""
@@ -81,9 +81,9 @@ class Register {
 std::string NormalizeName(std::string_view name);
 
 struct ScreenMatch {
-  std::size_t listing = 0;  // index into Register::listings()
-  double score = 0;         // 0-1
-  std::string matched_name; // the name or alias that matched best
+  std::size_t listing = 0;   // index into Register::listings()
+  double score = 0;          // 0-1
+  std::string matched_name;  // the name or alias that matched best
 };
 
 class Screener {

@@ -21,8 +21,8 @@ namespace entente::respond {
 
 struct SeverityCategory {
   std::string id, name;
-  int weight = 0;                     // 1-1000
-  std::string default_option;         // used when an incident does not set the category
+  int weight = 0;                      // 1-1000
+  std::string default_option;          // used when an incident does not set the category
   std::map<std::string, int> options;  // option id -> score 0-100
 };
 
@@ -47,14 +47,14 @@ struct ResponsibleParty {
 
 // What an incident bundle says about an incident (see ParseIncident for the JSON).
 struct IncidentFacts {
-  std::string id;    // STIX id of the incident, or the id given in the plain form
+  std::string id;  // STIX id of the incident, or the id given in the plain form
   std::string name;
-  std::map<std::string, std::string> nciss;        // category -> option
-  std::map<std::string, std::int64_t> counts;      // significance count factors
-  std::map<std::string, bool> flags;               // significance flag factors
-  std::map<std::string, bool> external_origin;     // criterion id -> met
-  bool attempt = false;                            // attempted attack (potentially significant)
-  std::string rsit_class, rsit_type;               // "" when not classified
+  std::map<std::string, std::string> nciss;     // category -> option
+  std::map<std::string, std::int64_t> counts;   // significance count factors
+  std::map<std::string, bool> flags;            // significance flag factors
+  std::map<std::string, bool> external_origin;  // criterion id -> met
+  bool attempt = false;                         // attempted attack (potentially significant)
+  std::string rsit_class, rsit_type;            // "" when not classified
   Confidence confidence = Confidence::kNone;
   std::string attribution_case_ref;
   std::vector<ResponsibleParty> responsible;
@@ -68,7 +68,7 @@ struct Assessment {
   bool significant = false;
   std::vector<std::string> significance_met;  // factor ids
   bool external = false;
-  std::vector<std::string> external_met;      // criterion ids
+  std::vector<std::string> external_met;  // criterion ids
   std::string rsit_class, rsit_type;
   Confidence confidence = Confidence::kNone;
   std::vector<ResponsibleParty> responsible;
