@@ -492,26 +492,32 @@ void ForEachGram(std::string_view w, F&& f) {
 
 std::size_t MaxEdits(std::size_t len) { return len <= 3 ? 0 : len <= 5 ? 1 : len <= 8 ? 2 : 3; }
 
-// Levenshtein distance if <= k, else k + 1. Words are at most 64 bytes here.
-std::size_t BoundedEdit(std::string_view a, std::string_view b, std::size_t k) {
-  if (a.size() > b.size()) std::swap(a, b);
-  if (b.size() - a.size() > k) return k + 1;
-  std::array<std::uint8_t, 65> prev{}, cur{};
-  for (std::size_t j = 0; j <= a.size(); ++j) prev[j] = static_cast<std::uint8_t>(j);
-  for (std::size_t i = 1; i <= b.size(); ++i) {
-    cur[0] = static_cast<std::uint8_t>(i);
-    std::uint8_t row_min = cur[0];
-    for (std::size_t j = 1; j <= a.size(); ++j) {
-      std::uint8_t sub = static_cast<std::uint8_t>(prev[j - 1] + (a[j - 1] != b[i - 1]));
-      std::uint8_t del = static_cast<std::uint8_t>(prev[j] + 1);
-      std::uint8_t ins = static_cast<std::uint8_t>(cur[j - 1] + 1);
-      cur[j] = std::min({sub, del, ins});
-      row_min = std::min(row_min, cur[j]);
+// Bit-parallel edit distance (Myers 1999, global form after Hyyro 2001) of `text` against the
+// pattern whose match masks are `peq` (pattern length m <= 64).
+std::size_t BitEditDistance(const std::array<std::uint64_t, 256>& peq, std::size_t m,
+                            std::string_view text) {
+  if (m == 0) return text.size();
+  const std::uint64_t high = std::uint64_t{1} << (m - 1);
+  std::uint64_t pv = m == 64 ? ~std::uint64_t{0} : (high << 1) - 1;
+  std::uint64_t mv = 0;
+  std::size_t score = m;
+  for (char c : text) {
+    const std::uint64_t eq = peq[static_cast<unsigned char>(c)];
+    const std::uint64_t xv = eq | mv;
+    const std::uint64_t xh = (((eq & pv) + pv) ^ pv) | eq;
+    std::uint64_t ph = mv | ~(xh | pv);
+    std::uint64_t mh = pv & xh;
+    if (ph & high) {
+      ++score;
+    } else if (mh & high) {
+      --score;
     }
-    if (row_min > k) return k + 1;
-    std::swap(prev, cur);
+    ph = (ph << 1) | 1;
+    mh <<= 1;
+    pv = mh | ~(xv | ph);
+    mv = ph & xv;
   }
-  return prev[a.size()];
+  return score;
 }
 
 std::vector<std::string> Words(const std::string& normalized) {
@@ -536,10 +542,21 @@ struct Screener::Index {
   };
   std::vector<Entry> entries;
   std::vector<std::string> words;  // dictionary
+  std::vector<std::uint8_t> word_len;
+  std::vector<std::uint64_t> word_mask;  // letters and digits present
   std::unordered_map<std::string, std::uint32_t> word_ids;
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> grams;  // gram -> word ids
-  std::vector<std::vector<std::uint32_t>> postings;                     // word id -> entry ids
-  std::vector<std::uint8_t> word_grams;                                 // gram count per word
+  // gram -> word ids, sorted by word length (after Finish) so a query scans only similar lengths.
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> grams;
+  std::vector<std::vector<std::uint32_t>> postings;  // word id -> entry ids
+
+  static std::uint64_t Mask(std::string_view w) {
+    std::uint64_t m = 0;
+    for (char c : w) {
+      if (c >= 'a' && c <= 'z') m |= std::uint64_t{1} << (c - 'a');
+      if (c >= '0' && c <= '9') m |= std::uint64_t{1} << (26 + c - '0');
+    }
+    return m;
+  }
 
   void AddName(std::uint32_t listing, const std::string& name) {
     auto ws = Words(NormalizeName(name));
@@ -551,13 +568,14 @@ struct Screener::Index {
       auto [it, inserted] = word_ids.emplace(w, static_cast<std::uint32_t>(words.size()));
       if (inserted) {
         words.push_back(w);
+        word_len.push_back(static_cast<std::uint8_t>(w.size()));
+        word_mask.push_back(Mask(w));
         postings.emplace_back();
         std::vector<std::uint32_t> gs;
         ForEachGram(w, [&](std::uint32_t g) { gs.push_back(g); });
         std::sort(gs.begin(), gs.end());
         gs.erase(std::unique(gs.begin(), gs.end()), gs.end());
         for (auto g : gs) grams[g].push_back(it->second);
-        word_grams.push_back(static_cast<std::uint8_t>(std::min<std::size_t>(gs.size(), 255)));
       }
       total += static_cast<std::uint32_t>(w.size());
       if (std::find(seen.begin(), seen.end(), it->second) == seen.end()) {
@@ -566,6 +584,14 @@ struct Screener::Index {
       }
     }
     entries.push_back({listing, total, name});
+  }
+
+  void Finish() {
+    for (auto& [g, list] : grams) {
+      (void)g;
+      std::stable_sort(list.begin(), list.end(),
+                       [&](std::uint32_t a, std::uint32_t b) { return word_len[a] < word_len[b]; });
+    }
   }
 };
 
@@ -576,6 +602,7 @@ Screener::Screener(const Register& reg) : reg_(reg), index_(std::make_unique<Ind
     for (const auto& a : ls[i].aliases) index_->AddName(i, a);
     for (const auto& t : ls[i].transliterations) index_->AddName(i, t);
   }
+  index_->Finish();
 }
 
 Screener::~Screener() = default;
@@ -608,14 +635,26 @@ std::vector<ScreenMatch> Screener::Screen(std::string_view name, std::size_t max
     const std::size_t k = MaxEdits(q.size());
     touched_words.clear();
     std::size_t qgrams = 0;
+    // Candidate words differ in length by at most 3 (the largest edit budget).
+    const std::size_t min_len = q.size() > 3 ? q.size() - 3 : 0;
+    const std::size_t max_len = q.size() + 3;
     ForEachGram(q, [&](std::uint32_t g) {
       ++qgrams;
       auto it = ix.grams.find(g);
       if (it == ix.grams.end()) return;
-      for (std::uint32_t w : it->second) {
-        if (gram_hits[w]++ == 0) touched_words.push_back(w);
+      const auto& list = it->second;
+      auto lo =
+          std::lower_bound(list.begin(), list.end(), min_len,
+                           [&](std::uint32_t w, std::size_t len) { return ix.word_len[w] < len; });
+      for (auto p = lo; p != list.end() && ix.word_len[*p] <= max_len; ++p) {
+        if (gram_hits[*p]++ == 0) touched_words.push_back(*p);
       }
     });
+    const std::uint64_t qmask = Index::Mask(q);
+    std::array<std::uint64_t, 256> peq{};
+    for (std::size_t j = 0; j < q.size(); ++j) {
+      peq[static_cast<unsigned char>(q[j])] |= std::uint64_t{1} << j;
+    }
     // Count filter: an edit destroys at most 3 trigrams.
     const std::size_t need = qgrams > 3 * k ? qgrams - 3 * k : 1;
     auto consider = [&](std::uint32_t w, float sim) {
@@ -638,7 +677,16 @@ std::vector<ScreenMatch> Screener::Screen(std::string_view name, std::size_t max
       if (hits < need) continue;
       const std::string& cand = ix.words[w];
       std::size_t kk = std::max(k, MaxEdits(cand.size()));
-      std::size_t d = cand == q ? 0 : BoundedEdit(q, cand, kk);
+      std::size_t len_diff =
+          cand.size() > q.size() ? cand.size() - q.size() : q.size() - cand.size();
+      if (len_diff > kk) continue;
+      // Each edit adds or removes at most one distinct letter on each side.
+      const std::uint64_t cmask = ix.word_mask[w];
+      if (static_cast<std::size_t>(__builtin_popcountll(qmask & ~cmask)) > kk ||
+          static_cast<std::size_t>(__builtin_popcountll(cmask & ~qmask)) > kk) {
+        continue;
+      }
+      std::size_t d = BitEditDistance(peq, q.size(), cand);
       if (d > kk) continue;
       float sim =
           1.0f - static_cast<float>(d) / static_cast<float>(std::max(q.size(), cand.size()));
