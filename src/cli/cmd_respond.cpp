@@ -247,8 +247,17 @@ void SetupVote(CLI::App& parent, GlobalOptions& global,
   });
 }
 
-Result<TallyReport> Tally(const RespondOptions& o, const Proposal& p) {
+// The proposal, its signature checked against the proposer's key in the trust list.
+Result<Proposal> LoadSignedProposal(const std::string& path, const TrustList& trust) {
+  ENTENTE_ASSIGN_OR_RETURN(std::string text, ReadLimitedFile(path, 256u << 10));
+  auto p = ParseSignedProposal(text, trust);
+  if (!p.ok()) return p.status().WithContext(path);
+  return p;
+}
+
+Result<TallyReport> Tally(const RespondOptions& o, Proposal& p) {
   ENTENTE_ASSIGN_OR_RETURN(TrustList trust, TrustList::Load(o.trust));
+  ENTENTE_ASSIGN_OR_RETURN(p, LoadSignedProposal(o.proposal, trust));
   ENTENTE_ASSIGN_OR_RETURN(PopulationTable table,
                            LoadPopulationTable(DataOr(o.population, "population-2025.json")));
   ENTENTE_ASSIGN_OR_RETURN(std::string text, ReadLimitedFile(o.signed_votes, kMaxInput));

@@ -313,6 +313,28 @@ Result<Proposal> ParseProposalText(std::string_view text) {
   return ParseProposal(doc.root());
 }
 
+Result<Proposal> ParseSignedProposal(std::string_view text, const TrustList& trust) {
+  json::Document doc;
+  ENTENTE_RETURN_IF_ERROR(doc.Parse(text, ObjectLimits(kMaxObjectBytes)).WithContext("proposal"));
+  ENTENTE_ASSIGN_OR_RETURN(Proposal p, ParseProposal(doc.root()));
+  const crypto::keys::PublicIdentity* key = trust.Find(p.proposer);
+  if (!key) {
+    return Status::PermissionDenied("proposal " + p.id + ": proposer " + p.proposer +
+                                    " is not in the trust list");
+  }
+  ENTENTE_RETURN_IF_ERROR(
+      VerifyObject(doc.root(), kProposalDomain, *key).WithContext("proposal " + p.id));
+  return p;
+}
+
+Status RecordSigned(RecordSink& sink, std::string_view kind, json::Node object,
+                    std::string_view domain) {
+  std::string bytes = SignedBytes(json::Value::From(object), domain);
+  std::uint8_t hash[32];
+  crypto::Sha3_256(AsBytes(bytes), hash);
+  return sink.Append(kind, object["id"].str(), ByteView(hash, 32));
+}
+
 // --- votes ----------------------------------------------------------------------------------
 
 Result<json::Value> MakeSignedVote(const Proposal& proposal, std::string_view state, Choice choice,
@@ -421,10 +443,8 @@ Status BallotBox::Cast(std::string_view vote_json, Timestamp now) {
                             std::to_string(it->second.sequence) + " (cast twice or stale)");
   }
   if (sink_) {
-    std::string bytes = SignedBytes(json::Value::From(doc.root()), kVoteDomain);
-    std::uint8_t hash[32];
-    crypto::Sha3_256(AsBytes(bytes), hash);
-    ENTENTE_RETURN_IF_ERROR(sink_->Append("vote", v.id, ByteView(hash, 32)).WithContext(where));
+    ENTENTE_RETURN_IF_ERROR(
+        RecordSigned(*sink_, "vote", doc.root(), kVoteDomain).WithContext(where));
   }
   seen_ids_.insert(v.id);
   seen_nonces_.insert(v.nonce);

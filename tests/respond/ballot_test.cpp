@@ -113,6 +113,19 @@ TEST(Proposal, SignedByProposerAndTamperEvident) {
             ErrorCode::kCryptoError);
   EXPECT_EQ(VerifyObject(doc.root(), kVoteDomain, NodeFor("DE").id.pub).code(),
             ErrorCode::kCryptoError);
+  TrustList trust = Trust({"DE", "FR"});
+  auto signed_ok = ParseSignedProposal(text, trust);
+  ASSERT_TRUE(signed_ok.ok()) << signed_ok.status().ToString();
+  EXPECT_EQ(signed_ok->id, p.id);
+  EXPECT_EQ(ParseSignedProposal(text, Trust({"FR"})).status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ(ParseSignedProposal(Edit(text, "grounds", "other"), trust).status().code(),
+            ErrorCode::kCryptoError);
+  EXPECT_EQ(ParseSignedProposal(p.ToStix().Serialize(), trust).status().code(),
+            ErrorCode::kCryptoError);  // unsigned
+  MemorySink sink;
+  ASSERT_TRUE(RecordSigned(sink, "proposal", doc.root(), kProposalDomain).ok());
+  ASSERT_EQ(sink.events().size(), 1u);
+  EXPECT_EQ(sink.events()[0].subject, p.id);
   std::string altered = Edit(text, "measure", "travel-ban");
   json::Document doc2;
   ASSERT_TRUE(doc2.Parse(altered).ok());

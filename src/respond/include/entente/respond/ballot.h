@@ -115,6 +115,13 @@ Result<Proposal> NewProposal(Proposal fields, Timestamp now);
 // properties, wrong types or ids are errors naming the property. 256 KiB.
 Result<Proposal> ParseProposal(json::Node object);
 Result<Proposal> ParseProposalText(std::string_view text);
+// Reads a signed proposal and verifies its signature with the proposer's key in `trust`
+// (kPermissionDenied when the proposer is not in it, kCryptoError when it does not verify).
+Result<Proposal> ParseSignedProposal(std::string_view text, const TrustList& trust);
+
+// Hands a signed object to `sink` as (kind, id, SHA3-256 of its signed bytes under `domain`).
+Status RecordSigned(RecordSink& sink, std::string_view kind, json::Node object,
+                    std::string_view domain);
 
 struct Vote {
   std::string id;  // x-entente-vote--<uuid>
