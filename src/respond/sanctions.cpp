@@ -66,7 +66,7 @@ std::vector<std::string> DerivedAliases(const std::string& name, bool person) {
     // "Vitaly (Vitaliy) SHEVCHENKO": replace the word before the parenthesis.
     auto open = name.find('(');
     auto close = name.find(')', open);
-    if (close != std::string::npos) {
+    if (close != std::string::npos && !parts.empty()) {
       std::string before = Trim(std::string_view(name).substr(0, open));
       auto sp = before.rfind(' ');
       std::string head = sp == std::string::npos ? "" : before.substr(0, sp + 1);
@@ -616,12 +616,18 @@ std::vector<ScreenMatch> Screener::Screen(std::string_view name, std::size_t max
   const std::size_t nq = query.size();
 
   // Per-thread scratch, reset through the touched lists.
-  thread_local std::vector<std::uint16_t> gram_hits;
-  thread_local std::vector<std::uint32_t> touched_words;
-  thread_local std::vector<std::int32_t> entry_slot;
-  thread_local std::vector<std::uint32_t> touched_entries;
+  thread_local std::vector<std::uint16_t> tl_gram_hits;
+  std::vector<std::uint16_t>& gram_hits = tl_gram_hits;  // one TLS lookup, not one per use
+  thread_local std::vector<std::uint32_t> tl_touched_words;
+  std::vector<std::uint32_t>& touched_words = tl_touched_words;  // one TLS lookup, not one per use
+  thread_local std::vector<std::int32_t> tl_entry_slot;
+  std::vector<std::int32_t>& entry_slot = tl_entry_slot;  // one TLS lookup, not one per use
+  thread_local std::vector<std::uint32_t> tl_touched_entries;
+  std::vector<std::uint32_t>& touched_entries =
+      tl_touched_entries;  // one TLS lookup, not one per use
   // Per touched entry and query word: best similarity and the matched word's length.
-  thread_local std::vector<std::array<std::pair<float, std::uint8_t>, kMaxQueryWords>> slots;
+  thread_local std::vector<std::array<std::pair<float, std::uint8_t>, kMaxQueryWords>> tl_slots;
+  auto& slots = tl_slots;
   if (gram_hits.size() < ix.words.size()) gram_hits.assign(ix.words.size(), 0);
   if (entry_slot.size() < ix.entries.size()) entry_slot.assign(ix.entries.size(), -1);
   touched_entries.clear();
@@ -675,10 +681,10 @@ std::vector<ScreenMatch> Screener::Screen(std::string_view name, std::size_t max
       std::size_t hits = gram_hits[w];
       gram_hits[w] = 0;
       if (hits < need) continue;
-      const std::string& cand = ix.words[w];
-      std::size_t kk = std::max(k, MaxEdits(cand.size()));
-      std::size_t len_diff =
-          cand.size() > q.size() ? cand.size() - q.size() : q.size() - cand.size();
+      // Cheap filters on the packed arrays first; the word itself is read only for survivors.
+      const std::size_t cand_len = ix.word_len[w];
+      std::size_t kk = std::max(k, MaxEdits(cand_len));
+      std::size_t len_diff = cand_len > q.size() ? cand_len - q.size() : q.size() - cand_len;
       if (len_diff > kk) continue;
       // Each edit adds or removes at most one distinct letter on each side.
       const std::uint64_t cmask = ix.word_mask[w];
@@ -686,6 +692,7 @@ std::vector<ScreenMatch> Screener::Screen(std::string_view name, std::size_t max
           static_cast<std::size_t>(__builtin_popcountll(cmask & ~qmask)) > kk) {
         continue;
       }
+      const std::string& cand = ix.words[w];
       std::size_t d = BitEditDistance(peq, q.size(), cand);
       if (d > kk) continue;
       float sim =
@@ -694,8 +701,16 @@ std::vector<ScreenMatch> Screener::Screen(std::string_view name, std::size_t max
     }
   }
 
-  std::vector<ScreenMatch> best;  // one per listing
-  std::unordered_map<std::uint32_t, std::size_t> by_listing;
+  // Best entry per listing; the matched name is copied only for the results returned.
+  struct Best {
+    std::uint32_t listing;
+    std::uint32_t entry;
+    double score;
+  };
+  thread_local std::vector<std::int32_t> tl_listing_slot;
+  std::vector<std::int32_t>& listing_slot = tl_listing_slot;  // one TLS lookup, not one per use
+  if (listing_slot.size() < reg_.listings().size()) listing_slot.assign(reg_.listings().size(), -1);
+  std::vector<Best> best;
   for (std::uint32_t e : touched_entries) {
     const auto& row = slots[static_cast<std::size_t>(entry_slot[e])];
     entry_slot[e] = -1;
@@ -707,19 +722,27 @@ std::vector<ScreenMatch> Screener::Screen(std::string_view name, std::size_t max
     const auto& entry = ix.entries[e];
     double score = 0.7 * (qcov / query_len) + 0.3 * std::min(1.0, ncov / entry.total_len);
     if (score < min_score) continue;
-    auto [it, inserted] = by_listing.emplace(entry.listing, best.size());
-    if (inserted) {
-      best.push_back({entry.listing, score, entry.name});
-    } else if (score > best[it->second].score) {
-      best[it->second].score = score;
-      best[it->second].matched_name = entry.name;
+    std::int32_t& slot = listing_slot[entry.listing];
+    if (slot < 0) {
+      slot = static_cast<std::int32_t>(best.size());
+      best.push_back({entry.listing, e, score});
+    } else if (score > best[static_cast<std::size_t>(slot)].score) {
+      best[static_cast<std::size_t>(slot)].score = score;
+      best[static_cast<std::size_t>(slot)].entry = e;
     }
   }
-  std::sort(best.begin(), best.end(), [](const ScreenMatch& a, const ScreenMatch& b) {
-    return a.score != b.score ? a.score > b.score : a.listing < b.listing;
-  });
-  if (best.size() > max_results) best.resize(max_results);
-  return best;
+  for (const auto& b : best) listing_slot[b.listing] = -1;
+  const std::size_t n = std::min(max_results, best.size());
+  std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(n), best.end(),
+                    [](const Best& a, const Best& b) {
+                      return a.score != b.score ? a.score > b.score : a.listing < b.listing;
+                    });
+  std::vector<ScreenMatch> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back({best[i].listing, best[i].score, ix.entries[best[i].entry].name});
+  }
+  return out;
 }
 
 }  // namespace entente::respond

@@ -197,7 +197,9 @@ Result<Assessment> SeverityModel::Assess(const IncidentFacts& facts) const {
   Assessment a;
   a.incident_id = facts.id;
   a.incident_name = facts.name;
-  for (const auto& [cat, opt] : facts.nciss) {
+  for (const auto& entry : facts.nciss) {
+    const std::string& cat = entry.first;
+    const std::string& opt = entry.second;
     auto it = std::find_if(categories_.begin(), categories_.end(),
                            [&](const SeverityCategory& c) { return c.id == cat; });
     if (it == categories_.end()) {
@@ -221,16 +223,16 @@ Result<Assessment> SeverityModel::Assess(const IncidentFacts& facts) const {
   }
   a.level_name = std::string(LevelName(a.level));
 
-  for (const auto& [id, v] : facts.counts) {
-    (void)v;
+  for (const auto& entry : facts.counts) {
+    const std::string& id = entry.first;
     bool known = std::any_of(factors_.begin(), factors_.end(), [&](const SignificanceFactor& f) {
       return f.id == id && f.type == SignificanceFactor::Type::kCount;
     });
     if (!known)
       return Status::InvalidArgument("incident significance: unknown count factor \"" + id + "\"");
   }
-  for (const auto& [id, v] : facts.flags) {
-    (void)v;
+  for (const auto& entry : facts.flags) {
+    const std::string& id = entry.first;
     bool known = std::any_of(factors_.begin(), factors_.end(), [&](const SignificanceFactor& f) {
       return f.id == id && f.type == SignificanceFactor::Type::kFlag;
     });
@@ -258,7 +260,9 @@ Result<Assessment> SeverityModel::Assess(const IncidentFacts& facts) const {
   }
   a.significant = static_cast<int>(a.significance_met.size()) >= min_factors_;
 
-  for (const auto& [id, v] : facts.external_origin) {
+  for (const auto& entry : facts.external_origin) {
+    const std::string& id = entry.first;
+    const bool v = entry.second;
     bool known = std::any_of(external_.begin(), external_.end(),
                              [&](const auto& e) { return e.first == id; });
     if (!known)

@@ -108,6 +108,25 @@ TEST_F(RespondCli, OptionsSayWhatIsMissing) {
   EXPECT_NE(text.out.find("restrictive measures need moderate"), std::string::npos);
 }
 
+TEST_F(RespondCli, OptionsForAnIncidentInTheStore) {
+  std::string home = "--home " + Path("home");
+  ASSERT_EQ(Entente(home + " init").exit_code, 0);
+  std::string bundle =
+      Write("b.json", R"({"type":"bundle","id":"bundle--6f0d2f3e-1d7a-4c5b-9e8f-0a1b2c3d4e5f",
+    "objects":[{"type":"incident","spec_version":"2.1","id":"incident--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    "created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"phishing wave",
+    "x_entente_assessment":{"rsit":"fraud/phishing","attribution":{"confidence":"low"}}}]})");
+  ASSERT_EQ(Entente(home + " ingest " + bundle).exit_code, 0);
+  auto r = Entente(home + " --json respond options incident--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d");
+  ASSERT_EQ(r.exit_code, 0);
+  auto j = Json(r.out);
+  EXPECT_EQ(j.find("assessment")->find("rsit")->str(), "fraud/phishing");
+  EXPECT_EQ(j.find("proportionate")->size(), 2u);
+  EXPECT_EQ(
+      Entente(home + " respond options incident--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5e").exit_code,
+      4);
+}
+
 TEST_F(RespondCli, ProposeVoteDecideStatementVerify) {
   setenv("ENTENTE_PASSPHRASE", "correct-horse-battery", 1);
   std::string trust = "{";

@@ -74,6 +74,12 @@ TEST(Register, RejectsBadListings) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("hair"), std::string::npos);
   EXPECT_FALSE(Register::Parse(R"({"listings":{}})").ok());
+  // Unbalanced parentheses (found by fuzzing) give a listing, not a crash.
+  auto odd = Register::Parse(
+      R"({"listings":[{"name":"A(WWW","type":"person","date_listed":"2020-01-01"},
+                      {"name":"B) C (D","type":"person","date_listed":"2020-01-01"}]})");
+  ASSERT_TRUE(odd.ok()) << odd.status().ToString();
+  EXPECT_EQ(odd->listings().size(), 2u);
 }
 
 TEST(Register, ExportsFsfShapedXml) {
