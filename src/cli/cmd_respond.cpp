@@ -144,7 +144,7 @@ void SetupOptions(CLI::App& parent, GlobalOptions& global,
       ENTENTE_ASSIGN_OR_RETURN(Assessment a, model.Assess(facts));
       auto options = Options(cat, a);
       if (global.json) {
-        PrintJson(OptionsToJson(options, a));
+        PrintJson(OptionsToJson(options, a, Now()));
       } else {
         PrintOptionsText(options, a);
       }

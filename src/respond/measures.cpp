@@ -174,7 +174,15 @@ std::vector<MeasureOption> Options(const Catalogue& catalogue, const Assessment&
   return out;
 }
 
-json::Value OptionsToJson(const std::vector<MeasureOption>& options, const Assessment& a) {
+namespace {
+std::string DateAfter(Timestamp t, int days) {
+  return FormatTimestamp(Timestamp{t.nanos + std::int64_t{days} * 86'400'000'000'000}, 0)
+      .substr(0, 10);
+}
+}  // namespace
+
+json::Value OptionsToJson(const std::vector<MeasureOption>& options, const Assessment& a,
+                          std::optional<Timestamp> adopted_on) {
   json::Value v = json::Value::MakeObject();
   v.set("assessment", a.ToJson());
   json::Value yes = json::Value::MakeArray(), no = json::Value::MakeArray();
@@ -188,6 +196,10 @@ json::Value OptionsToJson(const std::vector<MeasureOption>& options, const Asses
       m.set("decision_rule", RuleName(o.measure->decision_rule));
       m.set("duration_days", o.measure->duration_days);
       m.set("review_days", o.measure->review_days);
+      if (adopted_on) {
+        m.set("ends", DateAfter(*adopted_on, o.measure->duration_days));
+        m.set("review_by", DateAfter(*adopted_on, o.measure->review_days));
+      }
       yes.push_back(std::move(m));
     } else {
       json::Value miss = json::Value::MakeArray();

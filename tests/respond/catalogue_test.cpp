@@ -263,6 +263,14 @@ TEST(Options, UnattributedMinorIncidentGetsPreventiveOnly) {
   }
   auto j = OptionsToJson(options, AssessText(R"({"id":"x"})"));
   EXPECT_EQ(j.find("proportionate")->size(), 2u);
+  EXPECT_EQ(j.find("proportionate")->array()[0].find("ends"), nullptr);
+  // Adopted on 2026-11-23: capacity building runs 730 days and is reviewed after 365.
+  auto dated =
+      OptionsToJson(options, AssessText(R"({"id":"x"})"), *ParseTimestamp("2026-11-23T12:00:00Z"));
+  const auto& first = dated.find("proportionate")->array()[0];
+  EXPECT_EQ(first.find("id")->str(), "capacity-building");
+  EXPECT_EQ(first.find("ends")->str(), "2028-11-22");
+  EXPECT_EQ(first.find("review_by")->str(), "2027-11-23");
 }
 
 }  // namespace

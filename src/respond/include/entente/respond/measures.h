@@ -7,12 +7,14 @@
 // loading and may be shared between threads.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "entente/base/json.h"
 #include "entente/base/status.h"
+#include "entente/base/time.h"
 #include "entente/respond/common.h"
 #include "entente/respond/decision.h"
 #include "entente/respond/severity.h"
@@ -61,7 +63,10 @@ struct MeasureOption {
 std::vector<MeasureOption> Options(const Catalogue& catalogue, const Assessment& assessment);
 
 // {"assessment": {...}, "proportionate": [{id, category, name, legal_basis, decision_rule,
-//  duration_days, review_days}], "not_proportionate": [{id, category, name, missing: [...]}]}.
-json::Value OptionsToJson(const std::vector<MeasureOption>& options, const Assessment& assessment);
+//  duration_days, review_days[, ends, review_by]}], "not_proportionate": [{id, category, name,
+//  missing: [...]}]}. With `adopted_on`, each proportionate measure also gets the dates it would
+// end and be reviewed by if adopted then (YYYY-MM-DD).
+json::Value OptionsToJson(const std::vector<MeasureOption>& options, const Assessment& assessment,
+                          std::optional<Timestamp> adopted_on = std::nullopt);
 
 }  // namespace entente::respond
