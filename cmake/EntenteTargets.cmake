@@ -30,10 +30,11 @@ function(entente_module name)
   target_link_libraries(entente_${name} PUBLIC ${M_DEPS} PRIVATE entente_options ${M_PRIVATE_DEPS})
 endfunction()
 
-# entente_test(NAME SOURCES ... DEPS ... [LABELS ...])
-# One GoogleTest binary per module; each TEST is its own ctest case.
+# entente_test(NAME SOURCES ... DEPS ... [LABELS ...] [PROPERTIES prop value ...])
+# One GoogleTest binary per module; each TEST is its own ctest case. PROPERTIES are set on
+# every case (e.g. FIXTURES_REQUIRED, ENVIRONMENT).
 function(entente_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} entente_options GTest::gtest GTest::gtest_main
                         GTest::gmock)
@@ -42,7 +43,7 @@ function(entente_test name)
     ENTENTE_BINARY_DIR="${CMAKE_BINARY_DIR}")
   set(labels unit ${T_LABELS})
   gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "${labels}"
-                       DISCOVERY_TIMEOUT 60)
+                       ${T_PROPERTIES} DISCOVERY_TIMEOUT 60)
 endfunction()
 
 # entente_bench(NAME SOURCES ... DEPS ...): a Google Benchmark executable.
