@@ -350,6 +350,24 @@ TEST_P(StoreTest, ConcurrentWritersNeverMakeAPagingReaderSkip) {
   EXPECT_TRUE(store_->CheckIntegrity().ok());
 }
 
+// A version another process stored after this one last wrote is still known as stored:
+// a duplicate, or a conflict, never a second copy or a failed batch.
+TEST_P(StoreTest, VersionsStoredByAnotherWriterAreRecognised) {
+  IngestText(Indicator(50, "2024-01-01T00:00:00.000Z"));  // this store has written once
+  auto other = Store::Open(url_);
+  ASSERT_TRUE(other.ok());
+  const std::string text = Indicator(51, "2024-01-01T00:00:00.000Z");
+  auto reader = stix::ObjectReader::FromText(text);
+  ASSERT_EQ(Ingest(**other, reader)->added, 1u);
+  auto again = IngestText(text);
+  EXPECT_EQ(again.duplicates, 1u);
+  EXPECT_EQ(again.added, 0u);
+  auto conflict = IngestText(Indicator(51, "2024-01-01T00:00:00.000Z", "changed"));
+  EXPECT_EQ(conflict.rejected, 1u);
+  EXPECT_EQ(store_->Count()->versions, 2u);
+  EXPECT_TRUE(store_->CheckIntegrity().ok());
+}
+
 // The schema is versioned: an older store is migrated on open, a newer one refused.
 TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
   IngestText(Indicator(20, "2024-01-01T00:00:00.000Z"));

@@ -242,6 +242,17 @@ std::string ArrayLiteral(const json::Node& array) {
   return any ? out + "}" : std::string();
 }
 
+// The filter key of (id, version_ns).
+std::uint64_t FilterKey(std::string_view id, std::int64_t version_ns) {
+  std::uint64_t h = static_cast<std::uint64_t>(ContentHash(id)) ^
+                    (static_cast<std::uint64_t>(version_ns) * 0x9E3779B97F4A7C15ull);
+  h ^= h >> 30;  // splitmix64 finaliser
+  h *= 0xBF58476D1CE4E5B9ull;
+  h ^= h >> 27;
+  h *= 0x94D049BB133111EBull;
+  return h ^ (h >> 31);
+}
+
 StoredObject RowToObject(const PgResult& r, int row) {
   StoredObject o;
   o.id = r.Text(row, 0);
@@ -317,6 +328,60 @@ Result<PgStore::ReadResult> PgStore::ReadExec(const std::string& sql, const Para
   }
   if (!r.ok()) return r.status();
   return ReadResult(new PgResult(std::move(*r)));
+}
+
+void PgStore::KeyFilter::Reset(std::size_t n) {
+  capacity = std::max<std::size_t>(n, 1u << 16);
+  bits.assign((capacity * 10 + 63) / 64, 0);  // 10 bits per key: under 1% false positives
+  entries = 0;
+}
+
+void PgStore::KeyFilter::Add(std::uint64_t key) {
+  std::uint64_t n = bits.size() * 64, h2 = (key >> 32) | 1;
+  for (int i = 0; i < 7; ++i) {
+    std::uint64_t b = (key + static_cast<std::uint64_t>(i) * h2) % n;
+    bits[b / 64] |= 1ull << (b % 64);
+  }
+  ++entries;
+}
+
+bool PgStore::KeyFilter::MayContain(std::uint64_t key) const {
+  std::uint64_t n = bits.size() * 64, h2 = (key >> 32) | 1;
+  for (int i = 0; i < 7; ++i) {
+    std::uint64_t b = (key + static_cast<std::uint64_t>(i) * h2) % n;
+    if ((bits[b / 64] & (1ull << (b % 64))) == 0) return false;
+  }
+  return true;
+}
+
+// Called under the writers' lock with the clock value read under it: every stored row has
+// date_added <= clock, and no other writer can add one until the lock is released.
+Status PgStore::RefreshFilter(std::int64_t clock) {
+  if (filter_.disabled) return Status::Ok();
+  if (filter_.upto < 0 || filter_.entries > filter_.capacity) {
+    ENTENTE_ASSIGN_OR_RETURN(PgResult n, Exec(write_, "SELECT COUNT(*) FROM objects"));
+    auto rows = static_cast<std::size_t>(n.Int(0, 0));
+    if (rows > kFilterMaxRows) {
+      filter_.disabled = true;
+      filter_.bits.clear();
+      return Status::Ok();
+    }
+    filter_.Reset(std::max<std::size_t>(rows * 2, 1u << 20));
+    filter_.upto = INT64_MIN;
+  }
+  // Keyset pages of the rows added since the last refresh (by any process).
+  for (;;) {
+    Params p;
+    std::string sql = "SELECT id, version_ns, date_added FROM objects WHERE date_added > " +
+                      p.Add(filter_.upto) + " AND date_added <= " + p.Add(clock) +
+                      " ORDER BY date_added LIMIT 100000";
+    ENTENTE_ASSIGN_OR_RETURN(PgResult r, Exec(write_, sql, p));
+    for (int i = 0; i < r.rows(); ++i) filter_.Add(FilterKey(r.Text(i, 0), r.Int(i, 1)));
+    if (r.rows() < 100000) break;
+    filter_.upto = r.Int(r.rows() - 1, 2);
+  }
+  filter_.upto = clock;
+  return Status::Ok();
 }
 
 Status PgStore::CheckVersion() {
@@ -400,6 +465,10 @@ class PgWriteBatch final : public WriteBatch {
     }
     last_ = clock->Int(0, 0);
     flushed_ = last_;
+    if (Status f = store_.RefreshFilter(last_); !f.ok()) {
+      Rollback();
+      return f;
+    }
     if (!store_.write_prepared_) {
       PgResult prepared(PQprepare(
           conn_, kFindVersion,
@@ -424,10 +493,12 @@ class PgWriteBatch final : public WriteBatch {
     std::string key = std::string(h.id) + '\0' + std::to_string(version_ns);
     bool exists = false;
     bool same = false;
+    std::uint64_t filter_key = FilterKey(h.id, version_ns);
+    bool known = store_.filter_.disabled || store_.filter_.MayContain(filter_key);
     if (auto it = pending_.find(key); it != pending_.end()) {
       exists = true;
       same = Same(it->second.first, it->second.second, hash, json);
-    } else {
+    } else if (known) {
       std::string ns = std::to_string(version_ns);
       std::string id(h.id);
       const char* values[2] = {id.c_str(), ns.c_str()};
@@ -484,6 +555,7 @@ class PgWriteBatch final : public WriteBatch {
     CopyField(b, json);
     b += '\n';
     pending_.emplace(std::move(key), std::make_pair(hash, std::string(json)));
+    if (!store_.filter_.disabled) store_.filter_.Add(filter_key);
     ++size_;
     if (pending_.size() >= PgStore::kCopyRows || buffer_.size() >= PgStore::kCopyBytes) {
       Status s = Flush();
@@ -505,6 +577,7 @@ class PgWriteBatch final : public WriteBatch {
       return s;
     }
     open_ = false;
+    if (store_.filter_.upto >= 0) store_.filter_.upto = last_;
     lock_.unlock();
     return Status::Ok();
   }

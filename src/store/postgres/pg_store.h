@@ -18,9 +18,14 @@
 // SQLite; COPY keeps that writer fast (docs/SCALING.md has the figures and what to do past
 // them).
 //
-// Writing: Put checks (id, version) with one indexed probe, then buffers the row; rows go
-// to the server by COPY in blocks (kCopyRows rows or kCopyBytes bytes) and at Commit, after
-// which the `latest` rows of the block are upserted by one statement.
+// Writing: Put decides new / duplicate / conflict, then buffers the row; rows go to the
+// server by COPY in blocks (kCopyRows rows or kCopyBytes bytes) and at Commit, after which
+// the `latest` rows of the block are upserted by one statement. To decide without a round
+// trip per object, the store keeps a Bloom filter of the stored (id, version) keys (10 bits
+// per key, built at the first batch by scanning the keys, then brought up to date at each
+// batch from the rows with a greater date_added, which the writers' lock makes exact): a
+// key the filter has never seen is new; only a possible match costs an indexed lookup.
+// Above kFilterMaxRows stored versions the filter is not built and every Put looks up.
 //
 // Threading: two connections, one for the writer (guarded for a batch's whole life) and one
 // for readers (guarded per call); a broken connection is re-established on the next call.
@@ -80,7 +85,22 @@ class PgStore final : public Store {
   // server dropped the old one.
   Result<ReadResult> ReadExec(const std::string& sql, const Params& params);
 
+  // The Bloom filter of stored (id, version_ns) keys; guarded by write_mutex_.
+  static constexpr std::size_t kFilterMaxRows = 5'000'000;
+  struct KeyFilter {
+    std::vector<std::uint64_t> bits;
+    std::size_t entries = 0;
+    std::size_t capacity = 0;
+    std::int64_t upto = -1;  // keys of rows with date_added <= upto are in; -1: not built
+    bool disabled = false;   // too many rows: always look up
+    void Reset(std::size_t capacity);
+    void Add(std::uint64_t key);
+    bool MayContain(std::uint64_t key) const;
+  };
+  Status RefreshFilter(std::int64_t clock);
+
   std::string url_;
+  KeyFilter filter_;
   bool read_only_ = false;
   pg_conn* write_ = nullptr;     // guarded by write_mutex_
   bool write_prepared_ = false;  // write_ has the batch's prepared statement
