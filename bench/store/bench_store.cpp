@@ -180,6 +180,40 @@ BENCHMARK(BM_IngestAttack)
     ->Iterations(3)
     ->UseRealTime();
 
+// TAXII-style reads: pages of 100 latest indicators by cursor over a 50 k-object store
+// (one reader thread; the cursor wraps around at the end).
+void BM_FindPages(benchmark::State& state) {
+  const std::string& backend = kBackends[state.range(0)];
+  if (!Ready(state, backend)) return;
+  static const std::string bundle =
+      bench::MakeBundle(std::vector<std::string>(Corpus().begin(), Corpus().begin() + 50000));
+  auto store = store::Store::Open(FreshStore(backend, "find"));
+  if (!store.ok()) {
+    state.SkipWithError(store.status().ToString().c_str());
+    return;
+  }
+  {
+    auto reader = stix::ObjectReader::FromText(bundle);
+    (void)store::Ingest(**store, reader);
+  }
+  store::Query q;
+  q.types = {"indicator"};
+  q.limit = 100;
+  std::uint64_t objects = 0;
+  for (auto _ : state) {
+    auto page = (*store)->Find(q);
+    if (!page.ok()) {
+      state.SkipWithError(page.status().ToString().c_str());
+      return;
+    }
+    objects += page->objects.size();
+    q.cursor = page->more ? page->next : std::string();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(objects));
+  state.SetLabel(backend);
+}
+BENCHMARK(BM_FindPages)->Arg(0)->Arg(1)->UseRealTime();
+
 // The ceiling on PostgreSQL: the same (id, json) rows by COPY into one plain table with a
 // bigint primary key, 20 k rows per transaction; no parsing, no lookups, no other indexes.
 // Same shape as BM_RawSqliteInsert (bench_stix), whose figure is the SQLite ceiling.

@@ -11,6 +11,8 @@ std::string_view VersionOf(const stix::ObjectHeader& header) noexcept {
   return header.created;
 }
 
+std::string RedactStoreUrl(std::string_view url) { return PgStore::Redact(url); }
+
 Result<std::unique_ptr<Store>> Store::Open(const std::string& url, StoreOptions options) {
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     return PgStore::Open(url, options);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -74,6 +75,34 @@ TEST_F(CliTest, AttackAcceptance) {
   EXPECT_EQ(objects->find("malware")->as_int64(), 693);
   EXPECT_EQ(objects->find("tool")->as_int64(), 91);
   EXPECT_EQ(objects->find("relationship")->as_int64(), 16102);
+}
+
+// A node whose node.json names a PostgreSQL store: every command uses it.
+TEST_F(CliTest, NodeHomeOnPostgres) {
+  const char* base = std::getenv("ENTENTE_TEST_PG_URL");
+  ASSERT_NE(base, nullptr) << "ENTENTE_TEST_PG_URL is not set: run through ctest";
+  std::string schema = "cli" + std::to_string(getpid());
+  std::string psql = std::string("psql -q '") + base + "' -c 'DROP SCHEMA IF EXISTS " + schema +
+                     " CASCADE; CREATE SCHEMA " + schema + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(psql.c_str()), 0) << psql;
+  std::string url = std::string(base) + "?options=-csearch_path%3D" + schema;
+  EXPECT_EQ(Entente(Home() + " init --name pg-node --store '" + url + "'").exit_code, 0);
+  std::ifstream config(home_ + "/node.json");
+  std::string text((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"store\": \"" + url + "\""), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(home_ + "/store.db"));
+  auto ingest = Entente(Home() + " --json ingest " + std::string(ENTENTE_DATA_DIR) +
+                        "/attack/attack-enterprise-kb.json");
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.out;
+  auto got = Entente(Home() + " get G0034");
+  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_NE(got.out.find("Sandworm Team"), std::string::npos);
+  EXPECT_EQ(Entente(Home() + " check").exit_code, 0);
+  // The home cannot be re-pointed by init.
+  EXPECT_NE(Entente(Home() + " init --store sqlite:other.db").exit_code, 0);
+  psql =
+      std::string("psql -q '") + base + "' -c 'DROP SCHEMA " + schema + " CASCADE' >/dev/null 2>&1";
+  EXPECT_EQ(std::system(psql.c_str()), 0);
 }
 
 TEST_F(CliTest, GetQueryExportRoundTrip) {
