@@ -368,6 +368,22 @@ TEST_P(StoreTest, VersionsStoredByAnotherWriterAreRecognised) {
   EXPECT_TRUE(store_->CheckIntegrity().ok());
 }
 
+// Hostile but valid JSON: a NUL (\u0000) in a label, name and description is stored (the
+// text exactly as sent) and does not fail the batch it is in.
+TEST_P(StoreTest, EscapedNulInIndexedStringsIsStored) {
+  std::string text = Indicator(60, "2024-01-01T00:00:00.000Z", "nul\\u0000name",
+                               R"(,"labels":["a\u0000b"],"description":"x\u0000y")");
+  auto r = IngestText(text + "\n" + Indicator(61, "2024-01-01T00:00:00.000Z"));
+  EXPECT_EQ(r.added, 2u);
+  EXPECT_EQ(r.rejected, 0u);
+  auto got = store_->Get("indicator--00000060-0000-4000-8000-000000000000");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->json, text);
+  Query q;
+  q.text = "nul";
+  EXPECT_EQ(store_->Find(q)->objects.size(), 1u);
+}
+
 // The schema is versioned: an older store is migrated on open, a newer one refused.
 TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
   IngestText(Indicator(20, "2024-01-01T00:00:00.000Z"));

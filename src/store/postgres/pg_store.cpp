@@ -25,32 +25,26 @@
 #include "store_internal.h"
 
 namespace entente::store {
-// Text parameters for PQexecParams.
-class Params {
+
+// Text parameters for PQexecParams ($1, $2, ... in the order added).
+class PgParams {
  public:
   std::string Add(std::string value) {
     values_.push_back(std::move(value));
-    null_.push_back(false);
     return "$" + std::to_string(values_.size());
   }
   std::string Add(std::int64_t value) { return Add(std::to_string(value)); }
-  std::string AddNull() {
-    values_.emplace_back();
-    null_.push_back(true);
-    return "$" + std::to_string(values_.size());
-  }
   int size() const { return static_cast<int>(values_.size()); }
   std::vector<const char*> Pointers() const {
     std::vector<const char*> p;
     for (std::size_t i = 0; i < values_.size(); ++i) {
-      p.push_back(null_[i] ? nullptr : values_[i].c_str());
+      p.push_back(values_[i].c_str());
     }
     return p;
   }
 
  private:
   std::vector<std::string> values_;
-  std::vector<bool> null_;
 };
 
 namespace {
@@ -155,7 +149,7 @@ Status PgError(PGconn* conn, const PGresult* r, std::string_view what) {
   return Status::Internal(m);
 }
 
-Result<PgResult> Exec(PGconn* conn, const std::string& sql, const Params& params = {}) {
+Result<PgResult> Exec(PGconn* conn, const std::string& sql, const PgParams& params = {}) {
   auto pointers = params.Pointers();
   PgResult r(PQexecParams(conn, sql.c_str(), params.size(), nullptr, pointers.data(), nullptr,
                           nullptr, 0));
@@ -235,6 +229,7 @@ std::string ArrayLiteral(const json::Node& array) {
     any = true;
     out += '"';
     for (char c : v.str()) {
+      if (c == '\0') continue;  // PostgreSQL text cannot hold NUL (a label with \u0000)
       if (c == '"' || c == '\\') out += '\\';
       out += c;
     }
@@ -318,7 +313,7 @@ Status PgStore::Reconnect(pg_conn*& conn) {
   return Status::Ok();
 }
 
-Result<PgStore::ReadResult> PgStore::ReadExec(const std::string& sql, const Params& p) {
+Result<PgStore::ReadResult> PgStore::ReadExec(const std::string& sql, const PgParams& p) {
   // Reads are idempotent: when the server dropped the connection (restart, failover), the
   // read is retried once on a new one.
   ENTENTE_RETURN_IF_ERROR(Reconnect(read_));
@@ -372,7 +367,7 @@ Status PgStore::RefreshFilter(std::int64_t clock) {
   }
   // Keyset pages of the rows added since the last refresh (by any process).
   for (;;) {
-    Params p;
+    PgParams p;
     std::string sql = "SELECT id, version_ns, date_added FROM objects WHERE date_added > " +
                       p.Add(filter_.upto) + " AND date_added <= " + p.Add(clock) +
                       " ORDER BY date_added LIMIT 100000";
@@ -425,7 +420,7 @@ Status PgStore::Migrate() {
       ENTENTE_RETURN_IF_ERROR(
           ExecSimple(c, step.sql)
               .WithContext("migration to version " + std::to_string(step.version)));
-      Params p;
+      PgParams p;
       std::string sql = "INSERT INTO schema_version(version, description) VALUES(" +
                         p.Add(std::int64_t{step.version}) + ", " + p.Add(step.description) + ")";
       ENTENTE_RETURN_IF_ERROR(Exec(c, sql, p).status());
@@ -569,7 +564,7 @@ class PgWriteBatch final : public WriteBatch {
     if (!open_) return Status::Internal("Commit on a finished batch");
     Status s = Flush();
     if (s.ok()) {
-      Params p;
+      PgParams p;
       s = Exec(conn_, "UPDATE clock SET last_date_added = " + p.Add(last_), p).status();
     }
     if (s.ok()) s = ExecSimple(conn_, "COMMIT");
@@ -637,7 +632,7 @@ class PgWriteBatch final : public WriteBatch {
       }
     }
     ENTENTE_RETURN_IF_ERROR(copied);
-    Params p;
+    PgParams p;
     std::string sql =
         "INSERT INTO latest(id, date_added, type, version_ns, first_added) "
         "SELECT id, date_added, type, version_ns, first_added FROM ("
@@ -676,7 +671,7 @@ Result<std::unique_ptr<WriteBatch>> PgStore::DoBeginBatch() {
 
 Result<StoredObject> PgStore::DoGet(std::string_view id, Versions which, std::string_view version) {
   std::lock_guard<std::mutex> lock(read_mutex_);
-  Params p;
+  PgParams p;
   std::string sql = "SELECT " + std::string(kColumns);
   if (!version.empty()) {
     sql += " FROM objects o WHERE o.id = " + p.Add(std::string(id)) +
@@ -699,7 +694,7 @@ Result<StoredObject> PgStore::DoGet(std::string_view id, Versions which, std::st
 
 Result<std::vector<StoredObject>> PgStore::DoGetVersions(std::string_view id) {
   std::lock_guard<std::mutex> lock(read_mutex_);
-  Params p;
+  PgParams p;
   std::string sql = "SELECT " + std::string(kColumns) +
                     " FROM objects o WHERE o.id = " + p.Add(std::string(id)) +
                     " ORDER BY o.version_ns";
@@ -714,7 +709,7 @@ Result<std::vector<StoredObject>> PgStore::DoGetVersions(std::string_view id) {
 
 Result<Page> PgStore::DoFind(const Query& q) {
   ENTENTE_ASSIGN_OR_RETURN(std::int64_t after, internal::AddedAfter(q));
-  Params p;
+  PgParams p;
   std::string sql = "SELECT " + std::string(kColumns) + " FROM ";
   bool exact = !q.exact_versions.empty();
   if (q.versions == Versions::kLast && !exact) {
@@ -790,7 +785,7 @@ Result<std::size_t> PgStore::DoDelete(std::string_view id,
   auto body = [&]() -> Result<std::size_t> {
     // Deletes take the writers' lock too, so `latest` is recomputed against a stable set.
     ENTENTE_RETURN_IF_ERROR(Exec(c, "SELECT 1 FROM clock FOR UPDATE").status());
-    Params p;
+    PgParams p;
     std::string sql = "DELETE FROM objects WHERE id = " + p.Add(std::string(id));
     if (!versions.empty()) {
       sql += " AND version_ns IN (";
@@ -802,7 +797,7 @@ Result<std::size_t> PgStore::DoDelete(std::string_view id,
     }
     ENTENTE_ASSIGN_OR_RETURN(PgResult gone, Exec(c, sql + " RETURNING date_added", p));
     if (gone.rows() == 0) return Status::NotFound(std::string(id));
-    Params q;
+    PgParams q;
     std::string idp = q.Add(std::string(id));
     ENTENTE_RETURN_IF_ERROR(
         Exec(c,
@@ -832,7 +827,7 @@ Result<std::size_t> PgStore::DoDelete(std::string_view id,
 Result<Counts> PgStore::DoCount() {
   std::lock_guard<std::mutex> lock(read_mutex_);
   // One statement: both figures come from the same snapshot.
-  Params none;
+  PgParams none;
   ENTENTE_ASSIGN_OR_RETURN(ReadResult rr,
                            ReadExec("SELECT type, COUNT(*), (SELECT COUNT(*) FROM objects) FROM "
                                     "latest GROUP BY type ORDER BY type",

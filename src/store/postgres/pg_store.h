@@ -46,7 +46,7 @@ struct pg_conn;
 namespace entente::store {
 
 class PgResult;
-class Params;
+class PgParams;
 
 class PgStore final : public Store {
  public:
@@ -83,7 +83,7 @@ class PgStore final : public Store {
   using ReadResult = std::unique_ptr<PgResult, ResultDeleter>;
   // A read on read_ (caller holds read_mutex_), retried once on a new connection when the
   // server dropped the old one.
-  Result<ReadResult> ReadExec(const std::string& sql, const Params& params);
+  Result<ReadResult> ReadExec(const std::string& sql, const PgParams& params);
 
   // The Bloom filter of stored (id, version_ns) keys; guarded by write_mutex_.
   static constexpr std::size_t kFilterMaxRows = 5'000'000;
