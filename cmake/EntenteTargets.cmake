@@ -30,19 +30,38 @@ function(entente_module name)
   target_link_libraries(entente_${name} PUBLIC ${M_DEPS} PRIVATE entente_options ${M_PRIVATE_DEPS})
 endfunction()
 
-# entente_test(NAME SOURCES ... DEPS ... [LABELS ...])
-# One GoogleTest binary per module; each TEST is its own ctest case.
+# entente_test(NAME SOURCES ... DEPS ... [LABELS ...] [PROPERTIES prop value ...])
+# One GoogleTest binary per module; each TEST is its own ctest case. PROPERTIES are set on
+# every case (e.g. FIXTURES_REQUIRED, ENVIRONMENT).
 function(entente_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} entente_options GTest::gtest GTest::gtest_main
                         GTest::gmock)
   target_compile_definitions(${name} PRIVATE
     ENTENTE_DATA_DIR="${ENTENTE_DATA_DIR}" ENTENTE_SHARED_DIR="${ENTENTE_SHARED_DIR}"
     ENTENTE_BINARY_DIR="${CMAKE_BINARY_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60)
+  # Properties go on the discovered cases from a file ctest includes after the discovery one
+  # (which lists them in ${name}_TESTS): gtest_discover_tests' own PROPERTIES flattens list
+  # values, so several LABELS would shift every name/value pair after them.
   set(labels unit ${T_LABELS})
-  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "${labels}"
-                       DISCOVERY_TIMEOUT 60)
+  set(script "foreach(t IN LISTS ${name}_TESTS)\n  set_tests_properties(\"\${t}\" PROPERTIES")
+  string(APPEND script " LABELS \"${labels}\"")
+  list(LENGTH T_PROPERTIES n)
+  if(n GREATER 0)
+    math(EXPR last "${n} - 1")
+    foreach(i RANGE 0 ${last} 2)
+      math(EXPR j "${i} + 1")
+      list(GET T_PROPERTIES ${i} key)
+      list(GET T_PROPERTIES ${j} value)
+      string(APPEND script " ${key} \"${value}\"")
+    endforeach()
+  endif()
+  string(APPEND script ")\nendforeach()\n")
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake "${script}")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES
+               ${CMAKE_CURRENT_BINARY_DIR}/${name}_properties.cmake)
 endfunction()
 
 # entente_bench(NAME SOURCES ... DEPS ...): a Google Benchmark executable.

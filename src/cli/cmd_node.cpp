@@ -25,28 +25,31 @@ void PrintJson(const json::Value& v) { std::printf("%s\n", v.Serialize().c_str()
 
 // ---- init -------------------------------------------------------------------------------------
 
-const CommandRegistration kInit("init",
-                                "Create a node home (store and configuration); safe to run again",
-                                [](CLI::App& app, GlobalOptions& global, auto run) {
-                                  auto name = std::make_shared<std::string>("entente-node");
-                                  app.add_option(
-                                      "--name", *name,
-                                      "Name of this node (e.g. the member state and agency)");
-                                  app.callback([&global, run, name] {
-                                    run([&global, name]() -> Status {
-                                      ENTENTE_RETURN_IF_ERROR(InitNodeHome(global.home, *name));
-                                      if (global.json) {
-                                        json::Value v = json::Value::MakeObject();
-                                        v.set("home", global.home);
-                                        v.set("store", StorePath(global.home));
-                                        PrintJson(v);
-                                      } else {
-                                        std::printf("node home ready: %s\n", global.home.c_str());
-                                      }
-                                      return Status::Ok();
-                                    });
-                                  });
-                                });
+const CommandRegistration kInit(
+    "init", "Create a node home (store and configuration); safe to run again",
+    [](CLI::App& app, GlobalOptions& global, auto run) {
+      auto name = std::make_shared<std::string>("entente-node");
+      auto store = std::make_shared<std::string>();
+      app.add_option("--name", *name, "Name of this node (e.g. the member state and agency)");
+      app.add_option("--store", *store,
+                     "Where a new node keeps its store: "
+                     "sqlite:PATH (default sqlite:store.db in the "
+                     "home) or postgresql://... (docs/STORE.md)");
+      app.callback([&global, run, name, store] {
+        run([&global, name, store]() -> Status {
+          ENTENTE_RETURN_IF_ERROR(InitNodeHome(global.home, *name, *store));
+          if (global.json) {
+            json::Value v = json::Value::MakeObject();
+            v.set("home", global.home);
+            v.set("store", store::RedactStoreUrl(StorePath(global.home)));
+            PrintJson(v);
+          } else {
+            std::printf("node home ready: %s\n", global.home.c_str());
+          }
+          return Status::Ok();
+        });
+      });
+    });
 
 // ---- ingest -----------------------------------------------------------------------------------
 

@@ -14,28 +14,66 @@
 
 namespace entente::cli {
 
-std::string StorePath(const std::string& home) { return home + "/store.db"; }
+namespace {
+
+// The "store" member of HOME/node.json, or "" when there is none.
+std::string ConfiguredStore(const std::string& home) {
+  std::ifstream in(home + "/node.json");
+  if (!in) return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  auto v = json::Value::Parse(text.str());
+  if (!v.ok()) return {};
+  const json::Value* store = v->find("store");
+  return store != nullptr && store->is_string() ? store->str() : std::string();
+}
+
+bool IsPostgresUrl(std::string_view url) {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://");
+}
+
+}  // namespace
+
+std::string StorePath(const std::string& home) {
+  std::string configured = ConfiguredStore(home);
+  if (IsPostgresUrl(configured)) return configured;
+  if (configured.starts_with("sqlite:")) configured = configured.substr(7);
+  if (configured.empty()) return home + "/store.db";
+  return configured.starts_with("/") ? configured : home + "/" + configured;
+}
 
 Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home, bool read_only) {
   std::error_code ec;
-  if (!std::filesystem::exists(StorePath(home), ec)) {
+  std::string url = StorePath(home);
+  if (!std::filesystem::exists(home + "/node.json", ec) && !std::filesystem::exists(url, ec)) {
     return Status::NotFound("no node at '" + home + "': run `entente --home " + home +
                             " init` first");
   }
+  if (!IsPostgresUrl(url) && !std::filesystem::exists(url, ec)) {
+    return Status::NotFound("the store of node '" + home + "' is missing: " + url);
+  }
   store::StoreOptions options;
   options.read_only = read_only;
-  return store::Store::Open(StorePath(home), options);
+  return store::Store::Open(url, options);
 }
 
-Status InitNodeHome(const std::string& home, const std::string& node_name) {
+Status InitNodeHome(const std::string& home, const std::string& node_name,
+                    const std::string& store_url) {
   std::error_code ec;
   std::filesystem::create_directories(home, ec);
   if (ec) return Status::IoError("cannot create " + home + ": " + ec.message());
   std::filesystem::permissions(home, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
   std::string config = home + "/node.json";
-  ENTENTE_ASSIGN_OR_RETURN(auto store, store::Store::Open(StorePath(home)));
-  if (std::filesystem::exists(config, ec)) return Status::Ok();
+  bool configured = std::filesystem::exists(config, ec);
+  if (configured && !store_url.empty() && ConfiguredStore(home) != store_url) {
+    return Status::AlreadyExists("node '" + home + "' already has a store (" +
+                                 store::RedactStoreUrl(StorePath(home)) +
+                                 "); moving it is a backup and restore, not an init");
+  }
+  std::string url = configured || store_url.empty() ? StorePath(home) : store_url;
+  ENTENTE_ASSIGN_OR_RETURN(auto store, store::Store::Open(url));
+  if (configured) return Status::Ok();
   // The node's own identity: who created what it shares, where it sighted what it saw.
   std::string now = FormatTimestamp(Now(), 3);
   std::string identity_id = "identity--" + UuidToString(UuidV4());
@@ -58,7 +96,7 @@ Status InitNodeHome(const std::string& home, const std::string& node_name) {
   json::Value v = json::Value::MakeObject();
   v.set("name", node_name);
   v.set("created", now);
-  v.set("store", "sqlite:store.db");
+  v.set("store", store_url.empty() ? std::string("sqlite:store.db") : store_url);
   v.set("identity", identity_id);
   std::ofstream out(config);
   out << v.Pretty() << "\n";

@@ -1,6 +1,8 @@
 // The node home directory: where a node keeps its store and configuration.
-//   HOME/store.db     the SQLite store (WAL files beside it)
-//   HOME/node.json    node configuration written by `entente init`
+//   HOME/node.json    node configuration written by `entente init`; its "store" names the
+//                     store: "sqlite:store.db" (relative to HOME; the default) or a
+//                     "postgresql://..." URL (docs/STORE.md)
+//   HOME/store.db     the SQLite store (WAL files beside it), when that is the store
 #pragma once
 
 #include <memory>
@@ -12,6 +14,8 @@
 
 namespace entente::cli {
 
+// The store URL of a home: node.json's "store" (a relative SQLite path resolved against
+// HOME), or HOME/store.db when node.json has none.
 std::string StorePath(const std::string& home);
 
 // Opens the store of an initialised home; NotFound with a hint to run `entente init` if the
@@ -20,8 +24,10 @@ Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home,
                                                     bool read_only = false);
 
 // Creates the home (directories, store, node.json, the node's STIX identity) if needed.
-// Idempotent.
-Status InitNodeHome(const std::string& home, const std::string& node_name);
+// Idempotent. `store_url` (default: HOME/store.db, SQLite) is where a new node keeps its
+// store, e.g. a postgresql:// URL; AlreadyExists if the home names another store already.
+Status InitNodeHome(const std::string& home, const std::string& node_name,
+                    const std::string& store_url = {});
 
 // A key file passphrase: the first line of `file` if given, else $ENTENTE_PASSPHRASE;
 // kInvalidArgument naming both if neither is there.

@@ -1,5 +1,6 @@
 #include "entente/store/store.h"
 
+#include "postgres/pg_store.h"
 #include "sqlite/sqlite_store.h"
 
 namespace entente::store {
@@ -10,10 +11,11 @@ std::string_view VersionOf(const stix::ObjectHeader& header) noexcept {
   return header.created;
 }
 
+std::string RedactStoreUrl(std::string_view url) { return PgStore::Redact(url); }
+
 Result<std::unique_ptr<Store>> Store::Open(const std::string& url, StoreOptions options) {
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    return Status::Unsupported("this build has no PostgreSQL backend yet: " + url.substr(0, 13) +
-                               "...");
+    return PgStore::Open(url, options);
   }
   std::string path = url.starts_with("sqlite:") ? url.substr(7) : url;
   if (path.empty()) return Status::InvalidArgument("empty store path");

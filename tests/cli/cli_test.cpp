@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -74,6 +75,84 @@ TEST_F(CliTest, AttackAcceptance) {
   EXPECT_EQ(objects->find("malware")->as_int64(), 693);
   EXPECT_EQ(objects->find("tool")->as_int64(), 91);
   EXPECT_EQ(objects->find("relationship")->as_int64(), 16102);
+}
+
+// A node whose node.json names a PostgreSQL store: every command uses it.
+TEST_F(CliTest, NodeHomeOnPostgres) {
+  const char* base = std::getenv("ENTENTE_TEST_PG_URL");
+  ASSERT_NE(base, nullptr) << "ENTENTE_TEST_PG_URL is not set: run through ctest";
+  std::string schema = "cli" + std::to_string(getpid());
+  std::string psql = std::string("psql -q '") + base + "' -c 'DROP SCHEMA IF EXISTS " + schema +
+                     " CASCADE; CREATE SCHEMA " + schema + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(psql.c_str()), 0) << psql;
+  std::string url = std::string(base) + "?options=-csearch_path%3D" + schema;
+  EXPECT_EQ(Entente(Home() + " init --name pg-node --store '" + url + "'").exit_code, 0);
+  std::ifstream config(home_ + "/node.json");
+  std::string text((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"store\": \"" + url + "\""), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(home_ + "/store.db"));
+  auto ingest = Entente(Home() + " --json ingest " + std::string(ENTENTE_DATA_DIR) +
+                        "/attack/attack-enterprise-kb.json");
+  EXPECT_EQ(ingest.exit_code, 0) << ingest.out;
+  auto got = Entente(Home() + " get G0034");
+  EXPECT_EQ(got.exit_code, 0);
+  EXPECT_NE(got.out.find("Sandworm Team"), std::string::npos);
+  EXPECT_EQ(Entente(Home() + " check").exit_code, 0);
+  // The home cannot be re-pointed by init.
+  EXPECT_NE(Entente(Home() + " init --store sqlite:other.db").exit_code, 0);
+  psql =
+      std::string("psql -q '") + base + "' -c 'DROP SCHEMA " + schema + " CASCADE' >/dev/null 2>&1";
+  EXPECT_EQ(std::system(psql.c_str()), 0);
+}
+
+// Backup and restore of a whole home (store, node.json, key files), on both backends; the
+// restored node answers like the original.
+TEST_F(CliTest, BackupAndRestore) {
+  const char* base = std::getenv("ENTENTE_TEST_PG_URL");
+  ASSERT_NE(base, nullptr) << "ENTENTE_TEST_PG_URL is not set: run through ctest";
+  std::string schema = "bk" + std::to_string(getpid());
+  auto psql = [&](const std::string& sql) {
+    return std::system(
+        (std::string("psql -q '") + base + "' -c '" + sql + "' >/dev/null 2>&1").c_str());
+  };
+  ASSERT_EQ(psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema), 0);
+  const std::string attack = std::string(ENTENTE_DATA_DIR) + "/attack/attack-enterprise-kb.json";
+  for (bool postgres : {false, true}) {
+    SCOPED_TRACE(postgres ? "postgresql" : "sqlite");
+    std::string home = (dir_ / (postgres ? "pg-home" : "sq-home")).string();
+    std::string store =
+        postgres ? " --store '" + std::string(base) + "?options=-csearch_path%3D" + schema + "'"
+                 : "";
+    ASSERT_EQ(Entente("--home " + home + " init" + store).exit_code, 0);
+    ASSERT_EQ(Entente("--home " + home + " ingest " + attack).exit_code, 0);
+    fs::create_directories(home + "/keys");
+    std::ofstream(home + "/keys/node.key") << "key material";
+    fs::permissions(home + "/keys/node.key", fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace);
+    std::string backup = (dir_ / (postgres ? "pg-backup" : "sq-backup")).string();
+    ASSERT_EQ(Entente("--home " + home + " backup " + backup).exit_code, 0);
+    EXPECT_TRUE(fs::exists(backup + (postgres ? "/store.pgdump" : "/store.db")));
+    // A backup never overwrites.
+    EXPECT_NE(Entente("--home " + home + " backup " + backup).exit_code, 0);
+    std::string original = Entente("--home " + home + " --json get G0034").out;
+    ASSERT_FALSE(original.empty());
+    if (postgres) {
+      ASSERT_EQ(psql("DROP SCHEMA " + schema + " CASCADE"), 0);  // the store is lost
+    }
+    std::string restored = (dir_ / (postgres ? "pg-restored" : "sq-restored")).string();
+    auto r = Entente("--home " + restored + " restore " + backup);
+    ASSERT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_EQ(Entente("--home " + restored + " --json get G0034").out, original);
+    EXPECT_EQ(Entente("--home " + restored + " check").exit_code, 0);
+    std::ifstream key(restored + "/keys/node.key");
+    std::string k((std::istreambuf_iterator<char>(key)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(k, "key material");
+    EXPECT_EQ(fs::status(restored + "/keys/node.key").permissions() & fs::perms::group_read,
+              fs::perms::none);
+    // Restoring over a home that has content is refused.
+    EXPECT_NE(Entente("--home " + restored + " restore " + backup).exit_code, 0);
+  }
+  EXPECT_EQ(psql("DROP SCHEMA IF EXISTS " + schema + " CASCADE"), 0);
 }
 
 TEST_F(CliTest, GetQueryExportRoundTrip) {

@@ -21,7 +21,7 @@ std::string Bundle(const std::vector<std::string>& objects) {
   return b + "]}";
 }
 
-TEST_F(IngestTest, InvalidObjectsAreRejectedOneByOneAndNamed) {
+TEST_P(IngestTest, InvalidObjectsAreRejectedOneByOneAndNamed) {
   std::string wrong_type = Indicator(2, "2024-01-01T00:00:00.000Z");
   wrong_type.replace(wrong_type.find(R"("created":"2024-01-01T00:00:00.000Z")"), 36,
                      R"("created":5)");
@@ -44,7 +44,7 @@ TEST_F(IngestTest, InvalidObjectsAreRejectedOneByOneAndNamed) {
   EXPECT_EQ(store_->Count()->objects, 2u);
 }
 
-TEST_F(IngestTest, StrictModeKeepsNothingOfAFailedInput) {
+TEST_P(IngestTest, StrictModeKeepsNothingOfAFailedInput) {
   std::string bad = Indicator(2, "2024-01-01T00:00:00.000Z");
   bad.replace(bad.find("\"pattern_type\":\"stix\","), 22, "");
   const std::string text = Bundle({Indicator(1, "2024-01-01T00:00:00.000Z"), bad});
@@ -59,7 +59,7 @@ TEST_F(IngestTest, StrictModeKeepsNothingOfAFailedInput) {
   EXPECT_EQ(store_->Count()->versions, 0u);
 }
 
-TEST_F(IngestTest, TruncatedInputKeepsWhatCameBefore) {
+TEST_P(IngestTest, TruncatedInputKeepsWhatCameBefore) {
   std::string text =
       Bundle({Indicator(1, "2024-01-01T00:00:00.000Z"), Indicator(2, "2024-01-01T00:00:00.000Z")});
   text.resize(text.size() - 40);
@@ -69,7 +69,7 @@ TEST_F(IngestTest, TruncatedInputKeepsWhatCameBefore) {
   EXPECT_TRUE(store_->CheckIntegrity().ok());
 }
 
-TEST_F(IngestTest, HundredMegabyteStringIsRefusedWithoutHarm) {
+TEST_P(IngestTest, HundredMegabyteStringIsRefusedWithoutHarm) {
   IngestText(Indicator(1, "2024-01-01T00:00:00.000Z"));
   std::string huge = Indicator(2, "2024-01-01T00:00:00.000Z", std::string(100u << 20, 'a'));
   auto r = IngestText(Bundle({huge, Indicator(3, "2024-01-01T00:00:00.000Z")}));
@@ -79,7 +79,7 @@ TEST_F(IngestTest, HundredMegabyteStringIsRefusedWithoutHarm) {
   EXPECT_TRUE(store_->CheckIntegrity().ok());
 }
 
-TEST_F(IngestTest, DanglingReferencesAreAcceptedAsTheSpecAllows) {
+TEST_P(IngestTest, DanglingReferencesAreAcceptedAsTheSpecAllows) {
   std::string rel =
       R"({"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000001",
     "created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"uses",
@@ -88,7 +88,7 @@ TEST_F(IngestTest, DanglingReferencesAreAcceptedAsTheSpecAllows) {
   EXPECT_EQ(r.added, 1u);
 }
 
-TEST_F(IngestTest, ConflictingDuplicatesInOneInput) {
+TEST_P(IngestTest, ConflictingDuplicatesInOneInput) {
   auto r = IngestText(Bundle({Indicator(1, "2024-01-01T00:00:00.000Z", "a"),
                               Indicator(1, "2024-01-01T00:00:00.000Z", "b"),
                               Indicator(1, "2024-01-01T00:00:00.000Z", "a")}));
@@ -97,7 +97,7 @@ TEST_F(IngestTest, ConflictingDuplicatesInOneInput) {
   EXPECT_EQ(r.duplicates, 1u);
 }
 
-TEST_F(IngestTest, Stix20BundleIsUpgraded) {
+TEST_P(IngestTest, Stix20BundleIsUpgraded) {
   std::string v20 =
       R"({"type":"bundle","id":"bundle--6f5a0c0e-0a1a-4c5e-9b7e-1a2b3c4d5e6f","spec_version":"2.0","objects":[
     {"type":"malware","id":"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b","created":"2016-04-06T20:07:09.000Z",
@@ -111,7 +111,7 @@ TEST_F(IngestTest, Stix20BundleIsUpgraded) {
   EXPECT_NE(m->json.find("\"is_family\":true"), std::string::npos);
 }
 
-TEST_F(IngestTest, AttackBundleLoadsWithExpectedCounts) {
+TEST_P(IngestTest, AttackBundleLoadsWithExpectedCounts) {
   auto reader = stix::ObjectReader::OpenFile(std::string(ENTENTE_DATA_DIR) +
                                              "/attack/attack-enterprise-kb.json");
   ASSERT_TRUE(reader.ok());
@@ -135,6 +135,8 @@ TEST_F(IngestTest, AttackBundleLoadsWithExpectedCounts) {
   text.types = {"intrusion-set"};
   EXPECT_EQ(store_->Find(text)->objects.size(), 1u);
 }
+
+ENTENTE_STORE_BACKENDS(IngestTest);
 
 // A bundle of one million objects streams through the reader and validator with memory
 // bounded by one object, not by the bundle.

@@ -1,7 +1,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -11,26 +14,77 @@
 
 namespace entente::store::testing {
 
-// A fresh store in a temporary directory, removed afterwards.
-class StoreFixture : public ::testing::Test {
+// The PostgreSQL server the suite runs against: ENTENTE_TEST_PG_URL, which ctest sets after
+// starting a throw-away cluster (tests/store/CMakeLists.txt). Never skipped: without it the
+// PostgreSQL cases fail and say why.
+inline const char* PgUrl() { return std::getenv("ENTENTE_TEST_PG_URL"); }
+
+// Runs one SQL command on the test server (schema setup); empty string when it worked.
+inline std::string PgExec(const std::string& sql) {
+  PGconn* c = PQconnectdb(PgUrl());
+  std::string error;
+  PQsetNoticeProcessor(
+      c, [](void*, const char*) {}, nullptr);
+  if (PQstatus(c) != CONNECTION_OK) {
+    error = PQerrorMessage(c);
+  } else {
+    PGresult* r = PQexec(c, sql.c_str());
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+      error = PQresultErrorMessage(r);
+    }
+    PQclear(r);
+  }
+  PQfinish(c);
+  return error;
+}
+
+// A fresh store for each test, on the backend the test is instantiated with: SQLite in a
+// temporary directory, or PostgreSQL in a schema of its own (tests run in parallel against
+// one server), removed afterwards.
+class StoreFixture : public ::testing::TestWithParam<std::string> {
  protected:
+  bool postgres() const { return GetParam() == "postgresql"; }
+
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("entente-store-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "." + info->name();
+    std::uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : name) h = (h ^ c) * 1099511628211ull;
+    std::string tag = std::to_string(::getpid()) + "_" + std::to_string(h % 1000000007ull);
+    if (postgres()) {
+      ASSERT_NE(PgUrl(), nullptr)
+          << "ENTENTE_TEST_PG_URL is not set: run the suite through ctest, which starts a "
+             "throw-away PostgreSQL cluster (scripts/pg-test-cluster), or point it at a server";
+      schema_ = "t" + tag;
+      std::string error =
+          PgExec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE; CREATE SCHEMA " + schema_);
+      ASSERT_EQ(error, "") << "cannot prepare the test schema on " << PgUrl();
+      url_ = StoreUrl(schema_);
+    } else {
+      dir_ = std::filesystem::temp_directory_path() / ("entente-store-test-" + tag);
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+      url_ = (dir_ / "store.db").string();
+    }
     Reopen();
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(dir_);
+    if (!schema_.empty()) (void)PgExec("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
-  void Reopen() {
+  // The URL of a store held in `schema` on the test server.
+  static std::string StoreUrl(const std::string& schema) {
+    std::string base = PgUrl();
+    return base + (base.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" +
+           schema;
+  }
+  void Reopen(StoreOptions options = {}) {
     store_.reset();
-    auto s = Store::Open((dir_ / "store.db").string());
+    auto s = Store::Open(url_, options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
+    ASSERT_EQ(store_->backend(), GetParam());
   }
   IngestReport IngestText(std::string_view text, IngestOptions options = {}) {
     auto reader = stix::ObjectReader::FromText(text);
@@ -39,8 +93,19 @@ class StoreFixture : public ::testing::Test {
     return r.ok() ? *r : IngestReport{};
   }
   std::filesystem::path dir_;
+  std::string schema_;
+  std::string url_;
   std::unique_ptr<Store> store_;
 };
+
+inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) {
+  return info.param;
+}
+
+// Instantiates a suite of TEST_P cases on both backends.
+#define ENTENTE_STORE_BACKENDS(suite)                                                  \
+  INSTANTIATE_TEST_SUITE_P(Backends, suite, ::testing::Values("sqlite", "postgresql"), \
+                           ::entente::store::testing::BackendName)
 
 // An indicator with the given id suffix digit and modified time.
 inline std::string Indicator(int n, std::string_view modified, std::string_view name = "bad ip",

@@ -1,6 +1,7 @@
 // SQLite backend of the Store.
 //
-// Schema (version 1):
+// Schema (migration steps in kSteps; schema_version records each applied step; stores made
+// before schema_version existed kept their version in meta and are migrated from there):
 //   objects(date_added INTEGER PRIMARY KEY, id, type, version TEXT, version_ns INTEGER,
 //           revoked, created_by_ref, content_hash INTEGER, json)   one row per version
 //   latest(id PRIMARY KEY, date_added, type, version_ns, first_added)  one row per id
@@ -22,13 +23,14 @@
 #include "entente/base/bytes.h"
 #include "entente/base/json.h"
 #include "entente/base/time.h"
+#include "store_internal.h"
 
 namespace entente::store {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 3;
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS objects(
   date_added INTEGER PRIMARY KEY,
@@ -56,21 +58,18 @@ CREATE INDEX IF NOT EXISTS markings_marking ON markings(marking, date_added);
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(name, description, content='');
 )sql";
 
-// FNV-1a over the text; the real comparison on a hash match or mismatch is by meaning.
-std::int64_t ContentHash(std::string_view s) noexcept {
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return static_cast<std::int64_t>(h);
-}
+// Released steps are never edited; a change is a new step at the end.
+const internal::MigrationStep kSteps[] = {
+    {1, "objects, latest, labels, markings, search", kSchemaV1},
+    {2, "schema versions move from meta to schema_version",
+     "DELETE FROM meta WHERE key = 'schema_version'"},
+    {3, "index created_by_ref for the created_by filter",
+     "CREATE INDEX objects_created_by ON objects(created_by_ref) WHERE created_by_ref IS NOT "
+     "NULL"},
+};
 
-std::int64_t VersionNs(std::string_view version) {
-  if (version.empty()) return INT64_MIN;  // SCOs: the one version
-  auto t = ParseTimestamp(version);
-  return t.ok() ? t->nanos : INT64_MIN;
-}
+using internal::ContentHash;
+using internal::VersionNs;
 
 Status SqliteError(sqlite3* db, std::string_view what) {
   int code = sqlite3_extended_errcode(db);
@@ -156,7 +155,11 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
     if (options.read_only && std::strstr(pragma, "journal_mode") != nullptr) continue;
     ENTENTE_RETURN_IF_ERROR(store->Exec(pragma));
   }
-  if (!options.read_only) ENTENTE_RETURN_IF_ERROR(store->Migrate());
+  if (options.read_only) {
+    ENTENTE_RETURN_IF_ERROR(store->CheckVersion());
+  } else {
+    ENTENTE_RETURN_IF_ERROR(store->Migrate());
+  }
   if (sqlite3_open_v2(path.c_str(), &store->read_db_, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READONLY,
                       nullptr) != SQLITE_OK) {
     return Status::IoError("cannot open store " + path + " for reading");
@@ -185,28 +188,65 @@ Status SqliteStore::Exec(sqlite3* db, const char* sql) {
   return Status::Ok();
 }
 
+// The schema version of the store on `db`: MAX(schema_version.version), else the legacy
+// meta row, else 0 (a new file).
+Result<int> SqliteStore::SchemaVersion(sqlite3* db) {
+  Stmt table;
+  ENTENTE_RETURN_IF_ERROR(table.Prepare(
+      db,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('schema_version', "
+      "'meta') ORDER BY name DESC"));
+  ENTENTE_ASSIGN_OR_RETURN(bool row, table.Step());
+  if (!row) return 0;
+  Stmt get;
+  if (table.Text(0) == "schema_version") {
+    ENTENTE_RETURN_IF_ERROR(
+        get.Prepare(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  } else {
+    ENTENTE_RETURN_IF_ERROR(
+        get.Prepare(db, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'"));
+  }
+  ENTENTE_ASSIGN_OR_RETURN(row, get.Step());
+  return row ? static_cast<int>(get.Int(0)) : 0;
+}
+
+Status SqliteStore::CheckVersion() {
+  // Read-only: no migration. Every step so far only adds, so an older schema reads fine.
+  ENTENTE_ASSIGN_OR_RETURN(int found, SchemaVersion(db_));
+  if (found > kSchemaVersion) return internal::NewerSchema("SQLite", found, kSchemaVersion);
+  return Status::Ok();
+}
+
 Status SqliteStore::Migrate() {
   ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Status s = Exec(kSchema);
-  if (s.ok()) {
-    Stmt get;
-    s = get.Prepare(db_, "SELECT value FROM meta WHERE key='schema_version'");
-    if (s.ok()) {
-      auto row = get.Step();
-      if (!row.ok()) {
-        s = row.status();
-      } else if (*row) {
-        int found = std::atoi(std::string(get.Text(0)).c_str());
-        if (found > kSchemaVersion) {
-          s = Status::Unsupported("store schema version " + std::to_string(found) +
-                                  " is newer than this build supports (" +
-                                  std::to_string(kSchemaVersion) + ")");
-        }
-      } else {
-        s = Exec("INSERT INTO meta(key, value) VALUES('schema_version', '1')");
+  auto body = [&]() -> Status {
+    ENTENTE_ASSIGN_OR_RETURN(int found, SchemaVersion(db_));
+    if (found > kSchemaVersion) return internal::NewerSchema("SQLite", found, kSchemaVersion);
+    if (found == kSchemaVersion) return Status::Ok();
+    ENTENTE_RETURN_IF_ERROR(
+        Exec("CREATE TABLE IF NOT EXISTS schema_version(version INTEGER PRIMARY KEY, "
+             "description TEXT NOT NULL, applied_at TEXT NOT NULL)"));
+    Stmt record;
+    ENTENTE_RETURN_IF_ERROR(
+        record.Prepare(db_,
+                       "INSERT OR IGNORE INTO schema_version(version, description, applied_at) "
+                       "VALUES(?1, ?2, ?3)"));
+    std::string now = FormatTimestamp(Now(), 3);
+    for (const auto& step : kSteps) {
+      if (step.version > found) {
+        ENTENTE_RETURN_IF_ERROR(
+            Exec(step.sql).WithContext("migration to version " + std::to_string(step.version)));
       }
+      // Steps a legacy store had applied are recorded too, so the table tells the history.
+      record.Reset();
+      record.Bind(1, std::int64_t{step.version});
+      record.Bind(2, std::string_view(step.description));
+      record.Bind(3, std::string_view(now));
+      ENTENTE_RETURN_IF_ERROR(record.Step().status());
     }
-  }
+    return Status::Ok();
+  };
+  Status s = body();
   if (!s.ok()) {
     (void)Exec("ROLLBACK");
     return s;
@@ -272,6 +312,16 @@ class SqliteWriteBatch final : public WriteBatch {
       return s;
     }
     open_ = true;
+    // Another process (or Store) on the same file may have written since: continue after the
+    // greatest stored date_added, read under the write lock (a rowid MAX is one B-tree probe).
+    Stmt max;
+    Status s2 = max.Prepare(store_.db_, "SELECT COALESCE(MAX(date_added), 0) FROM objects");
+    auto row = s2.ok() ? max.Step() : Result<bool>(s2);
+    if (!row.ok()) {
+      Rollback();
+      return row.status();
+    }
+    if (*row) store_.last_date_added_ = std::max(store_.last_date_added_, max.Int(0));
     saved_last_ = store_.last_date_added_;
     return Status::Ok();
   }
@@ -466,48 +516,8 @@ Result<std::vector<StoredObject>> SqliteStore::DoGetVersions(std::string_view id
   return out;
 }
 
-namespace {
-
-// A cursor is "<last date_added>.<fingerprint of the query>", so a cursor used with another
-// query is refused instead of silently skipping or repeating objects.
-std::string QueryFingerprint(const Query& q) {
-  std::string key;
-  auto add = [&key](std::string_view s) {
-    key += s;
-    key += '\x1f';
-  };
-  for (const auto& s : q.ids) add(s);
-  add("|");
-  for (const auto& s : q.types) add(s);
-  add(q.added_after_us ? std::to_string(*q.added_after_us) : "");
-  add(q.modified_from.value_or(""));
-  add(q.modified_to.value_or(""));
-  add(q.label);
-  add(q.marking);
-  add(q.created_by);
-  add(q.text);
-  add(std::to_string(static_cast<int>(q.versions)));
-  for (const auto& s : q.exact_versions) add(s);
-  add(q.include_revoked ? "r" : "");
-  return std::to_string(static_cast<std::uint64_t>(ContentHash(key)) % 1000000007ull);
-}
-
-}  // namespace
-
 Result<Page> SqliteStore::DoFind(const Query& q) {
-  std::int64_t after = q.added_after_us.value_or(INT64_MIN);
-  std::string fingerprint = QueryFingerprint(q);
-  if (!q.cursor.empty()) {
-    std::size_t dot = q.cursor.find('.');
-    if (dot == std::string::npos || q.cursor.substr(dot + 1) != fingerprint) {
-      return Status::InvalidArgument("the paging cursor belongs to a different query");
-    }
-    try {
-      after = std::max<std::int64_t>(after, std::stoll(q.cursor.substr(0, dot)));
-    } catch (...) {
-      return Status::InvalidArgument("malformed paging cursor");
-    }
-  }
+  ENTENTE_ASSIGN_OR_RETURN(std::int64_t after, internal::AddedAfter(q));
 
   // Build the SQL. Objects are selected as versions (o) joined to their id's latest row (l)
   // when only the latest (or first) version is wanted.
@@ -600,7 +610,7 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
     }
     page.objects.push_back(RowToObject(s));
   }
-  if (page.more) page.next = std::to_string(page.objects.back().date_added_us) + "." + fingerprint;
+  if (page.more) page.next = internal::MakeCursor(page.objects.back().date_added_us, q);
   return page;
 }
 

@@ -57,6 +57,8 @@ class SqliteStore final : public Store {
   Status Exec(const char* sql) { return Exec(db_, sql); }
   static Status Exec(sqlite3* db, const char* sql);
   Status Migrate();
+  Status CheckVersion();
+  static Result<int> SchemaVersion(sqlite3* db);
   Status PrepareStatements();
   std::int64_t NextDateAdded();
 

@@ -8,11 +8,15 @@
 // every cursor handed out before it.
 //
 // Backends implement the private Do*() hooks; the public methods validate arguments once.
-// Backends: SQLite (embedded, WAL; a committed batch is durable) and, behind the same
-// interface, PostgreSQL. Open() chooses by URL.
+// Backends: SQLite (embedded, WAL; a committed batch is durable) and PostgreSQL (libpq; one
+// store per schema; see src/store/postgres/pg_store.h for how date_added stays ordered under
+// concurrent transactions). Open() chooses by URL. Both keep their schema version in a
+// schema_version table, migrate an older store on open and refuse a newer one (Unsupported).
+// Full-text queries use FTS5 syntax on both; docs/STORE.md lists the few differences.
 //
 // Threading: a Store may be used from several threads; each WriteBatch belongs to one thread.
-// Writers are serialised by the backend (SQLite: one writer at a time; readers never block).
+// Writers are serialised by the backend (one writer at a time per store, across processes
+// too; readers never block).
 #pragma once
 
 #include <cstdint>
@@ -130,6 +134,9 @@ class Store {
   virtual Result<Counts> DoCount() = 0;
   virtual Status DoCheckIntegrity() = 0;
 };
+
+// A store URL fit for messages and output: a password in it is replaced by "***".
+std::string RedactStoreUrl(std::string_view url);
 
 // The version key of an object: `modified`, else `created`, else "" (SCOs).
 std::string_view VersionOf(const stix::ObjectHeader& header) noexcept;
