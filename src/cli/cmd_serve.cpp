@@ -20,6 +20,7 @@
 #include "entente/server/http_server.h"
 #include "entente/server/service.h"
 #include "node_home.h"
+#include "openapi.h"
 #include "serve_routes.h"
 
 namespace entente::cli {
@@ -181,6 +182,7 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
   server::ServiceOptions service_options;
   ENTENTE_ASSIGN_OR_RETURN(service_options.collections, Collections(global.home, config));
   service_options.title = "Entente node " + NodeIdentity(global.home);
+  service_options.openapi_json = std::string(kOpenApiJson);
   service_options.access_log = flags.access_log;
   service_options.public_metrics = flags.public_metrics;
   service_options.max_content_length = options.max_body_bytes;

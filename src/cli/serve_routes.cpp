@@ -16,6 +16,9 @@
 #include "entente/detect/stored.h"
 #include "entente/ledger/ledger.h"
 #include "entente/ledger/sth.h"
+#include "entente/respond/common.h"
+#include "entente/respond/decision.h"
+#include "entente/respond/sanctions.h"
 #include "node_home.h"
 
 namespace entente::cli {
@@ -31,8 +34,11 @@ struct NodeExtras::State {
   std::unique_ptr<detect::Correlator> correlator;
   std::uint64_t correlator_generation = 0;
   detect::PublicSuffixList psl;
-  std::unique_ptr<ledger::Ledger> ledger;  // HOME/ledger.log: every share and delete
-  std::string ledger_note;                 // why heads are unsigned, if they are
+  std::unique_ptr<ledger::Ledger> ledger;              // HOME/ledger.log: every share and delete
+  std::string ledger_note;                             // why heads are unsigned, if they are
+  std::optional<respond::PopulationTable> population;  // Council voting weights
+  std::unique_ptr<respond::Register> sanctions;        // the sanctions register
+  std::unique_ptr<respond::Screener> screener;
 };
 
 void NodeExtras::Close() {
@@ -155,6 +161,67 @@ Result<std::uint64_t> UintParam(const server::RestRequest& r, std::string_view k
   return v;
 }
 
+// The response toolbox over the API: the Council decision rules and the sanctions register.
+void AddRespondRoutes(std::shared_ptr<NodeExtras::State> state, server::NodeService& service) {
+  using server::http::verb;
+  if (auto table = respond::LoadPopulationTable(respond::FindDataFile("population-2025.json"));
+      table.ok()) {
+    state->population = std::move(*table);
+  }
+  if (auto reg = respond::Register::Load(respond::FindDataFile("eu-cyber-listings.json"));
+      reg.ok()) {
+    state->sanctions = std::make_unique<respond::Register>(std::move(*reg));
+    state->screener = std::make_unique<respond::Screener>(*state->sanctions);
+  }
+  // POST /api/v1/decide?rule=unanimity|qmv|rqmv, body {"FR":"yes",...}: the outcome and the
+  // counts and population shares behind it (what `entente decide` prints).
+  service.AddRoute(
+      verb::post, "/decide", server::Operation::kRead, [state](const server::RestRequest& r) {
+        const unsigned v = r.http.version();
+        if (!state->population) {
+          return server::RestError(Status::Unavailable("no population table"), v);
+        }
+        auto rule = respond::ParseRule(Param(r, "rule"));
+        if (!rule.ok()) return server::RestError(rule.status(), v);
+        auto votes = respond::ParseVotes(r.http.body(), *state->population);
+        if (!votes.ok()) return server::RestError(votes.status(), v);
+        auto outcome = respond::Decide(*rule, *votes, *state->population);
+        return server::RestJson(server::http::status::ok, outcome.ToJson().Serialize(), v);
+      });
+  // GET /api/v1/sanctions/screen?name=...: likely listed parties, best first, with a score.
+  service.AddRoute(verb::get, "/sanctions/screen", server::Operation::kSearch,
+                   [state](const server::RestRequest& r) {
+                     const unsigned v = r.http.version();
+                     if (!state->screener) {
+                       return server::RestError(Status::Unavailable("no sanctions register"), v);
+                     }
+                     std::string name = Param(r, "name");
+                     if (name.empty()) {
+                       return server::RestError(Status::InvalidArgument("screen needs name="), v);
+                     }
+                     json::Value out = json::Value::MakeArray();
+                     for (const auto& m : state->screener->Screen(name)) {
+                       const auto& l = state->sanctions->listings()[m.listing];
+                       json::Value hit = json::Value::MakeObject();
+                       hit.set("name", l.name);
+                       hit.set("matched_name", m.matched_name);
+                       hit.set("score", m.score);
+                       out.push_back(std::move(hit));
+                     }
+                     return server::RestJson(server::http::status::ok, out.Serialize(), v);
+                   });
+  // GET /api/v1/sanctions: the register as STIX (identities with their listing details).
+  service.AddRoute(verb::get, "/sanctions", server::Operation::kRead,
+                   [state](const server::RestRequest& r) {
+                     const unsigned v = r.http.version();
+                     if (!state->sanctions) {
+                       return server::RestError(Status::Unavailable("no sanctions register"), v);
+                     }
+                     return server::RestJson(server::http::status::ok,
+                                             state->sanctions->ExportStix(Now()).Serialize(), v);
+                   });
+}
+
 void AddLedgerRoutes(std::shared_ptr<NodeExtras::State> state, server::NodeService& service) {
   using server::http::verb;
   // GET /api/v1/ledger/head: the current tree head, signed with the node key when it has one.
@@ -232,6 +299,7 @@ Status AddNodeRoutes(const std::string& home, store::Store& store, NodeExtras& e
   auto state = extras.state;
   std::string where = NodeIdentity(home);
   AddLedgerRoutes(state, service);
+  AddRespondRoutes(state, service);
 
   // POST /api/v1/scan?format=auto&record=true: scan the body (log lines) against every stored
   // indicator; hits name only indicators the caller may read; with record, sightings are stored.

@@ -53,6 +53,21 @@ hits=$(curl --cacert "$home/tls/node.crt" -s -X POST -H "Authorization: Bearer $
        --data-binary $'2025-02-02 query c2.example.org from 10.0.0.5\n' "$base/api/v1/scan?format=text")
 [[ $hits == *indicator--3a4b5c6d* && $hits == *'"sightings_written":1'* ]] || fail "scan: $hits"
 
+# The Council rules over the API: QMV with 15 states for (FR, DE, IT, ES, PL among them).
+votes='{"FR":"yes","DE":"yes","IT":"yes","ES":"yes","PL":"yes","RO":"yes","NL":"yes","BE":"yes","CZ":"yes","SE":"yes","PT":"yes","GR":"yes","HU":"yes","AT":"yes","BG":"yes","DK":"no"}'
+decided=$(curl --cacert "$home/tls/node.crt" -s -X POST -H "Authorization: Bearer $bob" \
+          --data-binary "$votes" "$base/api/v1/decide?rule=qmv")
+[[ $decided == *'"adopted":true'* ]] || fail "decide qmv: $decided"
+decided=$(curl --cacert "$home/tls/node.crt" -s -X POST -H "Authorization: Bearer $bob" \
+          --data-binary "$votes" "$base/api/v1/decide?rule=unanimity")
+[[ $decided == *'"adopted":false'* ]] || fail "decide unanimity: $decided"
+screened=$(curl --cacert "$home/tls/node.crt" -s -G -H "Authorization: Bearer $bob" \
+           --data-urlencode "name=SHEVCHENKO Vitaly" "$base/api/v1/sanctions/screen")
+[[ $screened == *score* ]] || fail "sanctions screen: $screened"
+
+openapi=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/openapi.json")
+[[ $openapi == *'"openapi"'* && $openapi == *'/api/v1/ledger/proof'* ]] || fail "openapi document"
+
 # The share is in the transparency log; its head is signed; the proof and the copy verify.
 head=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/ledger/head")
 [[ $head == *'"tree_size":1'* && $head == *signature* ]] || fail "ledger head: $head"
