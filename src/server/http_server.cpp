@@ -11,7 +11,6 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
@@ -29,7 +28,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using namespace boost::asio::experimental::awaitable_operators;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 
 // Raises the descriptor limit to its hard maximum: a node serving thousands of connections
@@ -144,26 +142,37 @@ asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionInfo inf
                                               Connection& self) {
   beast::flat_buffer buffer;
   bool first = true;
+  // The header deadline is a per-connection timer that cancels the pending read rather than
+  // the stream's own time-out, which would close the socket: a stalled client is told 408
+  // before it goes. The handler runs on this connection's strand; `alive` tells it whether
+  // the coroutine (and the stream) still exist.
+  asio::steady_timer deadline(stream.get_executor());
+  auto alive = std::make_shared<bool>(false);  // true while a header read may time out
+  bool timed_out = false;
+  std::weak_ptr<bool> watch = alive;
   for (;;) {
     self.idle = true;
     if (stopping) break;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    // The header deadline is a timer raced against the read rather than the stream's own
-    // time-out, which would close the socket: a stalled client is told 408 before it goes.
     beast::get_lowest_layer(stream).expires_never();
-    asio::steady_timer deadline(stream.get_executor());
     deadline.expires_after(first ? options.header_timeout : options.idle_timeout);
     first = false;
-    auto raced = co_await (http::async_read_header(stream, buffer, parser, kNoThrow) ||
-                           deadline.async_wait(kNoThrow));
-    beast::error_code ec;
-    if (raced.index() == 1) {
-      ec = beast::error::timeout;
-    } else {
-      ec = std::get<0>(std::get<0>(raced));
-    }
+    timed_out = false;
+    *alive = true;
+    deadline.async_wait([watch, &stream, &timed_out](beast::error_code wait_ec) {
+      auto armed = watch.lock();
+      if (wait_ec || !armed || !*armed) return;
+      timed_out = true;
+      beast::error_code ignored;
+      beast::get_lowest_layer(stream).socket().cancel(ignored);
+    });
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+    (void)n;
+    *alive = false;
+    deadline.cancel();
+    if (timed_out && ec == asio::error::operation_aborted) ec = beast::error::timeout;
     if (ec) {
       if (ec == beast::error::timeout) {
         ++timeouts;
