@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "entente/base/json.h"
 #include "entente/base/time.h"
@@ -71,9 +72,48 @@ Result<std::shared_ptr<const crypto::hybrid::SigPrivateKey>> NodeSigningKey(
   return std::shared_ptr<const crypto::hybrid::SigPrivateKey>(std::move(key));
 }
 
+// After a crash between a store commit and the log append, objects can be stored without
+// their leaf (they were never acknowledged). On start, every version added since shortly
+// before the last leaf is checked and the missing ones are logged as shares by the node.
+Result<std::size_t> ReconcileLedger(ledger::Ledger& log, store::Store& store,
+                                    const std::string& node) {
+  std::int64_t since_us = 0;
+  std::set<std::string> logged;  // "id|version" of the leaves in the window
+  std::uint64_t size = log.size();
+  if (size > 0) {
+    ENTENTE_ASSIGN_OR_RETURN(ledger::Entry last, log.EntryAt(size - 1));
+    ENTENTE_ASSIGN_OR_RETURN(Timestamp t, ParseTimestamp(last.time, "ledger time"));
+    since_us = t.nanos / 1000 - 5'000'000;  // clock steps and batch spread
+    for (std::uint64_t i = size; i-- > 0;) {
+      ENTENTE_ASSIGN_OR_RETURN(ledger::Entry e, log.EntryAt(i));
+      ENTENTE_ASSIGN_OR_RETURN(Timestamp et, ParseTimestamp(e.time, "ledger time"));
+      if (et.nanos / 1000 < since_us - 5'000'000) break;
+      logged.insert(e.subject + "|" + e.subject_version);
+    }
+  }
+  store::Query q;
+  q.added_after_us = since_us;
+  q.versions = store::Versions::kAll;
+  q.limit = 10000;
+  std::vector<ledger::Entry> missing;
+  std::string now = FormatTimestamp(Now(), 3);
+  for (;;) {
+    ENTENTE_ASSIGN_OR_RETURN(store::Page page, store.Find(q));
+    for (const auto& o : page.objects) {
+      if (o.type == "sighting" || o.type == "observed-data") continue;  // scanner output
+      if (logged.count(o.id + "|" + o.version)) continue;
+      missing.push_back({"share", now, node.empty() ? "node" : node, o.id, o.version, ""});
+    }
+    if (!page.more) break;
+    q.cursor = page.next;
+  }
+  if (!missing.empty()) ENTENTE_RETURN_IF_ERROR(log.AppendBatch(missing).status());
+  return missing.size();
+}
+
 }  // namespace
 
-Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store&,
+Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store& store,
                                     server::ServiceOptions& options) {
   NodeExtras extras;
   extras.state = std::make_shared<NodeExtras::State>();
@@ -90,6 +130,14 @@ Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store&,
   }
   ENTENTE_ASSIGN_OR_RETURN(extras.state->ledger,
                            ledger::Ledger::Open(home + "/ledger.log", ledger_options));
+  ENTENTE_ASSIGN_OR_RETURN(std::size_t reconciled,
+                           ReconcileLedger(*extras.state->ledger, store, NodeIdentity(home)));
+  if (reconciled > 0) {
+    std::fprintf(stderr,
+                 "{\"level\":\"warning\",\"msg\":\"logged stored objects missing from the "
+                 "transparency log (crash recovery)\",\"count\":%zu}\n",
+                 reconciled);
+  }
   auto previous = options.on_events;
   std::weak_ptr<NodeExtras::State> weak = extras.state;
   options.on_events = [weak, previous](const std::vector<server::Event>& events) {
