@@ -72,9 +72,10 @@ Result<std::shared_ptr<const crypto::hybrid::SigPrivateKey>> NodeSigningKey(
   return std::shared_ptr<const crypto::hybrid::SigPrivateKey>(std::move(key));
 }
 
-// After a crash between a store commit and the log append, objects can be stored without
-// their leaf (they were never acknowledged). On start, every version added since shortly
-// before the last leaf is checked and the missing ones are logged as shares by the node.
+// Objects can be stored without their leaf: ingested by the `entente` command while the server
+// was stopped, or committed just before a crash (never acknowledged). On start, every version
+// added since shortly before the last leaf is checked and the missing ones are logged as
+// shares by the node.
 Result<std::size_t> ReconcileLedger(ledger::Ledger& log, store::Store& store,
                                     const std::string& node) {
   std::int64_t since_us = 0;
@@ -133,10 +134,11 @@ Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store& store
   ENTENTE_ASSIGN_OR_RETURN(std::size_t reconciled,
                            ReconcileLedger(*extras.state->ledger, store, NodeIdentity(home)));
   if (reconciled > 0) {
-    std::fprintf(stderr,
-                 "{\"level\":\"warning\",\"msg\":\"logged stored objects missing from the "
-                 "transparency log (crash recovery)\",\"count\":%zu}\n",
-                 reconciled);
+    std::fprintf(
+        stderr,
+        "{\"level\":\"info\",\"msg\":\"transparency log caught up with the store (objects "
+        "ingested while the server was stopped, or interrupted by a crash)\",\"count\":%zu}\n",
+        reconciled);
   }
   auto previous = options.on_events;
   std::weak_ptr<NodeExtras::State> weak = extras.state;

@@ -70,10 +70,12 @@ openapi=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" 
 
 # The share is in the transparency log; its head is signed; the proof and the copy verify.
 head=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/ledger/head")
-[[ $head == *'"tree_size":1'* && $head == *signature* ]] || fail "ledger head: $head"
+# Two leaves: the node's own identity object (stored by init, logged when the server starts)
+# and the shared indicator.
+[[ $head == *'"tree_size":2'* && $head == *signature* ]] || fail "ledger head: $head"
 echo "$head" >"$home/head.json"
-proof=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/ledger/proof?index=0")
-[[ $proof == *'"leaf_index":0'* ]] || fail "ledger proof: $proof"
+proof=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/ledger/proof?index=1")
+[[ $proof == *'"leaf_index":1'* ]] || fail "ledger proof: $proof"
 entries=$(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $bob" "$base/api/v1/ledger/entries")
 [[ $entries == *'\"kind\":\"share\"'* && $entries == *indicator--3a4b5c6d* ]] || fail "ledger entries: $entries"
 
