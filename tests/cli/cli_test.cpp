@@ -15,28 +15,12 @@
 #include <string>
 #include <thread>
 
+#include "cli_run.h"
 #include "entente/base/json.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CliRun {
-  int exit_code;
-  std::string out;
-};
-
-// Runs the entente binary with `args` (shell-quoted by the caller), capturing stdout.
-CliRun Entente(const std::string& args) {
-  std::string cmd = std::string(ENTENTE_CLI) + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 class CliTest : public ::testing::Test {
  protected:

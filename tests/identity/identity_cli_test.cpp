@@ -11,27 +11,12 @@
 #include <sstream>
 #include <string>
 
+#include "../cli/cli_run.h"
 #include "entente/base/json.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CliRun {
-  int exit_code;
-  std::string out;
-};
-
-CliRun Entente(const std::string& args) {
-  std::string cmd = std::string(ENTENTE_CLI) + " " + args + " 2>/dev/null";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 class IdentityCliTest : public ::testing::Test {
  protected:
