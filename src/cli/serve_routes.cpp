@@ -58,6 +58,14 @@ Result<std::shared_ptr<const crypto::hybrid::SigPrivateKey>> NodeSigningKey(
   return std::shared_ptr<const crypto::hybrid::SigPrivateKey>(std::move(key));
 }
 
+// Proposals and votes are logged under their own kinds, so that the log reads as a record of
+// who proposed and voted what, not only of what was shared.
+std::string LedgerKind(std::string_view kind, std::string_view subject) {
+  if (kind == "share" && subject.starts_with("x-entente-vote--")) return "vote";
+  if (kind == "share" && subject.starts_with("x-entente-proposal--")) return "proposal";
+  return std::string(kind);
+}
+
 // Objects can be stored without their leaf: ingested by the `entente` command while the server
 // was stopped, or committed just before a crash (never acknowledged). On start, every version
 // added since shortly before the last leaf is checked and the missing ones are logged as
@@ -89,7 +97,8 @@ Result<std::size_t> ReconcileLedger(ledger::Ledger& log, store::Store& store,
     for (const auto& o : page.objects) {
       if (o.type == "sighting" || o.type == "observed-data") continue;  // scanner output
       if (logged.count(o.id + "|" + o.version)) continue;
-      missing.push_back({"share", now, node.empty() ? "node" : node, o.id, o.version, ""});
+      missing.push_back(
+          {LedgerKind("share", o.id), now, node.empty() ? "node" : node, o.id, o.version, ""});
     }
     if (!page.more) break;
     q.cursor = page.next;
@@ -134,12 +143,8 @@ Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store& store
       std::vector<ledger::Entry> entries;
       std::string now = FormatTimestamp(Now(), 3);
       for (const auto& e : events) {
-        // Proposals and votes are logged under their own kinds, so the log reads as a record
-        // of who proposed and voted what, not only of what was shared.
-        std::string kind = e.kind;
-        if (kind == "share" && e.subject.starts_with("x-entente-vote--")) kind = "vote";
-        if (kind == "share" && e.subject.starts_with("x-entente-proposal--")) kind = "proposal";
-        entries.push_back({kind, now, e.actor, e.subject, e.version, e.payload_hash});
+        entries.push_back(
+            {LedgerKind(e.kind, e.subject), now, e.actor, e.subject, e.version, e.payload_hash});
       }
       if (auto appended = s->ledger->AppendBatch(entries); !appended.ok()) {
         // The objects are stored; a log that cannot follow is an operator emergency.
