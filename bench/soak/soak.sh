@@ -105,8 +105,10 @@ while ((SECONDS < deadline)); do
   [[ -r $status ]] || { echo "the server died" >&2; tail -5 "$home/err" >&2; exit 1; }
   anon=$(awk '/^RssAnon:/{print $2}' "$status")
   threads=$(awk '/^Threads:/{print $2}' "$status")
-  fds=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 | wc -l)
-  conns=$(find "/proc/$server/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' | wc -l)
+  # Descriptors come and go while find reads the directory: a vanished one is not an error.
+  fds=$({ find "/proc/$server/fd" -mindepth 1 -maxdepth 1 2>/dev/null || true; } | wc -l)
+  conns=$({ find "/proc/$server/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' 2>/dev/null ||
+            true; } | wc -l)
   ms=$("${curl_[@]}" -o /dev/null -w '%{time_total}' "$base/api/v1/objects/$probe_id" |
        awk '{printf "%.1f", $1 * 1000}')
   total=$("${curl_[@]}" "$base/api/v1/stats" | grep -o '"objects":[0-9]*' | head -1 | cut -d: -f2)
