@@ -187,6 +187,7 @@ struct NodeService::Impl {
   std::mutex status_mu;
   std::unordered_map<std::string, std::string> statuses;
   std::deque<std::string> status_order;
+  std::size_t status_bytes = 0;  // of the texts in `statuses`
 
   std::mutex count_mu;
   std::chrono::steady_clock::time_point counted_at{};
@@ -364,8 +365,12 @@ struct NodeService::Impl {
     std::lock_guard lock(status_mu);
     statuses[id] = text;
     status_order.push_back(id);
-    while (status_order.size() > options.max_statuses) {
-      statuses.erase(status_order.front());
+    status_bytes += text.size();
+    while (status_order.size() > options.max_statuses ||
+           (status_bytes > options.max_status_bytes && status_order.size() > 1)) {
+      auto oldest = statuses.find(status_order.front());
+      status_bytes -= oldest->second.size();
+      statuses.erase(oldest);
       status_order.pop_front();
     }
     return text;

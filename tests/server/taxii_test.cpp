@@ -3,6 +3,8 @@
 // DELETE. The service is called directly (no sockets); network behaviour is in http_test.cpp.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "entente/base/json.h"
 #include "server_test_util.h"
 
@@ -260,6 +262,45 @@ TEST_F(TaxiiTest, ManifestAndVersions) {
   auto empty = Get(base + "/objects/" + id + "/?added_after=" + last);
   EXPECT_EQ(empty.result_int(), 200);
   EXPECT_EQ(Ids(Body(empty)).size(), 0u);
+}
+
+// Status resources are kept within a byte budget as well as a count, oldest evicted first: a
+// soak of large envelopes must not grow the node's memory without bound.
+TEST_F(TaxiiTest, StatusResourcesAreKeptWithinAByteBudget) {
+  ServiceOptions options;
+  options.collections = {{kMain, "Main", "", "", true, true, {}, "", ""}};
+  options.max_status_bytes = 3000;
+  NodeService small(*store_, ids_->access(), options);
+  std::vector<std::string> status_ids;
+  for (int i = 0; i < 12; ++i) {
+    std::string body = "{\"objects\":[";
+    for (int k = 0; k < 5; ++k) {
+      char id[64];
+      std::snprintf(id, sizeof id, "indicator--%08x-7c4b-4bd9-9e6e-6fb0f3e3c1a1", i * 5 + k);
+      if (k) body += ",";
+      body +=
+          std::string(R"({"type":"indicator","spec_version":"2.1","id":")") + id +
+          R"(","created":"2024-03-01T00:00:00.000Z","modified":"2024-03-01T00:00:00.000Z","pattern":"[domain-name:value = 'evil.example']","pattern_type":"stix","valid_from":"2024-03-01T00:00:00Z"})";
+    }
+    body += "]}";
+    auto res = small.Handle(
+        MakeRequest(http::verb::post, std::string("/api/collections/") + kMain + "/objects/",
+                    "admin-token", body),
+        {});
+    ASSERT_EQ(res.result_int(), 202) << res.body();
+    ASSERT_GT(res.body().size(), 400u);  // 12 of them are over the budget
+    status_ids.push_back(Body(res).find("id")->str());
+  }
+  auto status = [&](const std::string& id) {
+    return small.Handle(MakeRequest(http::verb::get, "/api/status/" + id + "/", "admin-token"), {})
+        .result_int();
+  };
+  EXPECT_EQ(status(status_ids.front()), 404);  // evicted
+  EXPECT_EQ(status(status_ids.back()), 200);   // the latest is always kept
+  int kept = 0;
+  for (const auto& id : status_ids) kept += status(id) == 200;
+  EXPECT_GE(kept, 2);
+  EXPECT_LT(kept, 12);
 }
 
 TEST_F(TaxiiTest, PostReturnsStatusAndIsIdempotent) {

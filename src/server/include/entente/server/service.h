@@ -64,6 +64,9 @@ struct ServiceOptions {
   std::size_t max_page = 1000;   // TAXII page size cap (and default limit)
   std::size_t max_content_length = 64u << 20;
   std::size_t max_statuses = 10000;  // POST status resources kept (most recent)
+  // ... and at most this many bytes of them: a status lists every object of its envelope, so a
+  // count alone would let 10 000 large envelopes hold gigabytes.
+  std::size_t max_status_bytes = 8u << 20;
   std::vector<CollectionConfig> collections;
   std::string openapi_json;                                  // served at /api/v1/openapi.json
   std::function<void(const std::vector<Event>&)> on_events;  // e.g. append to the ledger
