@@ -379,23 +379,35 @@ Result<json::Value> Situation(store::Store& store, AccessPolicy& access, const P
 }
 
 Result<std::vector<store::StoredObject>> Referrers(store::Store& store, AccessPolicy& access,
-                                                   const Principal& caller, std::string_view id,
+                                                   const Principal& caller,
+                                                   const std::vector<std::string>& ids,
                                                    std::vector<std::string> types,
                                                    std::size_t limit) {
+  if (ids.empty() || ids.size() > 200) {
+    return Status::InvalidArgument("referrers: 1 to 200 ids, got " + std::to_string(ids.size()));
+  }
   store::Query query;
   query.types = types.empty() ? std::vector<std::string>{"note",         "opinion", "sighting",
                                                          "relationship", "report",  "grouping"}
                               : std::move(types);
   query.limit = 5000;
+  // Quoted, so that a longer id with one of these as a prefix does not count.
+  std::vector<std::string> quoted;
+  for (const auto& id : ids) quoted.push_back("\"" + id + "\"");
   std::vector<store::StoredObject> out;
   json::Document doc;
   for (;;) {
     ENTENTE_ASSIGN_OR_RETURN(store::Page page, store.Find(query));
     for (auto& object : page.objects) {
-      if (object.id == id) continue;
-      // The id's text must appear; quoted, so that a longer id with this prefix does not count.
-      std::string quoted = "\"" + std::string(id) + "\"";
-      if (object.json.find(quoted) == std::string::npos) continue;
+      if (std::find(ids.begin(), ids.end(), object.id) != ids.end()) continue;
+      bool mentions = false;
+      for (const auto& q : quoted) {
+        if (object.json.find(q) != std::string::npos) {
+          mentions = true;
+          break;
+        }
+      }
+      if (!mentions) continue;
       if (!doc.Parse(object.json).ok() || !access.CanRead(caller, doc.root(), {})) continue;
       out.push_back(std::move(object));
     }

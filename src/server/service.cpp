@@ -1159,8 +1159,17 @@ HttpResponse NodeService::Impl::HandleDashboardApi(const HttpRequest& req,
   }
   if (path == "/referrers") {
     auto id = q.find("id");
-    if (id == q.end() || !stix::IsIdentifier(id->second)) {
-      return RestError(Status::InvalidArgument("referrers needs id=<STIX identifier>"), v);
+    std::vector<std::string> ids;
+    if (id != q.end()) ids = SplitList(id->second);
+    if (ids.empty()) {
+      return RestError(Status::InvalidArgument("referrers needs id=<STIX identifier>[,...]"), v);
+    }
+    for (const auto& one : ids) {
+      if (!stix::IsIdentifier(one)) {
+        return RestError(Status::InvalidArgument("referrers: '" + one.substr(0, 100) +
+                                                 "' is not a STIX identifier"),
+                         v);
+      }
     }
     std::size_t limit = 1000;
     if (auto it = q.find("limit"); it != q.end()) {
@@ -1172,7 +1181,7 @@ HttpResponse NodeService::Impl::HandleDashboardApi(const HttpRequest& req,
     }
     std::vector<std::string> types;
     if (auto it = q.find("type"); it != q.end()) types = SplitList(it->second);
-    auto got = Referrers(store, access, *caller, id->second, std::move(types), limit);
+    auto got = Referrers(store, access, *caller, ids, std::move(types), limit);
     if (!got.ok()) return RestError(got.status(), v);
     Collected c;
     c.objects = std::move(*got);

@@ -309,6 +309,14 @@ TEST_F(DashboardFixture, ReferrersOfAnIncidentRespectTheReadRule) {
   auto fr = Call(http::verb::get, std::string("/api/v1/referrers?id=") + kIndicator, "analyst");
   EXPECT_NE(fr.body().find("sighting--6063cf53"), std::string::npos);
   EXPECT_EQ(Call(http::verb::get, "/api/v1/referrers?id=nope", "reader").result_int(), 400);
+  // Several ids in one pass; the named objects themselves are not listed.
+  auto both = Call(
+      http::verb::get,
+      std::string("/api/v1/referrers?id=") + kIncidentFr + "," + kSandworm + "&type=relationship",
+      "reader");
+  ASSERT_EQ(both.result_int(), 200) << both.body();
+  EXPECT_NE(both.body().find("relationship--7174d064"), std::string::npos);
+  EXPECT_EQ(both.body().find("note--"), std::string::npos);
 }
 
 TEST_F(DashboardFixture, EventStreamSendsOnlyReadableObjects) {

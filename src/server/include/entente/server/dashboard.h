@@ -89,12 +89,15 @@ struct SituationQuery {
 Result<json::Value> Situation(store::Store& store, AccessPolicy& access, const Principal& caller,
                               const SituationQuery& query);
 
-// Objects that mention `id` (notes, opinions, sightings, relationships, reports, groupings by
-// default; `types` overrides), readable by `caller`, newest first, at most `limit`. For the
-// incident view: its sightings, attribution notes, relationships and opinions in one call.
-// Cost: one pass over the stored objects of those types (a substring test before any parse).
+// Objects that mention any of `ids` (at most 200; notes, opinions, sightings, relationships,
+// reports, groupings by default; `types` overrides), readable by `caller`, newest first, at
+// most `limit`, the objects themselves excluded. For the incident view: its sightings,
+// attribution notes, relationships and opinions, and what its evidence is shared with.
+// Cost: one pass over the stored objects of those types (a substring test per id before any
+// parse), whatever the number of ids.
 Result<std::vector<store::StoredObject>> Referrers(store::Store& store, AccessPolicy& access,
-                                                   const Principal& caller, std::string_view id,
+                                                   const Principal& caller,
+                                                   const std::vector<std::string>& ids,
                                                    std::vector<std::string> types,
                                                    std::size_t limit);
 
