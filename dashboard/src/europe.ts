@@ -114,6 +114,8 @@ export const NONE = '#f3f4f6';
 
 export function shade(value: number, max: number): string {
   if (value <= 0 || max <= 0) return NONE;
-  const i = Math.min(SCALE.length - 1, Math.floor((Math.log1p(value) / Math.log1p(max)) * SCALE.length));
+  // Square root: spreads the states over the steps better than linear (one busy state would
+  // leave every other one pale) or logarithmic (everything active looks alike).
+  const i = Math.min(SCALE.length - 1, Math.floor(Math.sqrt(value / max) * SCALE.length));
   return SCALE[Math.max(0, i)];
 }

@@ -1,4 +1,5 @@
-import { get, streamEvents, type IncidentRow, type LiveEvent, type Situation, type SightingRow } from '../api';
+import { clearToken, get, getToken, streamEvents, type IncidentRow, type LiveEvent, type ObjectsPage, type SightingRow } from '../api';
+import { appendSightings, dayNumber, dayString, type Compact } from '../situation-data';
 import { add, clear, fmtInt, h, loading, notice, s } from '../dom';
 import { europeShapes, MAP_HEIGHT, MAP_WIDTH, NONE, SCALE, shade, STATE_NAMES } from '../europe';
 import type { ViewContext } from '../main';
@@ -38,9 +39,12 @@ export async function renderSituation(ctx: ViewContext): Promise<() => void> {
     severity: params.get('severity') ?? '',
     tlp: params.get('tlp') ?? '',
   };
-  let data: Situation | null = null;
+  let data: Compact | null = null;
   let liveCount = 0;
   let pending = 0;
+  let liveSightings: SightingRow[] = [];
+  const names = new Map<string, string>(); // indicator id -> name, fetched for the top list
+  const asked = new Set<string>();
 
   const heading = h('h1', {}, 'Situation');
   const live = h('span', { className: 'live off', role: 'status', 'data-testid': 'live' }, 'connecting…');
@@ -56,10 +60,10 @@ export async function renderSituation(ctx: ViewContext): Promise<() => void> {
 
   function drawFilters() {
     if (!data) return;
-    const sectors = [...new Set([...data.incidents.map((r) => r.sector), ...data.sightings.map((r) => r.sector)])].filter(Boolean).sort();
+    const sectors = [...new Set([...data.incidents.map((r) => r.sector), ...data.dict.sectors])].filter(Boolean).sort();
     const severities = [...new Set(data.incidents.map((r) => r.severity))].filter(Boolean).sort();
-    const tlps = [...new Set([...data.incidents.map((r) => r.tlp), ...data.sightings.map((r) => r.tlp)])].filter(Boolean).sort();
-    const states = [...new Set([...data.incidents.map((r) => r.state), ...data.sightings.map((r) => r.state)])].filter(Boolean).sort();
+    const tlps = [...new Set([...data.incidents.map((r) => r.tlp), ...data.dict.tlps])].filter(Boolean).sort();
+    const states = [...new Set([...data.incidents.map((r) => r.state), ...data.dict.states])].filter(Boolean).sort();
     clear(filterBar);
     filterBar.append(
       select('f-period', 'Period', PERIODS.map((p) => [String(p.days), p.label]), String(filters.days), (v) => {
@@ -91,13 +95,13 @@ export async function renderSituation(ctx: ViewContext): Promise<() => void> {
   function draw() {
     if (!data) return;
     const t0 = performance.now();
+    if (liveSightings.length) {
+      appendSightings(data, liveSightings);
+      liveSightings = [];
+    }
     const since = sinceIso(filters.days).slice(0, 10);
     const incidents: IncidentRow[] = [];
     for (const r of data.incidents) if (matches(r, since) && (!filters.severity || r.severity === filters.severity)) incidents.push(r);
-    const sightings: SightingRow[] = [];
-    // Sightings have no severity: with a severity filter, only those of the states with
-    // matching incidents would be a guess, so they are shown unfiltered by severity.
-    for (const r of data.sightings) if (matches(r, since)) sightings.push(r);
 
     const byState = new Map<string, { incidents: number; sightings: number }>();
     const byDay = new Map<string, { incidents: number; sightings: number }>();
@@ -113,15 +117,45 @@ export async function renderSituation(ctx: ViewContext): Promise<() => void> {
       bump(byDay, r.day, 1, 0);
       bump(bySector, r.sector || 'unknown', 1, 0);
     }
-    const indicatorCounts = new Map<string, number>();
+    // Sightings have no severity: the severity filter applies to incidents only.
+    const { dict } = data;
+    const c = data.sightings;
+    const want = (values: string[], v: string) => (v ? (values.indexOf(v) >= 0 ? values.indexOf(v) : -2) : -1);
+    const fState = want(dict.states, filters.state);
+    const fSector = want(dict.sectors, filters.sector);
+    const fTlp = want(dict.tlps, filters.tlp);
+    const sinceDay = dayNumber(since);
+    const stateSum = new Float64Array(dict.states.length);
+    const sectorSum = new Float64Array(dict.sectors.length);
+    const indicatorSum = new Float64Array(dict.indicators.length);
+    const daySum = new Map<number, number>();
+    let sightingRows = 0;
     let sightingTotal = 0;
-    for (const r of sightings) {
-      bump(byState, r.state || 'unknown', 0, r.count);
-      bump(byDay, r.day, 0, r.count);
-      bump(bySector, r.sector || 'unknown', 0, r.count);
-      indicatorCounts.set(r.indicator, (indicatorCounts.get(r.indicator) ?? 0) + r.count);
-      sightingTotal += r.count;
+    if (fState !== -2 && fSector !== -2 && fTlp !== -2) {
+      for (let i = 0; i < c.n; i++) {
+        if (c.day[i] < sinceDay) continue;
+        if ((fState >= 0 && c.state[i] !== fState) || (fSector >= 0 && c.sector[i] !== fSector) || (fTlp >= 0 && c.tlp[i] !== fTlp)) continue;
+        const k = c.count[i];
+        stateSum[c.state[i]] += k;
+        sectorSum[c.sector[i]] += k;
+        indicatorSum[c.indicator[i]] += k;
+        daySum.set(c.day[i], (daySum.get(c.day[i]) ?? 0) + k);
+        sightingTotal += k;
+        sightingRows++;
+      }
     }
+    stateSum.forEach((v, i) => v && bump(byState, dict.states[i] || 'unknown', 0, v));
+    sectorSum.forEach((v, i) => v && bump(bySector, dict.sectors[i] || 'unknown', 0, v));
+    for (const [d, v] of daySum) bump(byDay, dayString(d), 0, v);
+    const top: [string, number][] = [];
+    indicatorSum.forEach((v, i) => {
+      if (!v || (top.length === 8 && v <= top[7][1])) return;
+      top.push([dict.indicators[i], v]);
+      top.sort((a, b) => b[1] - a[1]);
+      if (top.length > 8) top.pop();
+    });
+    for (const t of data.top_indicators) if (t.name) names.set(t.id, t.name);
+    void nameIndicators(top.map(([id]) => id));
 
     clear(body);
     add(body, 
@@ -143,7 +177,7 @@ export async function renderSituation(ctx: ViewContext): Promise<() => void> {
         }), legend()),
         h('div', { className: 'stack' },
           h('section', { className: 'card', 'aria-labelledby': 'tl-title' }, h('h2', { id: 'tl-title' }, 'Timeline'), timeline(byDay, filters.days)),
-          h('section', { className: 'card', 'aria-labelledby': 'ti-title' }, h('h2', { id: 'ti-title' }, 'Top indicators'), topList([...indicatorCounts].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([id, n]) => ({ label: data!.top_indicators.find((x) => x.id === id)?.name || id, n, unit: 'sightings' })), 'top-indicators')),
+          h('section', { className: 'card', 'aria-labelledby': 'ti-title' }, h('h2', { id: 'ti-title' }, 'Top indicators'), topList(top.map(([id, n]) => ({ label: names.get(id) || id, n, unit: 'sightings' })), 'top-indicators')),
           h('section', { className: 'card', 'aria-labelledby': 'ta-title' }, h('h2', { id: 'ta-title' }, 'Top actors (attributions)'), topList(data.top_actors.map((a) => ({ label: a.name || a.id, n: a.incidents, unit: 'incidents' })), 'top-actors')),
         ),
       ),
@@ -158,14 +192,47 @@ export async function renderSituation(ctx: ViewContext): Promise<() => void> {
     );
     const ms = performance.now() - t0;
     main.dataset.renderMs = ms.toFixed(1);
-    main.dataset.rows = String(incidents.length + sightings.length);
+    main.dataset.rows = String(incidents.length + sightingRows);
   }
 
+  // Names of indicators in the top list that the situation did not name (fetched once).
+  async function nameIndicators(ids: string[]) {
+    const missing = ids.filter((id) => !names.has(id) && !asked.has(id) && /^indicator--[0-9a-f-]{36}$/.test(id));
+    if (missing.length === 0) return;
+    missing.forEach((id) => asked.add(id));
+    try {
+      const page = await get<ObjectsPage>(`/objects?id=${missing.join(',')}&limit=100`, signal);
+      for (const o of page.objects) names.set(o.id, (o.name as string) || (o.pattern as string) || o.id);
+      if (page.objects.length) draw();
+    } catch {
+      // names are a nicety: ids stay
+    }
+  }
+
+  // The rows are fetched and compacted in a worker: the page stays responsive while 100 000
+  // sightings are parsed.
   async function load() {
     clear(body);
-    add(body, loading('the situation'));
+    body.append(loading('the situation'));
     const t0 = performance.now();
-    data = await get<Situation>(`/situation?since=${encodeURIComponent(sinceIso(filters.days))}`, signal);
+    const worker = new Worker(new URL('../situation-worker.ts', import.meta.url), { type: 'module' });
+    signal.addEventListener('abort', () => worker.terminate());
+    const reply = await new Promise<{ data?: Compact; error?: string; status?: number }>((resolve) => {
+      worker.onmessage = (ev) => resolve(ev.data);
+      worker.onerror = (ev) => resolve({ error: ev.message || 'the situation could not be loaded' });
+      worker.postMessage({ url: `/api/v1/situation?since=${encodeURIComponent(sinceIso(filters.days))}`, token: getToken() ?? '' });
+    });
+    worker.terminate();
+    if (!reply.data) {
+      if (reply.status === 401) {
+        clearToken();
+        window.dispatchEvent(new CustomEvent('entente:unauthenticated'));
+      }
+      clear(body);
+      body.append(notice('error', `The situation cannot be loaded: ${reply.error}`));
+      return;
+    }
+    data = reply.data;
     main.dataset.fetchMs = (performance.now() - t0).toFixed(1);
     drawFilters();
     draw();
@@ -178,7 +245,7 @@ export async function renderSituation(ctx: ViewContext): Promise<() => void> {
       data.incidents = data.incidents.filter((r) => r.id !== e.id);
       data.incidents.push(e.row);
     } else if (e.type === 'sighting') {
-      data.sightings.push(e.row);
+      liveSightings.push(e.row);
     }
     if (!pending) {
       pending = window.setTimeout(() => {
