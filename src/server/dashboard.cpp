@@ -102,42 +102,50 @@ class Resolver {
     return cache_.emplace(std::string(id), std::move(who)).first->second;
   }
 
-  // The situation row of an incident or sighting; null for other types.
-  json::Value Row(json::Node o) {
+  // What the situation knows of an incident or sighting (false for other types).
+  struct Facts {
+    bool incident = false;
+    std::string_view id;
+    std::string name;  // incidents
+    std::string day;
+    std::string state;
+    std::string sector;
+    std::string severity;  // incidents
+    std::string tlp;
+    std::string_view indicator;  // sightings
+    std::int64_t count = 1;      // sightings
+  };
+  bool Describe(json::Node o, Facts& f) {
     std::string_view type = o["type"].str();
-    if (type != "incident" && type != "sighting") return json::Value();
-    json::Value row = json::Value::MakeObject();
-    row.set("id", o["id"].str());
-    std::string state(o["x_entente_member_state"].str());
-    std::string sector(o["x_entente_sector"].str());
+    if (type != "incident" && type != "sighting") return false;
+    f = Facts{};
+    f.incident = type == "incident";
+    f.id = o["id"].str();
+    f.state = std::string(o["x_entente_member_state"].str());
+    f.sector = std::string(o["x_entente_sector"].str());
     std::string_view by = o["created_by_ref"].str();
-    if (type == "sighting" && o["where_sighted_refs"].at(0).is_string()) {
+    if (!f.incident && o["where_sighted_refs"].at(0).is_string()) {
       by = o["where_sighted_refs"].at(0).str();
     }
-    if (state.empty() || sector.empty()) {
+    if (f.state.empty() || f.sector.empty()) {
       const Who& who = Identity(by);
-      if (state.empty()) state = who.state;
-      if (sector.empty()) sector = who.sector;
+      if (f.state.empty()) f.state = who.state;
+      if (f.sector.empty()) f.sector = who.sector;
     }
-    if (type == "incident") {
-      row.set("name", DisplayName(o));
-      row.set("day", DayOf(o["created"].str()));
+    if (f.incident) {
+      f.name = DisplayName(o);
+      f.day = DayOf(o["created"].str());
+      f.severity = ScalarText(o["x_entente_severity"]);
     } else {
-      std::string day = DayOf(o["last_seen"].str());
-      if (day.empty()) day = DayOf(o["first_seen"].str());
-      if (day.empty()) day = DayOf(o["created"].str());
-      row.set("day", std::move(day));
-    }
-    row.set("state", std::move(state));
-    row.set("sector", std::move(sector));
-    if (type == "incident") row.set("severity", ScalarText(o["x_entente_severity"]));
-    row.set("tlp", TlpOf(o));
-    if (type == "sighting") {
-      row.set("indicator", o["sighting_of_ref"].str());
+      f.day = DayOf(o["last_seen"].str());
+      if (f.day.empty()) f.day = DayOf(o["first_seen"].str());
+      if (f.day.empty()) f.day = DayOf(o["created"].str());
+      f.indicator = o["sighting_of_ref"].str();
       auto count = o["count"].as_int64();
-      row.set("count", count && *count > 0 ? *count : std::int64_t{1});
+      f.count = count && *count > 0 ? *count : 1;
     }
-    return row;
+    f.tlp = TlpOf(o);
+    return true;
   }
 
   // Name of a stored object if the caller may read it, else "".
@@ -155,6 +163,30 @@ class Resolver {
   const Principal& caller_;
   std::unordered_map<std::string, Who> cache_;
 };
+
+// A situation row as JSON (docs/DASHBOARD.md), appended to `out` without building a DOM.
+void AppendRow(std::string& out, const Resolver::Facts& f) {
+  auto member = [&out](std::string_view key, std::string_view value, bool first = false) {
+    if (!first) out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    json::AppendQuoted(out, value);
+  };
+  out += '{';
+  member("id", f.id, true);
+  if (f.incident) member("name", f.name);
+  member("day", f.day);
+  member("state", f.state);
+  member("sector", f.sector);
+  if (f.incident) member("severity", f.severity);
+  member("tlp", f.tlp);
+  if (!f.incident) {
+    member("indicator", f.indicator);
+    out += ",\"count\":" + std::to_string(f.count);
+  }
+  out += '}';
+}
 
 struct Tally {
   std::int64_t incidents = 0;
@@ -299,15 +331,17 @@ HttpResponse StaticSite::Serve(const HttpRequest& request, std::string_view path
 
 // ---- situation ----------------------------------------------------------------------------------
 
-Result<json::Value> Situation(store::Store& store, AccessPolicy& access, const Principal& caller,
+Result<std::string> Situation(store::Store& store, AccessPolicy& access, const Principal& caller,
                               const SituationQuery& q) {
   Resolver resolver(store, access, caller);
   store::Query query;
   query.types = {"incident", "sighting", "relationship"};
   query.modified_from = FormatTimestamp(Timestamp::FromMicros(q.since_us), 3);
   query.limit = 5000;
-  json::Value incidents = json::Value::MakeArray();
-  json::Value sightings = json::Value::MakeArray();
+  // The row lists are the bulk of the answer: written as text, not as a DOM.
+  std::string incidents = "[", sightings = "[";
+  std::size_t incidents_listed = 0, sightings_listed = 0;
+  Resolver::Facts facts;
   std::map<std::string, Tally> by_state, by_day, by_sector;
   std::unordered_map<std::string, std::int64_t> indicator_counts, actor_counts;
   bool truncated = false;
@@ -326,21 +360,22 @@ Result<json::Value> Situation(store::Store& store, AccessPolicy& access, const P
         }
         continue;
       }
-      json::Value row = resolver.Row(o);
-      if (row.is_null()) continue;
-      bool incident = object.type == "incident";
-      std::int64_t weight = incident ? 1 : row.find("count")->as_int64().value_or(1);
+      if (!resolver.Describe(o, facts)) continue;
+      const bool incident = facts.incident;
+      const std::int64_t weight = incident ? 1 : facts.count;
       auto add = [&](std::map<std::string, Tally>& m, const std::string& key) {
         Tally& t = m[key];
         (incident ? t.incidents : t.sightings) += weight;
       };
-      add(by_state, row.find("state")->str());
-      add(by_day, row.find("day")->str());
-      add(by_sector, row.find("sector")->str());
-      if (!incident) indicator_counts[row.find("indicator")->str()] += weight;
-      json::Value& list = incident ? incidents : sightings;
-      if (list.size() < (incident ? q.max_incidents : q.max_sightings)) {
-        list.push_back(std::move(row));
+      add(by_state, facts.state);
+      add(by_day, facts.day);
+      add(by_sector, facts.sector);
+      if (!incident) indicator_counts[std::string(facts.indicator)] += weight;
+      std::size_t& listed = incident ? incidents_listed : sightings_listed;
+      if (listed < (incident ? q.max_incidents : q.max_sightings)) {
+        std::string& list = incident ? incidents : sightings;
+        if (listed++ > 0) list += ',';
+        AppendRow(list, facts);
       } else {
         truncated = true;
       }
@@ -351,8 +386,8 @@ Result<json::Value> Situation(store::Store& store, AccessPolicy& access, const P
   json::Value out = json::Value::MakeObject();
   out.set("since", FormatTimestamp(Timestamp::FromMicros(q.since_us), 3));
   out.set("generated", FormatTimestamp(Now(), 3));
-  out.set("incidents", std::move(incidents));
-  out.set("sightings", std::move(sightings));
+  out.set("incidents", json::Value::MakeArray());  // placeholders, replaced below
+  out.set("sightings", json::Value::MakeArray());
   out.set("by_state", TallyMap(by_state));
   out.set("by_day", TallyMap(by_day));
   out.set("by_sector", TallyMap(by_sector));
@@ -375,7 +410,17 @@ Result<json::Value> Situation(store::Store& store, AccessPolicy& access, const P
   }
   out.set("top_actors", std::move(top_actors));
   out.set("truncated", truncated);
-  return out;
+  std::string text = out.Serialize();
+  incidents += ']';
+  sightings += ']';
+  auto splice = [&text](std::string_view key, const std::string& rows) {
+    std::string placeholder = "\"" + std::string(key) + "\":[]";
+    text.replace(text.find(placeholder), placeholder.size(),
+                 "\"" + std::string(key) + "\":" + rows);
+  };
+  splice("incidents", incidents);
+  splice("sightings", sightings);
+  return text;
 }
 
 Result<std::vector<store::StoredObject>> Referrers(store::Store& store, AccessPolicy& access,
@@ -466,9 +511,14 @@ std::optional<std::string> EventStream::Next() {
     e.set("type", object.type);
     e.set("date_added", FormatTimestamp(Timestamp::FromMicros(object.date_added_us), 6));
     e.set("name", DisplayName(o));
-    if (json::Value row = resolver.Row(o); !row.is_null()) e.set("row", std::move(row));
     out += "id: " + std::to_string(object.date_added_us) + "\nevent: object\ndata: ";
     e.SerializeTo(out);
+    if (Resolver::Facts facts; resolver.Describe(o, facts)) {
+      out.pop_back();  // the closing brace: the row is the last member
+      out += ",\"row\":";
+      AppendRow(out, facts);
+      out += '}';
+    }
     out += "\n\n";
   }
   // The cursor moves past unreadable objects too, so a caller entitled to little does not

@@ -1198,7 +1198,7 @@ HttpResponse NodeService::Impl::HandleDashboardApi(const HttpRequest& req,
   }
   auto got = Situation(store, access, *caller, sq);
   if (!got.ok()) return RestError(got.status(), v);
-  return RestJson(http::status::ok, got->Serialize(), v);
+  return RestJson(http::status::ok, std::move(*got), v);
 }
 
 // ---- dispatch ---------------------------------------------------------------------------------

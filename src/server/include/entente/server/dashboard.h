@@ -81,12 +81,12 @@ struct SituationQuery {
 //    "sightings":[{"id","day","state","sector","tlp","indicator","count"}],
 //    "by_state":{...},"by_day":{...},"by_sector":{...},
 //    "top_indicators":[{"id","name","sightings"}],"top_actors":[{"id","name","incidents"}],
-//    "truncated":bool}
+//    "truncated":bool}, as JSON text.
 // Cost: one pass over the incidents, sightings and relationships modified since `since_us`
 // (one JSON parse and read check each) plus one lookup per distinct creator identity and per
 // listed top entry. Rows beyond the maxima are counted in the aggregates but not listed
 // ("truncated": true).
-Result<json::Value> Situation(store::Store& store, AccessPolicy& access, const Principal& caller,
+Result<std::string> Situation(store::Store& store, AccessPolicy& access, const Principal& caller,
                               const SituationQuery& query);
 
 // Objects that mention any of `ids` (at most 200; notes, opinions, sightings, relationships,
