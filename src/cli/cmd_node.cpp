@@ -30,14 +30,19 @@ const CommandRegistration kInit(
     [](CLI::App& app, GlobalOptions& global, auto run) {
       auto name = std::make_shared<std::string>("entente-node");
       auto store = std::make_shared<std::string>();
+      auto state = std::make_shared<std::string>();
       app.add_option("--name", *name, "Name of this node (e.g. the member state and agency)");
+      app.add_option("--state", *state,
+                     "The member state this node speaks for when it proposes and votes "
+                     "(ISO code, e.g. FR; EU for the coordination node)");
       app.add_option("--store", *store,
                      "Where a new node keeps its store: "
                      "sqlite:PATH (default sqlite:store.db in the "
                      "home) or postgresql://... (docs/STORE.md)");
-      app.callback([&global, run, name, store] {
-        run([&global, name, store]() -> Status {
+      app.callback([&global, run, name, store, state] {
+        run([&global, name, store, state]() -> Status {
           ENTENTE_RETURN_IF_ERROR(InitNodeHome(global.home, *name, *store));
+          if (!state->empty()) ENTENTE_RETURN_IF_ERROR(SetNodeMemberState(global.home, *state));
           if (global.json) {
             json::Value v = json::Value::MakeObject();
             v.set("home", global.home);

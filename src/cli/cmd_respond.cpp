@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "entente/base/bytes.h"
 #include "entente/crypto/keys.h"
 #include "entente/respond/ballot.h"
+#include "entente/respond/board.h"
 #include "entente/respond/decision.h"
 #include "entente/respond/measures.h"
 #include "entente/respond/severity.h"
@@ -174,14 +176,12 @@ void SetupPropose(CLI::App& parent, GlobalOptions& global,
       (void)global;
       ENTENTE_ASSIGN_OR_RETURN(Catalogue cat,
                                Catalogue::Load(DataOr(o->measures, "measures.json")));
-      const Measure* m = cat.Find(o->measure);
-      if (!m) return Status::NotFound("measure '" + o->measure + "' is not in the catalogue");
       Proposal p;
       p.proposer = o->state;
       p.measure = o->measure;
-      p.rule = m->decision_rule;
+      std::optional<Rule> rule;
       if (!o->rule.empty()) {
-        ENTENTE_ASSIGN_OR_RETURN(p.rule, ParseRule(o->rule));
+        ENTENTE_ASSIGN_OR_RETURN(rule, ParseRule(o->rule));
       }
       for (const auto& t : o->targets) {
         auto eq = t.rfind('=');
@@ -196,16 +196,8 @@ void SetupPropose(CLI::App& parent, GlobalOptions& global,
       p.attribution_case_ref = o->case_ref;
       ENTENTE_ASSIGN_OR_RETURN(p.attribution_confidence,
                                ParseConfidence(o->confidence, "--confidence"));
-      if (p.attribution_confidence < m->min_confidence) {
-        return Status::InvalidArgument("measure '" + m->id + "' needs attribution confidence " +
-                                       std::string(ConfidenceName(m->min_confidence)) + ", got " +
-                                       o->confidence);
-      }
-      if (m->needs_responsible_party && p.targets.empty()) {
-        return Status::InvalidArgument("measure '" + m->id + "' needs a named target (--target)");
-      }
       p.deadline = o->deadline;
-      ENTENTE_ASSIGN_OR_RETURN(Proposal opened, NewProposal(p, Now()));
+      ENTENTE_ASSIGN_OR_RETURN(Proposal opened, OpenProposal(cat, std::move(p), rule, Now()));
       ENTENTE_ASSIGN_OR_RETURN(auto key, SigningKey(o->key, o->pass_file));
       json::Value v = opened.ToStix();
       ENTENTE_RETURN_IF_ERROR(SignObject(v, kProposalDomain, *key));

@@ -1,5 +1,6 @@
 #include "node_home.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -116,6 +117,65 @@ std::string NodeIdentity(const std::string& home) {
   if (!v.ok()) return {};
   const json::Value* id = v->find("identity");
   return id != nullptr && id->is_string() ? id->str() : std::string();
+}
+
+std::string NodeMemberState(const std::string& home) {
+  std::ifstream in(home + "/node.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto v = json::Value::Parse(text.str());
+  if (!v.ok()) return {};
+  const json::Value* state = v->find("member_state");
+  return state != nullptr && state->is_string() ? state->str() : std::string();
+}
+
+Status SetNodeMemberState(const std::string& home, const std::string& state) {
+  bool iso2 = state.size() == 2 && std::isupper(static_cast<unsigned char>(state[0])) &&
+              std::isupper(static_cast<unsigned char>(state[1]));
+  if (!iso2) {
+    return Status::InvalidArgument("member state '" + state +
+                                   "': expected an ISO 3166-1 alpha-2 code (e.g. FR) or EU");
+  }
+  std::string config = home + "/node.json";
+  std::ifstream in(config);
+  std::stringstream text;
+  text << in.rdbuf();
+  ENTENTE_ASSIGN_OR_RETURN(json::Value v, json::Value::Parse(text.str()));
+  if (const json::Value* old = v.find("member_state");
+      old != nullptr && old->is_string() && old->str() == state) {
+    return Status::Ok();
+  }
+  v.set("member_state", state);
+  // Written beside and renamed, so that a crash leaves the old or the new file, never half.
+  std::string tmp = config + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << v.Pretty() << "\n";
+    out.flush();
+    if (!out) return Status::IoError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, config, ec);
+  if (ec) return Status::IoError("cannot replace " + config + ": " + ec.message());
+  return Status::Ok();
+}
+
+Result<crypto::keys::Identity> NodeKey(const std::string& home) {
+  std::string path = home + "/keys/node.key";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Status::NotFound("no node key (entente keygen --out " + home + "/keys/node)");
+  }
+  SecretBytes pass;
+  if (const char* env = std::getenv("ENTENTE_PASSPHRASE")) {
+    pass = SecretBytes(AsBytes(env));
+  } else if (const char* file = std::getenv("ENTENTE_PASSPHRASE_FILE")) {
+    ENTENTE_ASSIGN_OR_RETURN(pass, Passphrase(file));
+  } else {
+    return Status::NotFound("no passphrase for the node key ($ENTENTE_PASSPHRASE[_FILE])");
+  }
+  ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
+  return crypto::keys::DecryptKeyFile(text, pass.view());
 }
 
 Result<SecretBytes> Passphrase(const std::string& file) {

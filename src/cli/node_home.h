@@ -10,6 +10,7 @@
 
 #include "entente/base/bytes.h"
 #include "entente/base/status.h"
+#include "entente/crypto/keys.h"
 #include "entente/store/store.h"
 
 namespace entente::cli {
@@ -29,11 +30,24 @@ Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home,
 Status InitNodeHome(const std::string& home, const std::string& node_name,
                     const std::string& store_url = {});
 
+// The node's key (HOME/keys/node.key), unlocked with $ENTENTE_PASSPHRASE or the first line of
+// the file named by $ENTENTE_PASSPHRASE_FILE. kNotFound (saying which) without key or
+// passphrase; kCryptoError for a wrong passphrase.
+Result<crypto::keys::Identity> NodeKey(const std::string& home);
+
 // A key file passphrase: the first line of `file` if given, else $ENTENTE_PASSPHRASE;
 // kInvalidArgument naming both if neither is there.
 Result<SecretBytes> Passphrase(const std::string& file);
 
 // The node's STIX identity id (identity--...), from node.json; "" if the home has none.
 std::string NodeIdentity(const std::string& home);
+
+// The member state this node speaks for (ISO 3166-1 alpha-2, or "EU" for the coordination
+// node), from node.json's "member_state"; "" if it was never set. Proposals and votes made
+// through this node's API are signed for that state with the node key.
+std::string NodeMemberState(const std::string& home);
+// Sets node.json's "member_state" (replacing the file atomically). kInvalidArgument unless
+// `state` is two upper-case letters.
+Status SetNodeMemberState(const std::string& home, const std::string& state);
 
 }  // namespace entente::cli

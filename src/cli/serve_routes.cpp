@@ -53,23 +53,17 @@ namespace {
 // served unsigned (and say so).
 Result<std::shared_ptr<const crypto::hybrid::SigPrivateKey>> NodeSigningKey(
     const std::string& home) {
-  std::string path = home + "/keys/node.key";
-  if (!std::filesystem::exists(path)) return Status::NotFound("no node key (entente keygen)");
-  SecretBytes pass;
-  if (const char* env = std::getenv("ENTENTE_PASSPHRASE")) {
-    pass = SecretBytes(AsBytes(env));
-  } else if (const char* file = std::getenv("ENTENTE_PASSPHRASE_FILE")) {
-    ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(file));
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-    pass = SecretBytes(AsBytes(text));
-    SecureWipe(text.data(), text.size());
-  } else {
-    return Status::NotFound("no passphrase for the node key ($ENTENTE_PASSPHRASE[_FILE])");
-  }
-  ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
-  ENTENTE_ASSIGN_OR_RETURN(auto id, crypto::keys::DecryptKeyFile(text, pass.view()));
+  ENTENTE_ASSIGN_OR_RETURN(crypto::keys::Identity id, NodeKey(home));
   ENTENTE_ASSIGN_OR_RETURN(auto key, id.SigKey());
   return std::shared_ptr<const crypto::hybrid::SigPrivateKey>(std::move(key));
+}
+
+// Proposals and votes are logged under their own kinds, so that the log reads as a record of
+// who proposed and voted what, not only of what was shared.
+std::string LedgerKind(std::string_view kind, std::string_view subject) {
+  if (kind == "share" && subject.starts_with("x-entente-vote--")) return "vote";
+  if (kind == "share" && subject.starts_with("x-entente-proposal--")) return "proposal";
+  return std::string(kind);
 }
 
 // Objects can be stored without their leaf: ingested by the `entente` command while the server
@@ -103,7 +97,8 @@ Result<std::size_t> ReconcileLedger(ledger::Ledger& log, store::Store& store,
     for (const auto& o : page.objects) {
       if (o.type == "sighting" || o.type == "observed-data") continue;  // scanner output
       if (logged.count(o.id + "|" + o.version)) continue;
-      missing.push_back({"share", now, node.empty() ? "node" : node, o.id, o.version, ""});
+      missing.push_back(
+          {LedgerKind("share", o.id), now, node.empty() ? "node" : node, o.id, o.version, ""});
     }
     if (!page.more) break;
     q.cursor = page.next;
@@ -148,7 +143,8 @@ Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store& store
       std::vector<ledger::Entry> entries;
       std::string now = FormatTimestamp(Now(), 3);
       for (const auto& e : events) {
-        entries.push_back({e.kind, now, e.actor, e.subject, e.version, e.payload_hash});
+        entries.push_back(
+            {LedgerKind(e.kind, e.subject), now, e.actor, e.subject, e.version, e.payload_hash});
       }
       if (auto appended = s->ledger->AppendBatch(entries); !appended.ok()) {
         // The objects are stored; a log that cannot follow is an operator emergency.
@@ -350,6 +346,7 @@ Status AddNodeRoutes(const std::string& home, store::Store& store, NodeExtras& e
   std::string where = NodeIdentity(home);
   AddLedgerRoutes(state, service);
   AddRespondRoutes(state, service);
+  ENTENTE_RETURN_IF_ERROR(AddProposalRoutes(home, store, service));
 
   // POST /api/v1/scan?format=auto&record=true: scan the body (log lines) against every stored
   // indicator; hits name only indicators the caller may read; with record, sightings are stored.

@@ -28,4 +28,9 @@ Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store& store
 Status AddNodeRoutes(const std::string& home, store::Store& store, NodeExtras& extras,
                      server::NodeService& service);
 
+// Proposals and votes (serve_proposals.cpp): GET/POST /api/v1/proposals, GET
+// /api/v1/proposals/{id}, POST /api/v1/proposals/{id}/votes. Called by AddNodeRoutes.
+Status AddProposalRoutes(const std::string& home, store::Store& store,
+                         server::NodeService& service);
+
 }  // namespace entente::cli

@@ -7,6 +7,7 @@
 #include "entente/crypto/envelope.h"
 #include "entente/crypto/sha3.h"
 #include "entente/crypto/symmetric.h"
+#include "entente/respond/board.h"
 #include "entente/stix/validate.h"
 #include "json_util.h"
 
@@ -477,38 +478,24 @@ Result<TallyReport> TallySignedVotes(const Proposal& proposal, const TrustList& 
   if (!list.is_array()) {
     return Status::InvalidArgument("signed votes: expected an array of votes or a STIX bundle");
   }
-  struct Item {
-    Timestamp created;
-    std::uint64_t sequence;
-    std::string_view raw;
-    std::string id;
-  };
-  std::vector<Item> items;
   TallyReport report;
+  std::vector<std::string> votes;
   for (auto [i, o] : list) {
     (void)i;
     if (o["type"].str() != "x-entente-vote") continue;
-    auto v = ParseVote(o);
-    if (!v.ok()) {
-      report.rejected.push_back(std::string(o["id"].str().substr(0, 120)) + ": " +
-                                v.status().message());
+    if (o["proposal_ref"].str() != proposal.id) {
+      // Listed (a tally over a file should say what it ignored), unlike ReplayVotes.
+      report.rejected.push_back(std::string(o["id"].str().substr(0, 120)) + ": is for " +
+                                std::string(o["proposal_ref"].str().substr(0, 120)) + ", not " +
+                                proposal.id);
       continue;
     }
-    items.push_back({v->created_ts, v->sequence, o.raw(), v->id});
+    votes.emplace_back(o.raw());
   }
-  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    return a.created != b.created ? a.created < b.created : a.sequence < b.sequence;
-  });
-  BallotBox box(proposal, &trust);
-  for (const auto& item : items) {
-    Status s = box.Cast(item.raw, item.created);
-    if (s.ok()) {
-      ++report.accepted;
-    } else {
-      report.rejected.push_back(item.id + ": " + s.ToString());
-    }
-  }
-  report.outcome = box.Tally(table);
+  Replay replay = ReplayVotes(proposal, trust, votes);
+  report.accepted = replay.accepted;
+  report.rejected.insert(report.rejected.end(), replay.rejected.begin(), replay.rejected.end());
+  report.outcome = replay.box.Tally(table);
   return report;
 }
 

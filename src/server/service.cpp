@@ -1218,6 +1218,25 @@ bool NodeService::Readable(const Principal& principal, std::string_view id) {
   return object.ok() && impl_->Readable(principal, *object);
 }
 
+Status NodeService::StoreObject(const Principal& caller, std::string_view object_json) {
+  std::string array;
+  array.reserve(object_json.size() + 2);
+  array += '[';
+  array += object_json;
+  array += ']';
+  json::Document doc;
+  ENTENTE_RETURN_IF_ERROR(doc.Parse(array).WithContext("object"));
+  ENTENTE_ASSIGN_OR_RETURN(auto outcome, impl_->WriteObjects(caller, doc.root(), nullptr));
+  if (outcome.failures.size() > 0) {
+    const json::Value& f = outcome.failures.array().front();
+    const json::Value* message = f.find("message");
+    const json::Value* id = f.find("id");
+    return Status::InvalidArgument((id ? id->str() : std::string("object")) + ": " +
+                                   (message ? message->str() : std::string("refused")));
+  }
+  return Status::Ok();
+}
+
 void NodeService::SetServerStats(std::function<ServerStats()> stats) {
   impl_->server_stats = std::move(stats);
 }

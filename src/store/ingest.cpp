@@ -90,6 +90,13 @@ Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader,
     return Status::Ok();
   };
 
+  // A store failure (disk full, read-only, locked) ends the ingest; the batches committed before
+  // it stay stored, and the error says how many objects that is.
+  auto stored_so_far = [&](Status s) {
+    if (report.added == 0) return s;
+    return s.WithContext(std::to_string(report.added) +
+                         " new objects were committed before this error and stay stored");
+  };
   std::string_view text;
   stix::SourceLocation where;
   json::Document converted_doc;
@@ -130,9 +137,9 @@ Result<IngestReport> Ingest(Store& store, stix::ObjectReader& reader,
         continue;
       }
     }
-    ENTENTE_RETURN_IF_ERROR(handle(doc, text, where));
+    if (Status s = handle(doc, text, where); !s.ok()) return stored_so_far(s);
   }
-  ENTENTE_RETURN_IF_ERROR(commit());
+  if (Status s = commit(); !s.ok()) return stored_so_far(s);
   settle();
   return report;
 }

@@ -251,4 +251,71 @@ TEST_F(CliTest, KillDuringIngestLeavesAConsistentStore) {
   EXPECT_EQ(Entente(Home() + " check").exit_code, 0);
 }
 
+// The demo scenario is generated from the ATT&CK base and the node's own indicators, stores
+// cleanly (strict ingest), has a proposal the node's own key signed with votes its trust file
+// counts, and is not generated twice into one node.
+TEST_F(CliTest, DemoScenario) {
+  setenv("ENTENTE_PASSPHRASE", "demo scenario test passphrase", 1);
+  ASSERT_EQ(Entente(Home() + " init --state FR").exit_code, 0);
+  fs::create_directories(home_ + "/keys");
+  ASSERT_EQ(Entente("keygen --out " + home_ + "/keys/node --kind node").exit_code, 0);
+  ASSERT_EQ(Entente(Home() + " indicators import --tlp TLP:GREEN " + ENTENTE_DATA_DIR +
+                    "/detect/simda_domains.txt")
+                .exit_code,
+            0);
+  std::string out = (dir_ / "scenario.json").string();
+  CliRun made = Entente(Home() + " --json demo --incidents 25 --out " + out);
+  ASSERT_EQ(made.exit_code, 0) << made.out;
+  auto summary = entente::json::Value::Parse(made.out);
+  ASSERT_TRUE(summary.ok()) << made.out;
+  EXPECT_EQ(summary->find("incidents")->as_int64(), 25);
+  EXPECT_GE(summary->find("sightings")->as_int64(), 25);
+  EXPECT_EQ(summary->find("votes")->as_int64(), 8);
+  const std::string lead = summary->find("lead_incident")->str();
+  const std::string proposal = summary->find("proposal")->str();
+  ASSERT_FALSE(proposal.empty());
+  CliRun ingested = Entente(Home() + " --json ingest --strict " + out);
+  ASSERT_EQ(ingested.exit_code, 0) << ingested.out;
+  EXPECT_NE(ingested.out.find("\"rejected\":0"), std::string::npos) << ingested.out;
+  // The incidents name their member state, sector and severity; the lead one is Polish.
+  CliRun got = Entente(Home() + " get " + lead);
+  EXPECT_NE(got.out.find("\"x_entente_member_state\": \"PL\""), std::string::npos) << got.out;
+  EXPECT_NE(got.out.find("\"x_entente_sector\": \"energy\""), std::string::npos);
+  // The signed votes tally offline from the stored objects with the trust file the demo wrote
+  // plus the node's own key: 6 yes, 1 abstention, 1 constructive; unanimity is adopted.
+  std::string pub;
+  {
+    std::ifstream in(home_ + "/keys/node.pub");
+    pub.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::string trust;
+  {
+    std::ifstream in(home_ + "/voting-trust.json");
+    trust.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_GT(trust.size(), 2u);
+  trust = "{\"FR\":" + pub + "," + trust.substr(trust.find('{') + 1);
+  std::string trust_path = Write("trust.json", trust);
+  ASSERT_EQ(
+      Entente(Home() + " export --type x-entente-vote --out " + (dir_ / "votes.json").string())
+          .exit_code,
+      0);
+  CliRun p = Entente(Home() + " get " + proposal);
+  std::string proposal_path = Write("proposal.json", p.out);
+  CliRun tally = Entente("--json decide --proposal " + proposal_path + " --signed-votes " +
+                         (dir_ / "votes.json").string() + " --trust " + trust_path);
+  ASSERT_EQ(tally.exit_code, 0) << tally.out;
+  auto outcome = entente::json::Value::Parse(tally.out);
+  ASSERT_TRUE(outcome.ok()) << tally.out;
+  EXPECT_TRUE(outcome->find("adopted")->boolean()) << tally.out;
+  EXPECT_EQ(outcome->find("counts")->find("yes")->as_int64(), 6);
+  EXPECT_EQ(outcome->find("counts")->find("constructive")->as_int64(), 1);
+  EXPECT_EQ(outcome->find("votes_accepted")->as_int64(), 8);
+  // Twice into one node: nothing is generated the second time.
+  CliRun again = Entente(Home() + " demo --out " + out);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_FALSE(fs::exists(out));
+  unsetenv("ENTENTE_PASSPHRASE");
+}
+
 }  // namespace

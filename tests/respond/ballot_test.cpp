@@ -6,6 +6,8 @@
 #include <string>
 
 #include "entente/respond/ballot.h"
+#include "entente/respond/board.h"
+#include "entente/respond/measures.h"
 #include "entente/respond/statement.h"
 #include "entente/stix/validate.h"
 
@@ -324,6 +326,87 @@ TEST(TrustList, RejectsBadInput) {
   EXPECT_FALSE(TrustList::Parse(R"({"de":{}})").ok());
   EXPECT_FALSE(TrustList::Parse(R"({"DE":{"kind":"node"}})").ok());
   EXPECT_FALSE(TrustList::Parse(R"([])").ok());
+}
+
+// ---- the board a node shows (board.h) ----
+
+TEST(Board, OpenProposalAppliesTheCatalogueConditions) {
+  auto cat = Catalogue::Load(std::string(ENTENTE_DATA_DIR) + "/respond/measures.json");
+  ASSERT_TRUE(cat.ok()) << cat.status().ToString();
+  Proposal fields;
+  fields.proposer = "FR";
+  fields.measure = "asset-freeze";
+  fields.grounds = "Attacks on energy networks";
+  fields.deadline = "2026-11-30T10:00:00Z";
+  fields.attribution_confidence = Confidence::kLow;
+  fields.targets.push_back({"GRU unit 74455", ""});
+  auto low = OpenProposal(*cat, fields, std::nullopt, kT0);
+  ASSERT_FALSE(low.ok());
+  EXPECT_NE(low.status().message().find("needs attribution confidence moderate, got low"),
+            std::string::npos);
+  fields.attribution_confidence = Confidence::kModerate;
+  auto no_target = fields;
+  no_target.targets.clear();
+  EXPECT_FALSE(OpenProposal(*cat, no_target, std::nullopt, kT0).ok());
+  auto opened = OpenProposal(*cat, fields, std::nullopt, kT0);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->rule, Rule::kUnanimity);  // the measure's rule
+  auto qmv = OpenProposal(*cat, fields, Rule::kQmv, kT0);
+  ASSERT_TRUE(qmv.ok());
+  EXPECT_EQ(qmv->rule, Rule::kQmv);
+  fields.measure = "no-such-measure";
+  EXPECT_EQ(OpenProposal(*cat, fields, std::nullopt, kT0).status().code(), ErrorCode::kNotFound);
+}
+
+TEST(Board, ReplayCountsTrustedVotesInOrderAndShowsEveryState) {
+  auto table = LoadPopulationTable(std::string(ENTENTE_DATA_DIR) + "/respond/population-2025.json");
+  ASSERT_TRUE(table.ok());
+  Proposal p = MakeProposal();
+  TrustList trust = Trust({"DE", "FR", "EE"});
+  const Timestamp t1 = *ParseTimestamp("2026-11-24T10:00:00Z");
+  // Given newest first: the replay must order them (DE's change counts, not its first vote).
+  std::vector<std::string> votes = {
+      SignedVote(p, "DE", Choice::kYes, 2, t1),
+      SignedVote(p, "DE", Choice::kNo, 1, kT0),
+      SignedVote(p, "FR", Choice::kYes),
+      SignedVote(p, "EE", Choice::kConstructive, 1, kT0, "", "EE will not apply the measure"),
+      SignedVote(p, "PL", Choice::kNo),                // PL is not trusted
+      SignedVote(p, "FR", Choice::kNo, 1, kT0, "DE"),  // signed by DE's key for FR
+      Edit(SignedVote(p, "EE", Choice::kYes), "id",
+           "x-entente-vote--00000000-0000-4000-8000-000000000000"),
+  };
+  Proposal other = MakeProposal();
+  votes.push_back(SignedVote(other, "FR", Choice::kNo));  // another proposal: skipped
+  Replay replay = ReplayVotes(p, trust, votes);
+  EXPECT_EQ(replay.accepted, 4);  // DE twice, FR, EE
+  EXPECT_EQ(replay.rejected.size(), 3u);
+  json::Value board = VoteBoard(replay.box, *table);
+  ASSERT_EQ(board.size(), 27u);
+  auto row = [&](std::string_view state) -> const json::Value& {
+    for (const auto& r : board.array()) {
+      if (r.find("state")->str() == state) return r;
+    }
+    ADD_FAILURE() << "no row for " << state;
+    return board;
+  };
+  EXPECT_EQ(row("DE").find("choice")->str(), "yes");
+  EXPECT_EQ(row("DE").find("sequence")->as_int64(), 2);
+  EXPECT_EQ(row("FR").find("choice")->str(), "yes");
+  EXPECT_EQ(row("EE").find("choice")->str(), "constructive");
+  EXPECT_EQ(row("PL").find("choice")->str(), "none");
+  EXPECT_EQ(row("AT").find("choice")->str(), "none");
+  Outcome o = replay.box.Tally(*table);
+  EXPECT_TRUE(o.adopted);
+  EXPECT_EQ(o.yes, 2);
+  EXPECT_EQ(o.constructive, 1);
+  // The status document carries the latest signed vote of each counted state.
+  json::Value status = ProposalStatus(p.ToStix().Serialize(), replay, votes, *table, kT0);
+  EXPECT_TRUE(status.find("open")->boolean());
+  EXPECT_EQ(status.find("votes")->size(), 3u);
+  EXPECT_EQ(status.find("rejected_votes")->size(), 3u);
+  EXPECT_FALSE(ProposalStatus(p.ToStix().Serialize(), replay, votes, *table, kDeadline)
+                   .find("open")
+                   ->boolean());
 }
 
 }  // namespace

@@ -181,9 +181,8 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
 Status SqliteStore::Exec(sqlite3* db, const char* sql) {
   char* err = nullptr;
   if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string m = err ? err : "error";
-    sqlite3_free(err);
-    return SqliteError(db, std::string(sql).substr(0, 60) + ": " + m);
+    sqlite3_free(err);  // the same text as sqlite3_errmsg, which SqliteError adds
+    return SqliteError(db, std::string(sql).substr(0, 60));
   }
   return Status::Ok();
 }

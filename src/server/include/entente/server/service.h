@@ -101,6 +101,12 @@ class NodeService {
   // For routes that return ids from derived structures (correlation, scan hits).
   bool Readable(const Principal& principal, std::string_view id);
 
+  // Validates and stores one STIX object on behalf of `caller`, through the same path as a
+  // TAXII or REST write: its events reach ServiceOptions::on_events (so the transparency log
+  // records it). For routes that create objects (proposals, votes). kInvalidArgument naming the
+  // object and the rule it broke; storing an identical version again is not an error.
+  Status StoreObject(const Principal& caller, std::string_view object_json);
+
   // Server counters for /metrics (set once the HttpServer exists).
   void SetServerStats(std::function<ServerStats()> stats);
 
