@@ -77,15 +77,20 @@ export async function renderIncident(ctx: ViewContext): Promise<void> {
   const assessmentNote = notes.find((n) => n.x_entente_assessment);
   const assessment = assessmentNote?.x_entente_assessment as Assessment | undefined;
   const ids = (xs: string[]) => xs.slice(0, 150).map(encodeURIComponent).join(',');
-  const opinionsOnNotes = notes.length ? (await get<ObjectsPage>(`/referrers?id=${ids(notes.map((n) => n.id))}&type=opinion`, signal)).objects : [];
-  const opinions = [...opinionsDirect, ...opinionsOnNotes];
+  // Opinions are on the case's notes or on the attributed-to relationship.
+  const opinionTargets = [...notes, ...relationships.filter((r) => r.relationship_type === 'attributed-to')].map((o) => o.id);
+  const opinionsOnNotes = opinionTargets.length ? (await get<ObjectsPage>(`/referrers?id=${ids(opinionTargets)}&type=opinion`, signal)).objects : [];
+  const finalNote = notes.find((n) => /final/i.test(String(n.abstract ?? '')));
+  const opinions = [...new Map([...opinionsDirect, ...opinionsOnNotes].map((o) => [o.id, o])).values()];
 
   // Evidence: the other ends of its relationships.
   const evidenceIds = relationships.map((r) => (r.source_ref === id ? (r.target_ref as string) : (r.source_ref as string)));
   const creators = [incident.created_by_ref, ...opinions.map((o) => o.created_by_ref)].filter(Boolean) as string[];
   const named = await objectsById([...evidenceIds, ...creators], signal);
   const indicators = evidenceIds.filter((x) => x.startsWith('indicator--'));
-  const sightings = indicators.length ? (await get<ObjectsPage>(`/referrers?id=${ids(indicators)}&type=sighting&limit=5000`, signal)).objects : [];
+  // Its sightings: those that name it (x_entente_incident_ref) and those of its indicators.
+  const ofIndicators = indicators.length ? (await get<ObjectsPage>(`/referrers?id=${ids(indicators)}&type=sighting&limit=5000`, signal)).objects : [];
+  const sightings = [...new Map([...refs.filter((o) => o.type === 'sighting'), ...ofIndicators].map((o) => [o.id, o])).values()];
   const where = await objectsById(sightings.flatMap((x) => (x.where_sighted_refs as string[]) ?? []), signal);
   // What it shares: other incidents whose relationships name the same evidence.
   const shared = new Map<string, Set<string>>(); // evidence id -> other incidents
@@ -149,7 +154,7 @@ export async function renderIncident(ctx: ViewContext): Promise<void> {
   );
   // Graph
   const graphBox = h('div', { className: 'graph', role: 'img', 'aria-label': 'Correlation graph: this incident, its evidence, other incidents sharing it, and the member states that sighted its indicators', 'data-testid': 'graph' });
-  grid.append(h('section', { className: 'card', 'aria-labelledby': 'gr-title' }, h('h2', { id: 'gr-title' }, 'Correlation'), graphBox, h('p', { className: 'key' }, h('i', { className: 'k-inc' }), ' incident ', h('i', { className: 'k-ev' }), ' evidence ', h('i', { className: 'k-st' }), ' member state')));
+  grid.append(h('section', { className: 'card', 'aria-labelledby': 'gr-title' }, h('h2', { id: 'gr-title' }, 'Correlation'), graphBox, h('p', { className: 'key' }, h('i', { className: 'k-inc' }), ' incident ', h('i', { className: 'k-ev' }), ' evidence ', h('i', { className: 'k-oth' }), ' other incident ', h('i', { className: 'k-st' }), ' member state')));
 
   // Sightings
   const byState = new Map<string, number>();
@@ -175,7 +180,8 @@ export async function renderIncident(ctx: ViewContext): Promise<void> {
   if (!assessment || !assessment.candidates?.length) {
     add(att, h('p', { className: 'empty' }, 'No attribution assessment is recorded for this incident.'));
   } else {
-    add(att, 
+    if (finalNote) att.append(h('p', { className: 'notice info', 'data-testid': 'final-assessment' }, String(finalNote.content ?? '')));
+    add(att,
       h('p', { className: 'help' }, `The engine ranked ${fmtInt(assessment.groups_ranked)} groups (profiles ${assessment.profile_set_version}). A technical hypothesis, not a political attribution.`),
       h(
         'ol',

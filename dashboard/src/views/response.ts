@@ -28,12 +28,14 @@ interface Proposal extends StixObject {
 }
 interface BoardRow {
   state: string;
-  population: number;
+  name?: string;
+  population_share: number; // percent of the Union's population
   choice: string;
   declaration?: string;
   created?: string;
 }
 interface ProposalDetail {
+  open?: boolean;
   proposal: Proposal;
   votes: StixObject[];
   outcome: Outcome;
@@ -52,9 +54,9 @@ export async function renderResponse(ctx: ViewContext): Promise<() => void> {
   add(main, h('div', { className: 'grid-2 response' }, proposalsBox, detailBox), sanctionsBox);
 
   let timer = 0;
-  let list: { proposal: Proposal; outcome: Outcome }[] = [];
+  let list: { proposal: Proposal; outcome: Outcome; open?: boolean; votes_cast?: number }[] = [];
   try {
-    list = (await get<{ proposals: { proposal: Proposal; outcome: Outcome }[] }>('/proposals', signal)).proposals;
+    list = (await get<{ proposals: { proposal: Proposal; outcome: Outcome; open?: boolean; votes_cast?: number }[] }>('/proposals', signal)).proposals.filter((x) => x.proposal && x.outcome);
   } catch (e) {
     clear(proposalsBox);
     proposalsBox.append(h('h2', { id: 'pr-title' }, 'Proposals'), notice('error', `Proposals are not available: ${(e as Error).message}`));
@@ -75,6 +77,7 @@ export async function renderResponse(ctx: ViewContext): Promise<() => void> {
             h('a', { href: `#/response/${encodeURIComponent(proposal.id)}`, 'aria-current': params[0] === proposal.id ? 'true' : null }, proposal.measure),
             h('span', { className: 'help' }, ` · ${proposal.decision_rule} · deadline ${shortDate(proposal.deadline)} · `),
             h('span', { className: outcome.adopted ? 'ok-text' : 'muted' }, outcome.adopted ? 'rule met' : proposal.deadline < now ? 'not adopted' : 'open'),
+            h('span', { className: 'help' }, ` · ${outcome.members - (outcome.counts.absent ?? 0)} of ${outcome.members} states voted`),
           ),
         ),
       ),
@@ -130,7 +133,7 @@ function drawDetail(box: HTMLElement, d: ProposalDetail, roles: string[], refres
       { className: 'facts' },
       h('div', {}, h('dt', {}, 'Targets'), h('dd', {}, (p.targets ?? []).map((t) => t.name).join(', ') || '—')),
       h('div', {}, h('dt', {}, 'Rule'), h('dd', {}, p.decision_rule)),
-      h('div', {}, h('dt', {}, 'Deadline'), h('dd', {}, shortDate(p.deadline))),
+      h('div', {}, h('dt', {}, 'Deadline'), h('dd', {}, `${shortDate(p.deadline)}${d.open === false ? ' (closed)' : ''}`)),
       h('div', {}, h('dt', {}, 'Attribution confidence'), h('dd', {}, p.attribution_confidence ?? '—')),
       p.incident_ref ? h('div', {}, h('dt', {}, 'Incident'), h('dd', {}, h('a', { href: `#/incident/${encodeURIComponent(p.incident_ref)}` }, 'open the incident'))) : null,
     ),
@@ -151,8 +154,8 @@ function drawDetail(box: HTMLElement, d: ProposalDetail, roles: string[], refres
           { className: `tile c-${b.choice}`, 'data-state': b.state, 'data-choice': b.choice, title: b.declaration ?? '' },
           h('span', { className: 'tile-code' }, b.state),
           h('span', { className: 'tile-choice' }, CHOICE_LABEL[b.choice] ?? b.choice),
-          h('span', { className: 'tile-pop' }, `${(b.population / 1e6).toFixed(1)} M`),
-          h('span', { className: 'sr-only' }, STATE_NAMES[b.state] ?? b.state),
+          h('span', { className: 'tile-pop' }, `${Number(b.population_share).toFixed(1)} % pop.`),
+          h('span', { className: 'sr-only' }, b.name ?? STATE_NAMES[b.state] ?? b.state),
         ),
       ),
     ),
@@ -160,7 +163,11 @@ function drawDetail(box: HTMLElement, d: ProposalDetail, roles: string[], refres
   // The vote form is shown to everyone: the node decides who may vote (authorities, for their
   // own member state) and the view says plainly when it refuses.
   const choice = h('select', { id: 'vote-choice', name: 'choice' }, CHOICES.map((c) => h('option', { value: c }, CHOICE_LABEL[c])));
-  const declaration = h('textarea', { id: 'vote-declaration', name: 'declaration', rows: 2, maxlength: 2000 });
+  // A constructive abstention comes with a declaration; the other choices take none.
+  const declaration = h('textarea', { id: 'vote-declaration', name: 'declaration', rows: 2, maxlength: 2000, disabled: true, 'aria-describedby': 'vote-declaration-help' });
+  choice.addEventListener('change', () => {
+    declaration.disabled = choice.value !== 'constructive';
+  });
   const status = h('div', { className: 'vote-status', 'aria-live': 'polite', 'data-testid': 'vote-status' });
   if (keepStatus) status.replaceChildren(...Array.from(keepStatus.childNodes));
   const form = h(
@@ -169,7 +176,7 @@ function drawDetail(box: HTMLElement, d: ProposalDetail, roles: string[], refres
     h('h3', { id: 'vote-title' }, 'Cast your member state\u2019s vote'),
     roles.includes('authority') ? null : h('p', { className: 'help' }, 'Your token does not carry the authority role; the node will refuse a vote.'),
     h('div', { className: 'field' }, h('label', { for: 'vote-choice' }, 'Choice'), choice),
-    h('div', { className: 'field' }, h('label', { for: 'vote-declaration' }, 'Declaration (optional)'), declaration),
+    h('div', { className: 'field' }, h('label', { for: 'vote-declaration' }, 'Declaration'), declaration, h('p', { id: 'vote-declaration-help', className: 'help' }, 'Required for a constructive abstention (Article 31(1) TEU), not taken with other choices.')),
     h('button', { type: 'submit' }, 'Sign and cast vote'),
     status,
   );
@@ -177,7 +184,9 @@ function drawDetail(box: HTMLElement, d: ProposalDetail, roles: string[], refres
     ev.preventDefault();
     status.replaceChildren();
     try {
-      await post(`/proposals/${encodeURIComponent(p.id)}/votes`, { choice: choice.value, declaration: declaration.value });
+      const body: Record<string, string> = { choice: choice.value };
+      if (choice.value === 'constructive') body.declaration = declaration.value;
+      await post(`/proposals/${encodeURIComponent(p.id)}/votes`, body);
       status.append(notice('ok', 'Vote signed and recorded.'));
       await refresh();
     } catch (e) {
