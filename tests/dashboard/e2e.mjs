@@ -207,6 +207,11 @@ try {
 
   // Response: an authority votes and sees the board change.
   if (proposalId) {
+    // A reader watches the board in another tab while the authority votes.
+    const watcher = await newPage();
+    await signIn(watcher, 'reader-de');
+    await watcher.goto(`${base}/#/response/${proposalId}`);
+    await watcher.locator('[data-testid=board] li[data-state=FR]').waitFor();
     await signIn(page, 'authority-fr');
     await page.goto(`${base}/#/response/${proposalId}`);
     const tile = page.locator('[data-testid=board] li[data-state=FR]');
@@ -220,6 +225,11 @@ try {
       .waitForFunction((c) => document.querySelector('[data-testid=board] li[data-state=FR]')?.getAttribute('data-choice') === c, now, { timeout: 10000 })
       .then(() => true, () => false);
     check(changed, `the board shows France's new vote (${was} -> ${now})`);
+    const seen = await watcher
+      .waitForFunction((c) => document.querySelector('[data-testid=board] li[data-state=FR]')?.getAttribute('data-choice') === c, now, { timeout: 10000 })
+      .then(() => true, () => false);
+    check(seen, "another user's open board shows the vote live (events stream)");
+    await watcher.context().close();
     await shot(page, '06-response');
 
     // A reader is refused by the node.

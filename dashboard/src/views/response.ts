@@ -1,4 +1,4 @@
-import { ApiError, get, post, type StixObject } from '../api';
+import { ApiError, get, post, streamEvents, type StixObject } from '../api';
 import { add, clear, fmtInt, h, loading, notice, shortDate } from '../dom';
 import { STATE_NAMES } from '../europe';
 import type { ViewContext } from '../main';
@@ -54,6 +54,7 @@ export async function renderResponse(ctx: ViewContext): Promise<() => void> {
   add(main, h('div', { className: 'grid-2 response' }, proposalsBox, detailBox), sanctionsBox);
 
   let timer = 0;
+  const live = new AbortController();
   let list: { proposal: Proposal; outcome: Outcome; open?: boolean; votes_cast?: number }[] = [];
   try {
     list = (await get<{ proposals: { proposal: Proposal; outcome: Outcome; open?: boolean; votes_cast?: number }[] }>('/proposals', signal)).proposals.filter((x) => x.proposal && x.outcome);
@@ -104,20 +105,31 @@ export async function renderResponse(ctx: ViewContext): Promise<() => void> {
       }
     };
     await refresh();
-    // The board is live: votes from other states' authorities arrive while it is open.
-    timer = window.setInterval(() => void refreshBoardOnly(), 4000);
+    // The board is live: votes of other states arrive as stored objects on the events stream
+    // (and a slow poll covers a stream that is down).
     const refreshBoardOnly = async () => {
       // Not while the user is filling in the vote form (a redraw would lose it).
       const form = detailBox.querySelector('form');
       if (form && (form.contains(document.activeElement) || (form.querySelector('textarea') as HTMLTextAreaElement | null)?.value)) return;
       await refresh();
     };
+    void streamEvents(
+      (e) => {
+        if (e.type === 'x-entente-vote' || e.type === 'x-entente-proposal') void refreshBoardOnly();
+      },
+      () => {},
+      live.signal,
+    );
+    timer = window.setInterval(() => void refreshBoardOnly(), 15000);
   } else {
     detailBox.append(h('h2', { id: 'bd-title' }, 'Vote board'), h('p', { className: 'empty' }, 'Select a proposal.'));
   }
 
   await drawSanctions(sanctionsBox, signal);
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+    live.abort();
+  };
 }
 
 function drawDetail(box: HTMLElement, d: ProposalDetail, roles: string[], refresh: () => Promise<void>) {
