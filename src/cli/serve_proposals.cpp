@@ -26,6 +26,7 @@
 #include "entente/respond/common.h"
 #include "entente/respond/decision.h"
 #include "entente/respond/measures.h"
+#include "entente/respond/statement.h"
 #include "entente/stix/validate.h"
 #include "node_home.h"
 #include "serve_routes.h"
@@ -192,6 +193,48 @@ Result<Loaded> LoadProposal(Chamber& c, store::Store& store, server::NodeService
   return Loaded{std::move(stored), std::move(*proposal)};
 }
 
+// POST /api/v1/proposals/{id}/statement: once the decision is final (the deadline has passed,
+// or every member state has voted) and adopted, the node signs the joint statement for its
+// state and stores it. Refused (409) while the decision can still change or if not adopted.
+server::HttpResponse IssueStatement(Chamber& c, store::Store& store, server::NodeService& service,
+                                    const server::RestRequest& r, std::string_view id) {
+  const unsigned v = r.http.version();
+  if (!c.population || !c.catalogue) {
+    return server::RestError(Status::Unavailable("no population table or measures catalogue"), v);
+  }
+  std::lock_guard lock(c.write_mu);
+  auto loaded = LoadProposal(c, store, service, r.caller, id);
+  if (!loaded.ok()) return server::RestError(loaded.status(), v);
+  auto votes = VotesByProposal(store);
+  if (!votes.ok()) return server::RestError(votes.status(), v);
+  respond::Replay replay =
+      respond::ReplayVotes(loaded->proposal, c.trust, (*votes)[loaded->proposal.id]);
+  respond::Outcome outcome = replay.box.Tally(*c.population);
+  Timestamp now = Now();
+  bool final = !(now < loaded->proposal.deadline_ts) || outcome.absent == 0;
+  if (!final) {
+    return server::RestError(
+        Status::Conflict("the decision is not final: the deadline " + loaded->proposal.deadline +
+                         " has not passed and " + std::to_string(outcome.absent) +
+                         " member states have not voted"),
+        v);
+  }
+  if (!outcome.adopted) {
+    return server::RestError(Status::Conflict("the proposal was not adopted"), v);
+  }
+  const respond::Measure* m = c.catalogue->Find(loaded->proposal.measure);
+  auto statement = respond::MakeJointStatement(
+      loaded->proposal, outcome, m ? m->name : loaded->proposal.measure, c.state, now, *c.key);
+  if (!statement.ok()) return server::RestError(statement.status(), v);
+  if (Status s = service.StoreObject(r.caller, statement->Serialize()); !s.ok()) {
+    return server::RestError(s, v);
+  }
+  json::Value out = json::Value::MakeObject();
+  out.set("statement", std::move(*statement));
+  out.set("outcome", outcome.ToJson());
+  return server::RestJson(status::created, out.Serialize(), v);
+}
+
 }  // namespace
 
 Status AddProposalRoutes(const std::string& home, store::Store& store,
@@ -244,11 +287,23 @@ Status AddProposalRoutes(const std::string& home, store::Store& store,
           if (!votes.ok()) return server::RestError(votes.status(), v);
           const auto& texts = (*votes)[loaded->proposal.id];
           respond::Replay replay = respond::ReplayVotes(loaded->proposal, c->trust, texts);
-          return server::RestJson(
-              status::ok,
-              respond::ProposalStatus(loaded->stored.json, replay, texts, *c->population, Now())
-                  .Serialize(),
-              v);
+          json::Value out =
+              respond::ProposalStatus(loaded->stored.json, replay, texts, *c->population, Now());
+          // The joint statements issued on it (by any node), as stored.
+          auto statements = AllOfType(store, "x-entente-statement", kMaxProposals);
+          if (!statements.ok()) return server::RestError(statements.status(), v);
+          json::Value issued = json::Value::MakeArray();
+          for (const auto& st : *statements) {
+            auto parsed = json::Value::Parse(st.json);
+            if (!parsed.ok()) continue;
+            const json::Value* ref = parsed->find("proposal_ref");
+            if (ref && ref->is_string() && ref->str() == loaded->proposal.id &&
+                service.Readable(r.caller, st.id)) {
+              issued.push_back(std::move(*parsed));
+            }
+          }
+          out.set("statements", std::move(issued));
+          return server::RestJson(status::ok, out.Serialize(), v);
         }
         auto proposals = AllOfType(store, "x-entente-proposal", kMaxProposals);
         if (!proposals.ok()) return server::RestError(proposals.status(), v);
@@ -315,6 +370,16 @@ Status AddProposalRoutes(const std::string& home, store::Store& store,
           json::Value out = json::Value::MakeObject();
           out.set("proposal", std::move(object));
           return server::RestJson(status::created, out.Serialize(), v);
+        }
+        // /{id}/statement: the joint statement of an adopted, final decision.
+        constexpr std::string_view kStatement = "/statement";
+        if (rest.ends_with(kStatement)) {
+          if (!identity::Allowed(r.caller, server::Operation::kVote)) {
+            return server::RestError(
+                Status::PermissionDenied("issuing a joint statement needs the authority role"), v);
+          }
+          return IssueStatement(*c, store, service, r,
+                                rest.substr(1, rest.size() - 1 - kStatement.size()));
         }
         // /{id}/votes: votes are cast by authorities only (the route's operation is
         // kPropose, which analysts hold too, so check kVote here).

@@ -131,16 +131,38 @@ entries=$(api "$reader" GET "/ledger/entries?count=1000")
 [[ $entries == *'\"kind\":\"proposal\"'* && $entries == *"$proposal_id"* ]] || fail "no proposal leaf"
 [[ $(grep -o '\\"kind\\":\\"vote\\"' <<<"$entries" | wc -l) -ge 6 ]] || fail "vote leaves: $entries"
 
-# After the deadline no vote is accepted.
-soon=$(date -u -d '+2 seconds' +%Y-%m-%dT%H:%M:%SZ)
+# A joint statement only for a final, adopted decision; after the deadline no vote is accepted.
+r=$(api "$authority" POST "/proposals/$proposal_id/statement")
+[[ $r == 409* && $r == *"not final"* ]] || fail "statement before the decision is final: $r"
+soon=$(date -u -d '+5 seconds' +%Y-%m-%dT%H:%M:%SZ)
 r=$(api "$analyst" POST /proposals '{"measure":"hr-statement","grounds":"Statement of concern","deadline":"'$soon'"}')
 [[ $r == 201* ]] || fail "short proposal: $r"
 short_id=$(grep -o 'x-entente-proposal--[0-9a-f-]*' <<<"$r" | head -1)
-sleep 3
 r=$(api "$authority" POST "/proposals/$short_id/votes" '{"choice":"yes"}')
+[[ $r == 201* ]] || fail "vote on the short proposal: $r"
+r=$(api "$reader" POST "/proposals/$short_id/statement")
+[[ $r == 403* ]] || fail "a reader issued a statement: $r"
+for _ in $(seq 80); do [[ $(date -u +%s) -gt $(date -u -d "$soon" +%s) ]] && break; sleep 0.1; done
+sleep 0.2
+r=$(api "$authority" POST "/proposals/$short_id/votes" '{"choice":"no"}')
 [[ $r == 403* && $r == *deadline* ]] || fail "a vote after the deadline: $r"
 r=$(api "$reader" GET "/proposals/$short_id")
 [[ $r == *'"open":false'* ]] || fail "closed proposal shown open: $r"
+r=$(api "$authority" POST "/proposals/$short_id/statement")
+[[ $r == 201* && $r == *'"x-entente-statement"'* ]] || fail "statement: $r"
+echo "${r#201 }" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["statement"]))' \
+  >"$keys/statement.json"
+printf '{"FR":%s}\n' "$(cat "$home/keys/node.pub")" >"$keys/trust-fr.json"
+$entente respond verify-statement "$keys/statement.json" --trust "$keys/trust-fr.json" >/dev/null ||
+  fail "the joint statement does not verify with the node's public key"
+sed 's/Statement of concern/Statement of support/' "$keys/statement.json" >"$keys/statement-forged.json"
+if $entente respond verify-statement "$keys/statement-forged.json" --trust "$keys/trust-fr.json" \
+     >/dev/null 2>&1; then
+  fail "an altered statement verifies"
+fi
+r=$(api "$reader" GET "/proposals/$short_id")
+[[ $(python3 -c "import json,sys; print(len(json.loads(sys.argv[1])['statements']))" "${r#200 }") == 1 ]] ||
+  fail "the statement is not listed with its proposal: $r"
 r=$(api "$reader" GET "/proposals/indicator--3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c7d")
 [[ $r == 400* ]] || fail "non-proposal id: $r"
 

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Soak: one node over TLS under continuous mixed load for a bounded time, sampled every few
+# seconds, to show that memory stays flat, no file descriptors or connections leak and latency
+# stays stable. Load, each loop on its own connections (a new TLS connection per request):
+#   writers   TAXII POST of envelopes of 200 indicators: new ones until each writer has stored
+#             5 000, then the same again (re-delivery: the whole write path, no growth), so
+#             that the store reaches a steady size and memory can be judged flat
+#   scanners  POST /api/v1/scan of 2000 lines of a real Zeek DNS log, sightings recorded
+#   readers   TAXII paged reads (limit 500) following `next`, and GET by id
+#   probe     GET /api/v1/objects/{id} timed once per sample (the latency figure)
+# Sampled: anonymous memory (RssAnon: the heap, not the store's memory-mapped file pages, which
+# grow with the data by design), open file descriptors, threads, established connections.
+# Usage: bench/soak/soak.sh [--check] ENTENTE SECONDS [ZEEK_LOG] [CSV]
+#   --check   exit 1 unless: no request failed; fds at the end <= fds after warm-up + 16;
+#             RssAnon's growth over the second half <= 10 % + 16 MiB; probe p50 of the last
+#             third <= 3x that of the first third (+ 5 ms).
+set -euo pipefail
+check=0
+[[ ${1:-} == --check ]] && { check=1; shift; }
+entente=$1
+seconds=$2
+here=$(cd "$(dirname "$0")" && pwd)
+zeek=${3:-$here/../../data/detect/zeek_dns_simda.log}
+csv=${4:-}
+home=$(mktemp -d)
+pids=()
+server=""
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [[ -n $server ]] && kill "$server" 2>/dev/null
+  wait 2>/dev/null || true
+  rm -rf "$home"
+}
+trap cleanup EXIT
+
+$entente --home "$home" init --name soak >/dev/null
+org=$(grep -o 'identity--[0-9a-f-]*' "$home/node.json" | head -1)
+$entente --home "$home" user add soak --role analyst --org "$org" --state FR >/dev/null
+token=$($entente --home "$home" --json token issue soak --role analyst --scope '*' --ttl 1d |
+        grep -o '"token":"[^"]*"' | cut -d'"' -f4)
+$entente --home "$home" indicators import --tlp TLP:GREEN "$here/../../data/detect/simda_domains.txt" >/dev/null
+$entente --home "$home" serve --listen 127.0.0.1:0 >"$home/out" 2>"$home/err" &
+server=$!
+for _ in $(seq 100); do grep -q listening "$home/out" 2>/dev/null && break; sleep 0.1; done
+url=$(grep -o '"listening":"[^"]*"' "$home/out" | cut -d'"' -f4)
+[[ -n $url ]] || { echo "server did not start" >&2; cat "$home/err" >&2; exit 1; }
+base=https://localhost:${url##*:}
+curl_=(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $token")
+taxii=(-H 'Accept: application/taxii+json;version=2.1')
+collection=$("${curl_[@]}" "${taxii[@]}" "$base/api/collections/" | grep -o '"id":"[^"]*"' |
+             head -1 | cut -d'"' -f4)
+objects=$base/api/collections/$collection/objects/
+head -n 2000 "$zeek" >"$home/scan.log"
+probe_id=$("${curl_[@]}" "$base/api/v1/objects?type=indicator&limit=1" |
+           grep -o 'indicator--[0-9a-f-]*' | head -1)
+: >"$home/failures"
+deadline=$((SECONDS + seconds))
+
+writer() {  # writer N: envelopes of 200 indicators with ids of its own, 25 envelopes in a cycle
+  local n=0 body code k
+  while ((SECONDS < deadline)); do
+    body='{"objects":['
+    k=$((n % 25))
+    for i in $(seq 200); do
+      ((i > 1)) && body+=','
+      printf -v id '%08x-%04x-4a0b-9c1d-2e3f4a5b6c7d' $((k * 200 + i)) "$1"
+      body+='{"type":"indicator","spec_version":"2.1","id":"indicator--'$id'","created":"2025-02-01T00:00:00.000Z","modified":"2025-02-01T00:00:00.000Z","pattern":"[domain-name:value = '"'"'s'$1'-'$k'-'$i'.example.org'"'"']","pattern_type":"stix","valid_from":"2025-02-01T00:00:00Z"}'
+    done
+    body+=']}'
+    code=$("${curl_[@]}" "${taxii[@]}" -o /dev/null -w '%{http_code}' -X POST \
+           -H 'Content-Type: application/taxii+json;version=2.1' --data-binary "$body" "$objects")
+    [[ $code == 202 ]] || echo "writer $code" >>"$home/failures"
+    n=$((n + 1))
+  done
+}
+scanner() {
+  local code
+  while ((SECONDS < deadline)); do
+    code=$("${curl_[@]}" -o /dev/null -w '%{http_code}' -X POST --data-binary @"$home/scan.log" \
+           "$base/api/v1/scan?format=zeek-tsv")
+    [[ $code == 200 ]] || echo "scanner $code" >>"$home/failures"
+  done
+}
+reader() {
+  local next="" page code
+  while ((SECONDS < deadline)); do
+    page=$("${curl_[@]}" "${taxii[@]}" -w '\n%{http_code}' "$objects?limit=500${next:+&next=$next}")
+    code=${page##*$'\n'}
+    [[ $code == 200 ]] || { echo "reader $code" >>"$home/failures"; next=""; continue; }
+    next=$(grep -o '"next":"[^"]*"' <<<"$page" | cut -d'"' -f4 || true)
+    code=$("${curl_[@]}" -o /dev/null -w '%{http_code}' "$base/api/v1/objects/$probe_id")
+    [[ $code == 200 ]] || echo "get $code" >>"$home/failures"
+  done
+}
+writer 1 & pids+=($!)
+writer 2 & pids+=($!)
+scanner & pids+=($!)
+reader & pids+=($!)
+
+echo "t_s,rss_anon_kib,fds,threads,connections,probe_ms,objects" >"$home/samples.csv"
+start=$SECONDS
+while ((SECONDS < deadline)); do
+  sleep 3
+  status=/proc/$server/status
+  [[ -r $status ]] || { echo "the server died" >&2; tail -5 "$home/err" >&2; exit 1; }
+  anon=$(awk '/^RssAnon:/{print $2}' "$status")
+  threads=$(awk '/^Threads:/{print $2}' "$status")
+  # Descriptors come and go while find reads the directory: a vanished one is not an error.
+  fds=$({ find "/proc/$server/fd" -mindepth 1 -maxdepth 1 2>/dev/null || true; } | wc -l)
+  conns=$({ find "/proc/$server/fd" -mindepth 1 -maxdepth 1 -lname 'socket:*' 2>/dev/null ||
+            true; } | wc -l)
+  ms=$("${curl_[@]}" -o /dev/null -w '%{time_total}' "$base/api/v1/objects/$probe_id" |
+       awk '{printf "%.1f", $1 * 1000}')
+  total=$("${curl_[@]}" "$base/api/v1/stats" | grep -o '"objects":[0-9]*' | head -1 | cut -d: -f2)
+  echo "$((SECONDS - start)),$anon,$fds,$threads,$conns,$ms,${total:-0}" >>"$home/samples.csv"
+done
+wait "${pids[@]}" 2>/dev/null || true
+pids=()
+[[ -n $csv ]] && cp "$home/samples.csv" "$csv"
+cat "$home/samples.csv"
+failures=$(wc -l <"$home/failures")
+echo "failed requests: $failures"
+((failures == 0)) || sort "$home/failures" | uniq -c | head
+
+# The verdict, from the samples (first sample = warm-up).
+verdict() {
+  awk -F, -v check="$check" -v failures="$failures" '
+    NR == 1 { next }
+    { n++; t[n] = $1; anon[n] = $2; fds[n] = $3; ms[n] = $6; obj[n] = $7 }
+    function median(a, from, to,   i, k, v, tmp) {
+      k = 0
+      for (i = from; i <= to; i++) tmp[++k] = a[i]
+      for (i = 1; i <= k; i++) for (v = i + 1; v <= k; v++) if (tmp[v] < tmp[i]) { x = tmp[i]; tmp[i] = tmp[v]; tmp[v] = x }
+      return k ? tmp[int((k + 1) / 2)] : 0
+    }
+    END {
+      if (n < 4) { print "too few samples"; exit check ? 1 : 0 }
+      third = int(n / 3); half = int(n / 2)
+      fd_growth = fds[n] - fds[2]
+      anon_mid = anon[half]; anon_end = 0
+      for (i = half; i <= n; i++) if (anon[i] > anon_end) anon_end = anon[i]
+      p_first = median(ms, 2, 1 + third); p_last = median(ms, n - third + 1, n)
+      printf "objects %d -> %d; fds %d -> %d; RssAnon %d KiB at half time, max %d KiB after; probe p50 %.1f ms first third, %.1f ms last third\n", obj[1], obj[n], fds[2], fds[n], anon_mid, anon_end, p_first, p_last
+      bad = 0
+      if (failures > 0) { print "FAIL: requests failed"; bad = 1 }
+      if (fd_growth > 16) { print "FAIL: file descriptors grew by " fd_growth; bad = 1 }
+      if (anon_end > anon_mid * 1.10 + 16384) { print "FAIL: memory grew in the second half"; bad = 1 }
+      if (p_last > 3 * p_first + 5) { print "FAIL: latency grew"; bad = 1 }
+      if (!bad) print "soak: memory flat, no descriptor leak, latency stable"
+      exit (check && bad) ? 1 : 0
+    }' "$home/samples.csv"
+}
+verdict
