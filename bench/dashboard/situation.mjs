@@ -8,13 +8,14 @@
 //        [--sightings 100000] [--work DIR]
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const entente = args.entente ?? 'build/src/cli/entente';
 const N = Number(args.incidents ?? 10000);
 const M = Number(args.sightings ?? 100000);
-const work = args.work ?? '/tmp/entente-bench-situation';
+const work = args.work ?? join(tmpdir(), 'entente-bench-situation');
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 const home = join(work, 'home');

@@ -12,6 +12,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +23,7 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dashboard = join(repo, 'dashboard');
 const entente = args.entente ?? join(repo, 'build/src/cli/entente');
 const chromiumPath = args.chromium ?? '/usr/bin/chromium';
-const work = args.work ?? mkdtempSync('/tmp/entente-e2e-');
+const work = args.work ?? mkdtempSync(join(tmpdir(), 'entente-e2e-'));
 const shots = args.screenshots ?? join(work, 'screenshots');
 const started = Date.now();
 const log = (...m) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s]`, ...m);
