@@ -199,6 +199,8 @@ try {
   await page.getByLabel('Search').fill('G0034');
   await page.locator('.kb-detail h2').filter({ hasText: 'Sandworm' }).waitFor();
   check(true, 'the knowledge base finds Sandworm Team by its ATT&CK id');
+  await page.getByTestId('kb-links').locator('h3').filter({ hasText: 'Software' }).waitFor();
+  check((await page.getByTestId('kb-links').textContent()).includes('Industroyer'), 'it lists the software the group uses (Industroyer among them)');
   await shot(page, '04-knowledge');
   await page.goto(`${base}/#/ledger`);
   await page.getByTestId('ledger-summary').filter({ hasText: 'verified' }).waitFor({ timeout: 30000 });

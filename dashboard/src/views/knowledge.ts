@@ -52,16 +52,49 @@ export async function renderKnowledge(ctx: ViewContext): Promise<void> {
       tablist.append(b);
     }
   };
+  // What the entry is linked to ("uses" relationships, both ways), with names.
+  const links = async (o: StixObject, box: HTMLElement) => {
+    try {
+      const rels = (await get<ObjectsPage>(`/referrers?id=${encodeURIComponent(o.id)}&type=relationship&limit=2000`, signal)).objects.filter((r) => !r.revoked);
+      const others = rels.map((r) => (r.source_ref === o.id ? String(r.target_ref) : String(r.source_ref)));
+      const named = new Map<string, StixObject>();
+      const unique = [...new Set(others)];
+      for (let i = 0; i < unique.length; i += 50) {
+        const page = await get<ObjectsPage>(`/objects?id=${unique.slice(i, i + 50).join(',')}&limit=100`, signal);
+        for (const x of page.objects) named.set(x.id, x);
+      }
+      const groups = new Map<string, StixObject[]>();
+      for (const id of unique) {
+        const x = named.get(id);
+        if (!x || x.x_mitre_deprecated || x.revoked) continue;
+        const kind = x.type === 'intrusion-set' ? 'Groups' : x.type === 'attack-pattern' ? 'Techniques' : x.type === 'malware' || x.type === 'tool' ? 'Software' : x.type === 'incident' ? 'Incidents' : 'Other';
+        if (!groups.has(kind)) groups.set(kind, []);
+        groups.get(kind)!.push(x);
+      }
+      clear(box);
+      if (groups.size === 0) box.append(h('p', { className: 'empty' }, 'No links recorded.'));
+      for (const [kind, xs] of [...groups].sort()) {
+        xs.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
+        add(box, h('h3', {}, `${kind} (${xs.length})`), h('p', { className: 'links' }, xs.map((x) => `${x.name ?? x.id}${attackId(x) ? ` (${attackId(x)})` : ''}`).join(' · ')));
+      }
+    } catch (e) {
+      clear(box);
+      box.append(notice('error', (e as Error).message));
+    }
+  };
   const show = (o: StixObject) => {
     clear(detail);
+    const linked = h('div', { 'data-testid': 'kb-links' }, loading('what it is linked to'));
     const aliases = ((o.aliases as string[]) ?? (o.x_mitre_aliases as string[]) ?? []).filter((a) => a !== o.name);
     add(detail, 
       h('h2', {}, `${o.name ?? o.id}${attackId(o) ? ` (${attackId(o)})` : ''}`),
       aliases.length ? h('p', {}, h('strong', {}, 'Also known as: '), aliases.join(', ')) : null,
       o.x_mitre_platforms ? h('p', {}, h('strong', {}, 'Platforms: '), (o.x_mitre_platforms as string[]).join(', ')) : null,
-      h('p', { className: 'description' }, (o.description ?? '').replace(/\(Citation:[^)]*\)/g, '')),
+      o.description ? h('p', { className: 'description' }, o.description.replace(/\(Citation:[^)]*\)/g, '')) : null,
       h('p', { className: 'help mono' }, o.id),
+      linked,
     );
+    void links(o, linked);
   };
   const draw = () => {
     const q = search.value.trim().toLowerCase();
