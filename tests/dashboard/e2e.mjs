@@ -207,6 +207,18 @@ try {
   const ledgerText = await page.getByTestId('ledger-summary').textContent();
   check(/^(\d+) of \1 entries verified/.test(ledgerText), `ledger proofs verify in the browser: ${ledgerText.slice(0, 40)}`);
   await shot(page, '05-ledger');
+  // A node that served an altered entry would be caught: tamper with one leaf on the way in.
+  await page.route('**/api/v1/ledger/entries*', async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    body.entries[0].leaf = body.entries[0].leaf.replace('"kind":"', '"kind":"x');
+    await route.fulfill({ response: res, json: body });
+  });
+  await page.goto(`${base}/#/knowledge`);
+  await page.goto(`${base}/#/ledger`);
+  await page.getByTestId('ledger-summary').filter({ hasText: 'NOT verify' }).waitFor({ timeout: 30000 });
+  check(true, 'a tampered entry fails its proof in the browser');
+  await page.unroute('**/api/v1/ledger/entries*');
 
   // Response: an authority votes and sees the board change.
   if (proposalId) {
