@@ -133,8 +133,8 @@ Status AddStoredIndicators(store::Store& store, IndexBuilder& builder,
 
 // ---- sightings ------------------------------------------------------------------------------
 
-SightingRecorder::SightingRecorder(std::string where_sighted_ref)
-    : where_(std::move(where_sighted_ref)), now_ms_(Now().micros() / 1000) {}
+SightingRecorder::SightingRecorder(std::string where_sighted_ref, std::optional<Timestamp> now)
+    : where_(std::move(where_sighted_ref)), now_ms_(now.value_or(Now()).micros() / 1000) {}
 
 void SightingRecorder::Add(const Hit& hit) {
   std::int64_t at = now_ms_;
@@ -223,11 +223,26 @@ Status PutValue(store::WriteBatch& batch, const json::Value& v) {
 
 Result<std::size_t> SightingRecorder::Write(store::Store& store) {
   if (by_indicator_.empty()) return std::size_t{0};
+  // Sighting ids are derived from the observation (who saw which indicator, over which window,
+  // how often, which values), so scanning the same log again records nothing new instead of
+  // counting the same activity twice.
+  static const Uuid kSightingNamespace = [] {
+    Uuid ns{};
+    ParseUuid("3f0e6c52-8d1b-4c7a-9e55-6b2d1f7a0c41", ns);
+    return ns;
+  }();
   ENTENTE_ASSIGN_OR_RETURN(auto batch, store.BeginBatch());
   std::string now = FormatTimestamp(Timestamp::FromMicros(now_ms_ * 1000), 3);
+  std::size_t written = 0;
   for (const auto& [indicator, seen] : by_indicator_) {
     std::string first = FormatTimestamp(Timestamp::FromMicros(seen.first_ms * 1000), 3);
     std::string last = FormatTimestamp(Timestamp::FromMicros(seen.last_ms * 1000), 3);
+    std::string key =
+        where_ + "|" + indicator + "|" + first + "|" + last + "|" + std::to_string(seen.count);
+    for (const auto& [value, type] : seen.values) key += "|" + value;
+    const std::string sighting_id = "sighting--" + UuidToString(UuidV5(kSightingNamespace, key));
+    if (store.Get(sighting_id).ok()) continue;  // recorded by an earlier scan of the same log
+    ++written;
     json::Value refs = json::Value::MakeArray();
     for (const auto& [value, type] : seen.values) {
       json::Value sco = ScoFor(value, type);
@@ -238,7 +253,7 @@ Result<std::size_t> SightingRecorder::Write(store::Store& store) {
     json::Value sighting = json::Value::MakeObject();
     sighting.set("type", "sighting");
     sighting.set("spec_version", "2.1");
-    sighting.set("id", "sighting--" + UuidToString(UuidV4()));
+    sighting.set("id", sighting_id);
     if (!where_.empty()) sighting.set("created_by_ref", where_);
     sighting.set("created", now);
     sighting.set("modified", now);
@@ -249,7 +264,8 @@ Result<std::size_t> SightingRecorder::Write(store::Store& store) {
     sighting.set("sighting_of_ref", indicator);
     if (refs.size() > 0) {
       json::Value od = json::Value::MakeObject();
-      std::string od_id = "observed-data--" + UuidToString(UuidV4());
+      std::string od_id =
+          "observed-data--" + UuidToString(UuidV5(kSightingNamespace, "observed-data|" + key));
       od.set("type", "observed-data");
       od.set("spec_version", "2.1");
       od.set("id", od_id);
@@ -269,7 +285,7 @@ Result<std::size_t> SightingRecorder::Write(store::Store& store) {
     ENTENTE_RETURN_IF_ERROR(PutValue(*batch, sighting));
   }
   ENTENTE_RETURN_IF_ERROR(batch->Commit());
-  return by_indicator_.size();
+  return written;
 }
 
 // ---- correlation ------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ org=$(grep -o 'identity--[0-9a-f-]*' "$home/node.json" | head -1)
 $entente --home "$home" user add a --role analyst --role authority --org "$org" --state FR >/dev/null
 token=$($entente --home "$home" --json token issue a --role analyst --role authority --scope '*' \
         --ttl 1h | grep -o '"token":"[^"]*"' | cut -d'"' -f4)
-head -n 500 "$zeek" >"$home/scan.log"
+# Each scan sends the log with its times shifted by the request number, so that every scan is
+# a new observation (the same log again would record nothing new: sightings are idempotent).
+shifted() { awk -v k="$1" 'BEGIN { FS = OFS = "\t" } /^#/ { print; next } { $1 = $1 + k * 1000; print }' "$zeek"; }
 
 start() {
   : >"$home/out"
@@ -59,6 +61,7 @@ for round in $(seq "$iterations"); do
   while kill -0 $pid 2>/dev/null && ((k < 60)); do
     k=$((k + 1))
     if ((k % 2)); then
+      shifted "$((round * 100 + k))" >"$home/scan.log"
       code=$(api POST "/scan?format=zeek-tsv" "$home/scan.log")
       if [[ $code == 200 ]]; then
         n=$(grep -o '"sightings_written":[0-9]*' "$home/body" | cut -d: -f2)

@@ -78,7 +78,9 @@ TEST_F(StoredTest, StoredIndicatorsFindSimdaAndBecomeSightings) {
   auto index = builder.Build(testing::SystemPsl());
   ASSERT_TRUE(index.ok());
   IndexHandle handle(*index);
-  SightingRecorder recorder(kFr);
+  // The sample log's times are relative (not wall-clock): its hits are placed at `now`.
+  const Timestamp now = Now();
+  SightingRecorder recorder(kFr, now);
   std::vector<Hit> hits;
   Scanner scanner(handle, nullptr, ScanOptions{}, [&](const Hit& h) {
     hits.push_back(h);
@@ -118,6 +120,18 @@ TEST_F(StoredTest, StoredIndicatorsFindSimdaAndBecomeSightings) {
     EXPECT_NE(observed->json.find("domain-name--"), std::string::npos);
   }
   EXPECT_TRUE(store_->CheckIntegrity().ok());
+
+  // The same log scanned again: the same observations, nothing new recorded.
+  SightingRecorder again(kFr, now);
+  for (const auto& h : hits) again.Add(h);
+  auto rewritten = again.Write(*store_);
+  ASSERT_TRUE(rewritten.ok());
+  EXPECT_EQ(*rewritten, 0u);
+  EXPECT_EQ(store_->Find(q)->objects.size(), 2u);
+  // Seen by another member, the same hits are that member's sightings.
+  SightingRecorder by_de(kDe, now);
+  for (const auto& h : hits) by_de.Add(h);
+  EXPECT_EQ(*by_de.Write(*store_), 2u);
 }
 
 TEST_F(StoredTest, CorrelationAcrossMembersAndSharedInfrastructure) {

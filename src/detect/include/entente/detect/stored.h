@@ -16,11 +16,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "entente/base/status.h"
+#include "entente/base/time.h"
 #include "entente/detect/indicator_index.h"
 #include "entente/detect/scanner.h"
 #include "entente/store/store.h"
@@ -43,13 +45,17 @@ Status AddStoredIndicators(store::Store& store, IndexBuilder& builder, StoredInd
 class SightingRecorder {
  public:
   // `where_sighted_ref`: the identity of the node (or member) that saw the hits.
-  explicit SightingRecorder(std::string where_sighted_ref);
+  // Hits without a wall-clock time of their own (log lines with relative or no times) are
+  // placed at `now` (default: the time of construction).
+  explicit SightingRecorder(std::string where_sighted_ref, std::optional<Timestamp> now = {});
 
   // Records a hit for each of its indicators that is a STIX indicator id.
   void Add(const Hit& hit);
   std::size_t indicators() const noexcept { return by_indicator_.size(); }
 
-  // Stores the sightings and observed-data in one batch; returns the number of sightings.
+  // Stores the sightings and observed-data in one batch; returns the number of new sightings.
+  // Ids are UUIDv5 of the observation (where, indicator, first and last seen, count, values),
+  // so a sighting an earlier scan of the same data recorded is not stored again.
   Result<std::size_t> Write(store::Store& store);
 
  private:
