@@ -17,6 +17,7 @@
 #include "entente/base/json.h"
 #include "entente/base/uuid.h"
 #include "entente/identity/directory.h"
+#include "entente/server/dashboard.h"
 #include "entente/server/http_server.h"
 #include "entente/server/service.h"
 #include "node_home.h"
@@ -35,6 +36,8 @@ struct ServeFlags {
   int threads = 0;
   bool access_log = false;
   bool public_metrics = false;
+  std::string dashboard;
+  bool no_dashboard = false;
 };
 
 std::string FromEnv(const char* name) {
@@ -122,6 +125,27 @@ Result<std::vector<server::CollectionConfig>> Collections(const std::string& hom
   return out;
 }
 
+// The dashboard's production build: --dashboard, ENTENTE_DASHBOARD, node.json
+// server.dashboard, else the first of SHARE/entente/dashboard beside the binary's prefix and
+// dashboard/dist in a source tree that holds the binary's build directory. "" if none.
+std::string FindDashboard(const ServeFlags& flags, const json::Value& config) {
+  if (!flags.dashboard.empty()) return flags.dashboard;
+  if (auto e = FromEnv("ENTENTE_DASHBOARD"); !e.empty()) return e;
+  if (auto c = ConfigString(config, "dashboard"); !c.empty()) return c;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  fs::path dir = exe.parent_path();
+  if (fs::exists(dir.parent_path() / "share/entente/dashboard/index.html", ec)) {
+    return (dir.parent_path() / "share/entente/dashboard").string();
+  }
+  for (int up = 0; up < 6 && !dir.empty() && dir != dir.root_path(); ++up) {
+    if (fs::exists(dir / "dashboard/dist/index.html", ec)) return (dir / "dashboard/dist").string();
+    dir = dir.parent_path();
+  }
+  return {};
+}
+
 Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
   json::Value config = ServerConfig(global.home);
   server::ServerOptions options;
@@ -186,6 +210,17 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
   service_options.access_log = flags.access_log;
   service_options.public_metrics = flags.public_metrics;
   service_options.max_content_length = options.max_body_bytes;
+  std::unique_ptr<server::StaticSite> dashboard;
+  if (!flags.no_dashboard) {
+    if (std::string dir = FindDashboard(flags, config); !dir.empty()) {
+      ENTENTE_ASSIGN_OR_RETURN(dashboard, server::StaticSite::Open(dir));
+      service_options.dashboard = dashboard.get();
+    } else {
+      std::fprintf(stderr,
+                   "{\"level\":\"info\",\"msg\":\"no dashboard build found (npm --prefix "
+                   "dashboard run build, or --dashboard DIR); serving the APIs only\"}\n");
+    }
+  }
   ENTENTE_ASSIGN_OR_RETURN(NodeExtras extras,
                            AttachNodeExtras(global.home, *store, service_options));
   server::NodeService service(*store, access, service_options);
@@ -206,9 +241,10 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
   service.SetServerStats([&http] { return http->stats(); });
   std::string host = options.address.find(':') != std::string::npos ? "[" + options.address + "]"
                                                                     : options.address;
-  std::printf("{\"listening\":\"%s://%s:%u\",\"tls\":%s,\"collections\":%zu}\n",
+  std::printf("{\"listening\":\"%s://%s:%u\",\"tls\":%s,\"collections\":%zu,\"dashboard\":%s}\n",
               http->tls() ? "https" : "http", host.c_str(), http->port(),
-              http->tls() ? "true" : "false", service_options.collections.size());
+              http->tls() ? "true" : "false", service_options.collections.size(),
+              dashboard ? "true" : "false");
   std::fflush(stdout);
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"serving\",\"port\":%u}\n", http->port());
 
@@ -235,6 +271,10 @@ const CommandRegistration kServe(
       app.add_flag("--access-log", flags->access_log, "One JSON line per request on stderr");
       app.add_flag("--public-metrics", flags->public_metrics,
                    "Serve /metrics without a token (default: admin token)");
+      app.add_option("--dashboard", flags->dashboard,
+                     "Serve this dashboard build at / (default: dashboard/dist of the source "
+                     "tree or share/entente/dashboard)");
+      app.add_flag("--no-dashboard", flags->no_dashboard, "Serve the APIs only");
       app.callback(
           [&global, run, flags] { run([&global, flags] { return Serve(global, *flags); }); });
     });

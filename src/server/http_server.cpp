@@ -93,6 +93,9 @@ struct HttpServer::Impl {
   asio::awaitable<void> Refuse(tcp::socket socket);
   template <class Stream>
   asio::awaitable<void> Serve(Stream& stream, ConnectionInfo info, Connection& self);
+  template <class Stream>
+  asio::awaitable<void> WriteStream(Stream& stream, const HttpRequest& request, HttpResponse head,
+                                    BodyStream& body);
   asio::awaitable<void> ServePlain(tcp::socket socket);
   asio::awaitable<void> ServeTls(tcp::socket socket);
 };
@@ -235,6 +238,12 @@ asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionInfo inf
                    e.what());
       response = PlainError(http::status::internal_server_error, "internal");
     }
+    if (info.stream) {
+      std::shared_ptr<BodyStream> body = std::move(info.stream);
+      info.stream.reset();
+      co_await WriteStream(stream, request, std::move(response), *body);
+      break;
+    }
     bool keep_alive = request.keep_alive() && response.keep_alive() && !stopping;
     if (response.result() == http::status::internal_server_error) keep_alive = false;
     response.version(request.version());
@@ -245,6 +254,50 @@ asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionInfo inf
     (void)written;
     if (write_ec || !keep_alive) break;
   }
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::WriteStream(Stream& stream, const HttpRequest& request,
+                                                    HttpResponse head, BodyStream& body) {
+  http::response<http::empty_body> header{head.result(), request.version()};
+  for (const auto& field : head.base()) {
+    if (field.name() != http::field::content_length &&
+        field.name() != http::field::transfer_encoding) {
+      header.set(field.name_string(), field.value());
+    }
+  }
+  header.keep_alive(false);
+  header.chunked(true);
+  http::response_serializer<http::empty_body> serializer{header};
+  beast::get_lowest_layer(stream).expires_after(options.body_timeout);
+  auto [header_ec, header_n] = co_await http::async_write_header(stream, serializer, kNoThrow);
+  (void)header_n;
+  if (header_ec) co_return;
+  asio::steady_timer tick(stream.get_executor());
+  for (;;) {
+    std::optional<std::string> chunk;
+    if (!stopping) {
+      try {
+        chunk = body.Next();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"stream threw\",\"what\":\"%s\"}\n",
+                     e.what());
+      }
+    }
+    if (!chunk) break;
+    if (!chunk->empty()) {
+      beast::get_lowest_layer(stream).expires_after(options.body_timeout);
+      auto [ec, n] =
+          co_await asio::async_write(stream, http::make_chunk(asio::buffer(*chunk)), kNoThrow);
+      (void)n;
+      if (ec) co_return;
+    }
+    beast::get_lowest_layer(stream).expires_never();
+    tick.expires_after(body.poll_interval());
+    co_await tick.async_wait(kNoThrow);
+  }
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  co_await asio::async_write(stream, http::make_chunk_last(), kNoThrow);
 }
 
 asio::awaitable<void> HttpServer::Impl::ServePlain(tcp::socket socket) {

@@ -13,6 +13,7 @@
 #include "entente/base/time.h"
 #include "entente/base/uuid.h"
 #include "entente/formats/misp.h"
+#include "entente/server/dashboard.h"
 #include "entente/stix/upgrade.h"
 #include "entente/stix/validate.h"
 #include "query.h"
@@ -425,6 +426,12 @@ struct NodeService::Impl {
   // ---- REST ----
   HttpResponse HandleRest(const HttpRequest& req, const Principal& caller, std::string_view path,
                           const QueryParams& q);
+
+  // ---- dashboard (dashboard.h): live events and aggregates ----
+  std::shared_ptr<std::atomic<int>> event_streams = std::make_shared<std::atomic<int>>(0);
+  HttpResponse HandleDashboardApi(const HttpRequest& req, const ConnectionInfo& conn,
+                                  std::shared_ptr<const Principal> caller, std::string_view path,
+                                  const QueryParams& q);
 
   // ---- ops ----
   HttpResponse MetricsText(unsigned version);
@@ -1117,6 +1124,88 @@ HttpResponse NodeService::Impl::MetricsText(unsigned version) {
   return res;
 }
 
+// ---- dashboard ----------------------------------------------------------------------------------
+
+HttpResponse NodeService::Impl::HandleDashboardApi(const HttpRequest& req,
+                                                   const ConnectionInfo& conn,
+                                                   std::shared_ptr<const Principal> caller,
+                                                   std::string_view path, const QueryParams& q) {
+  const unsigned v = req.version();
+  if (req.method() != http::verb::get) {
+    return RestError(Status::InvalidArgument(std::string(path.substr(1)) + " is read with GET"), v);
+  }
+  if (!access.Allowed(*caller, Operation::kRead)) {
+    ++metrics.forbidden;
+    return RestError(Status::PermissionDenied("role does not allow 'read'"), v);
+  }
+  const std::int64_t now_us = Now().nanos / 1000;
+  if (path == "/events") {
+    std::int64_t after_us = now_us;
+    if (auto last = req["Last-Event-ID"]; !last.empty()) {
+      auto n = ParseInt(last);
+      if (!n || *n < 0)
+        return RestError(Status::InvalidArgument("Last-Event-ID: not an event id"), v);
+      after_us = *n;
+    }
+    if (event_streams->fetch_add(1) >= options.max_event_streams) {
+      --*event_streams;
+      return RestError(
+          Status::Unavailable("too many open event streams (" +
+                              std::to_string(options.max_event_streams) + "); retry later"),
+          v);
+    }
+    conn.stream =
+        std::make_shared<EventStream>(store, access, std::move(caller), after_us, event_streams);
+    HttpResponse res{http::status::ok, v};
+    res.set(http::field::content_type, "text/event-stream");
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Accel-Buffering", "no");
+    return res;
+  }
+  if (path == "/referrers") {
+    auto id = q.find("id");
+    std::vector<std::string> ids;
+    if (id != q.end()) ids = SplitList(id->second);
+    if (ids.empty()) {
+      return RestError(Status::InvalidArgument("referrers needs id=<STIX identifier>[,...]"), v);
+    }
+    for (const auto& one : ids) {
+      if (!stix::IsIdentifier(one)) {
+        return RestError(Status::InvalidArgument("referrers: '" + one.substr(0, 100) +
+                                                 "' is not a STIX identifier"),
+                         v);
+      }
+    }
+    std::size_t limit = 1000;
+    if (auto it = q.find("limit"); it != q.end()) {
+      auto n = ParseInt(it->second);
+      if (!n || *n <= 0 || *n > 10000) {
+        return RestError(Status::InvalidArgument("limit must be 1..10000"), v);
+      }
+      limit = static_cast<std::size_t>(*n);
+    }
+    std::vector<std::string> types;
+    if (auto it = q.find("type"); it != q.end()) types = SplitList(it->second);
+    auto got = Referrers(store, access, *caller, ids, std::move(types), limit);
+    if (!got.ok()) return RestError(got.status(), v);
+    Collected c;
+    c.objects = std::move(*got);
+    metrics.objects_served += c.objects.size();
+    return RestJson(http::status::ok, ObjectsBody(c), v);
+  }
+  // /situation
+  SituationQuery sq;
+  sq.since_us = now_us - std::int64_t{30} * 86'400'000'000;
+  if (auto it = q.find("since"); it != q.end()) {
+    auto t = ParseTimestamp(it->second, "since");
+    if (!t.ok()) return RestError(t.status(), v);
+    sq.since_us = t->nanos / 1000;
+  }
+  auto got = Situation(store, access, *caller, sq);
+  if (!got.ok()) return RestError(got.status(), v);
+  return RestJson(http::status::ok, std::move(*got), v);
+}
+
 // ---- dispatch ---------------------------------------------------------------------------------
 
 NodeService::NodeService(store::Store& store, AccessPolicy& access, ServiceOptions options)
@@ -1198,6 +1287,10 @@ HttpResponse NodeService::Handle(const HttpRequest& req, const ConnectionInfo& c
       rest = true;
       taxii = false;
     }
+    if (!taxii && !rest && impl_->options.dashboard != nullptr) {
+      route = RouteClass::kOther;
+      return impl_->options.dashboard->Serve(req, path);
+    }
     if (!taxii && !rest) {
       return RestError(Status::NotFound("no such endpoint: " + std::string(path).substr(0, 200)),
                        v);
@@ -1238,6 +1331,9 @@ HttpResponse NodeService::Handle(const HttpRequest& req, const ConnectionInfo& c
     }
     std::string_view rest_path = path.substr(std::string_view("/api/v1").size());
     if (rest_path.size() > 1 && rest_path.back() == '/') rest_path.remove_suffix(1);
+    if (rest_path == "/events" || rest_path == "/situation" || rest_path == "/referrers") {
+      return impl_->HandleDashboardApi(req, conn, *caller, rest_path, *query);
+    }
     return impl_->HandleRest(req, **caller, rest_path, *query);
   }();
   auto elapsed_us = std::chrono::duration_cast<std::chrono::microseconds>(

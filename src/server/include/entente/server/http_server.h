@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "entente/base/status.h"
@@ -34,11 +35,29 @@ namespace http = boost::beast::http;
 using HttpRequest = http::request<http::string_body>;
 using HttpResponse = http::response<http::string_body>;
 
+// A response body produced over time (server-sent events). The server writes the handler's
+// response header with chunked transfer encoding, then calls Next() on the connection's strand
+// right away and every poll_interval(), writing what it returns as one chunk, until Next()
+// returns nullopt, the client goes away, a write stalls past body_timeout, or the server
+// stops (the stream is ended within one poll_interval of Stop()). The connection is closed
+// afterwards. Next() runs on an I/O thread: it must not block for long, and it bounds what
+// it returns (the server holds at most one chunk per stream in memory).
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  virtual std::optional<std::string> Next() = 0;
+  virtual std::chrono::milliseconds poll_interval() const { return std::chrono::milliseconds(500); }
+};
+
 // Facts about the connection a request came on, for logging and authentication.
 struct ConnectionInfo {
   std::string peer;  // "127.0.0.1:53412"
   bool tls = false;
   std::string client_cert_subject;  // verified client certificate subject, if any
+  // A handler that answers with a streamed body sets this (the response's own body is then
+  // ignored); the server clears it before the next request. Mutable because handlers receive
+  // the connection facts read-only.
+  mutable std::shared_ptr<BodyStream> stream;
 };
 
 // Answers one request. Called concurrently from the I/O threads.

@@ -56,6 +56,8 @@ struct Event {
   std::string payload_hash;  // "sha256:<hex>" of the stored object text ("" for delete)
 };
 
+class StaticSite;
+
 struct ServiceOptions {
   std::string title = "Entente node";
   std::string description;
@@ -72,6 +74,10 @@ struct ServiceOptions {
   std::function<void(const std::vector<Event>&)> on_events;  // e.g. append to the ledger
   bool access_log = false;                                   // one JSON line per request on stderr
   bool public_metrics = false;  // /metrics without a token (else: an admin token)
+  // The dashboard's files (dashboard.h), served at every path outside the APIs; not owned,
+  // must outlive the service. Null: those paths are 404.
+  const StaticSite* dashboard = nullptr;
+  int max_event_streams = 64;  // open GET /api/v1/events streams; more are 503
 };
 
 // A route of the REST API added by a higher layer (detect, attribute, respond, ledger).
