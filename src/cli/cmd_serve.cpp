@@ -21,6 +21,7 @@
 #include "entente/server/service.h"
 #include "node_home.h"
 #include "openapi.h"
+#include "serve_federation.h"
 #include "serve_routes.h"
 
 namespace entente::cli {
@@ -35,6 +36,7 @@ struct ServeFlags {
   int threads = 0;
   bool access_log = false;
   bool public_metrics = false;
+  int sync_interval_ms = 10000;  // federation: pull from peers at least this often
 };
 
 std::string FromEnv(const char* name) {
@@ -188,8 +190,15 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
   service_options.max_content_length = options.max_body_bytes;
   ENTENTE_ASSIGN_OR_RETURN(NodeExtras extras,
                            AttachNodeExtras(global.home, *store, service_options));
+  if (flags.sync_interval_ms < 100 || flags.sync_interval_ms > 3'600'000) {
+    return Status::InvalidArgument("--sync-interval must be 100..3600000 ms");
+  }
+  ENTENTE_ASSIGN_OR_RETURN(NodeFederation federation,
+                           AttachFederation(global.home, *store, service_options,
+                                            std::chrono::milliseconds(flags.sync_interval_ms)));
   server::NodeService service(*store, access, service_options);
   ENTENTE_RETURN_IF_ERROR(AddNodeRoutes(global.home, *store, extras, service));
+  AddFederationRoutes(federation, service);
 
   // Signals are taken synchronously by this thread: the I/O threads inherit the blocked mask.
   sigset_t signals;
@@ -211,10 +220,12 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
               http->tls() ? "true" : "false", service_options.collections.size());
   std::fflush(stdout);
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"serving\",\"port\":%u}\n", http->port());
+  federation.Start();
 
   int received = 0;
   sigwait(&signals, &received);
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\",\"signal\":%d}\n", received);
+  federation.Stop();
   http->Stop();
   http->Wait();
   extras.Close();
@@ -235,6 +246,9 @@ const CommandRegistration kServe(
       app.add_flag("--access-log", flags->access_log, "One JSON line per request on stderr");
       app.add_flag("--public-metrics", flags->public_metrics,
                    "Serve /metrics without a token (default: admin token)");
+      app.add_option("--sync-interval", flags->sync_interval_ms,
+                     "Federation: pull from every peer at least this often, in ms (default "
+                     "10000; pushes from peers trigger a pull at once)");
       app.callback(
           [&global, run, flags] { run([&global, flags] { return Serve(global, *flags); }); });
     });

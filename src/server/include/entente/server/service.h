@@ -69,6 +69,8 @@ struct ServiceOptions {
   std::function<void(const std::vector<Event>&)> on_events;  // e.g. append to the ledger
   bool access_log = false;                                   // one JSON line per request on stderr
   bool public_metrics = false;  // /metrics without a token (else: an admin token)
+  // More Prometheus text appended to /metrics (e.g. federation counters); thread-safe.
+  std::function<std::string()> extra_metrics;
 };
 
 // A route of the REST API added by a higher layer (detect, attribute, respond, ledger).
