@@ -298,7 +298,11 @@ void SetupSync(CLI::App& parent, GlobalOptions& global, auto run) {
       Status first = Status::Ok();
       json::Value out = json::Value::MakeArray();
       for (const auto& id : ids) {
+        auto t0 = std::chrono::steady_clock::now();
         auto r = federation->SyncPeer(id);
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - t0)
+                      .count();
         json::Value v = json::Value::MakeObject();
         v.set("peer", id);
         if (r.ok()) {
@@ -311,6 +315,7 @@ void SetupSync(CLI::App& parent, GlobalOptions& global, auto run) {
           v.set("sealed_stored", r->sealed_stored);
           v.set("opened", r->opened);
           v.set("bytes", r->bytes);
+          v.set("ms", static_cast<std::int64_t>(ms));
           v.set("head", head.ok() ? std::string("consistent") : head.message());
           if (!head.ok() && head.code() != ErrorCode::kUnavailable && first.ok()) first = head;
         } else {

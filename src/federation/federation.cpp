@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -234,15 +235,34 @@ struct Federation::Impl {
     ENTENTE_ASSIGN_OR_RETURN(PeerRecord peer, state.Peer(node_id));
     ENTENTE_ASSIGN_OR_RETURN(auto client, ClientFor(*member, peer));
     SyncReport report;
+    // The next page is fetched (on a helper thread, with the same client) while this one is
+    // stored: the peer signs page k+1 while we commit page k. At most one page ahead.
+    auto fetch = [&client, &peer](std::int64_t after, std::size_t limit) {
+      return client->Get("api/v1/federation/objects?added_after=" + std::to_string(after) +
+                             "&limit=" + std::to_string(limit),
+                         peer.token);
+    };
+    std::future<Result<HttpResult>> ahead;
+    std::int64_t ahead_cursor = -1;
+    struct Join {  // never leave the helper running with the client
+      std::future<Result<HttpResult>>& f;
+      ~Join() {
+        if (f.valid()) f.wait();
+      }
+    } join{ahead};
     for (std::size_t n = 0; max_pages == 0 || n < max_pages; ++n) {
       {
         std::lock_guard lock(mu);
         if (stopping) return Status::Cancelled("stopping");
       }
       ENTENTE_ASSIGN_OR_RETURN(std::int64_t cursor, state.Cursor(node_id, kFeed));
-      std::string target = "api/v1/federation/objects?added_after=" + std::to_string(cursor) +
-                           "&limit=" + std::to_string(options.page_limit);
-      auto got = client->Get(target, peer.token);
+      Result<HttpResult> got = Status::Internal("not fetched");
+      if (ahead.valid()) {
+        got = ahead.get();
+        if (ahead_cursor != cursor) got = fetch(cursor, options.page_limit);  // state moved
+      } else {
+        got = fetch(cursor, options.page_limit);
+      }
       if (!got.ok()) {
         counters.sync_errors++;
         (void)state.RecordError(node_id, got.status().message(), false);
@@ -269,6 +289,10 @@ struct Federation::Impl {
                                                    page.header.from + " after " +
                                                    std::to_string(page.header.added_after) +
                                                    ", not this request (replayed?)"));
+      }
+      if (page.header.more && (max_pages == 0 || n + 1 < max_pages)) {
+        ahead_cursor = page.header.next;
+        ahead = std::async(std::launch::async, fetch, ahead_cursor, options.page_limit);
       }
       PageOutcome out;
       if (!page.objects.empty()) {

@@ -250,6 +250,13 @@ Status StateDb::RecordSynced(std::string_view peer) {
 Result<std::vector<StateDb::Provenance>> StateDb::ProvenanceOf(
     const std::vector<std::pair<std::string_view, std::string_view>>& versions) {
   std::lock_guard lock(mu_);
+  // One read transaction for the whole page: autocommit would take and release SQLite's file
+  // lock (fcntl) around every lookup.
+  ENTENTE_RETURN_IF_ERROR(Exec("BEGIN"));
+  struct End {
+    sqlite3* db;
+    ~End() { sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr); }
+  } end{db_};
   Stmt s(db_, "SELECT from_node, origin FROM origins WHERE id=? AND version=?");
   if (!s.ok()) return DbError(db_, "origins");
   std::vector<Provenance> out(versions.size());

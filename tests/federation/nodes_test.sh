@@ -8,14 +8,15 @@
 #   a corrupted page (a fake eu serving a tampered copy of a real page) is refused, nothing of
 #   it stored, and reported in `entente peer list` and /metrics; the real eu then converges;
 #   a partitioned node (de stopped) catches up when it returns;
-#   kill -9 of eu in the middle of pulling 20 000 objects: after restart every node holds each
+#   kill -9 of eu in the middle of pulling BULK objects: after restart every node holds each
 #   version exactly once, and the stores check;
 #   versions that arrive in the other order than their `modified` (clocks minutes apart):
 #   the latest `modified` wins on every node;
 #   peers' signed tree heads are checked and consistent.
-# Usage: nodes_test.sh ENTENTE
+# Usage: nodes_test.sh ENTENTE [BULK (default 20000)]
 set -euo pipefail
 entente=$1
+bulk=${2:-20000}
 root=$(mktemp -d)
 declare -A pid port org cc
 nodes=(fr de ee eu)
@@ -75,7 +76,7 @@ start() {
   $entente --home "$root/$n" serve --listen "127.0.0.1:${port[$n]}" --sync-interval 300 --public-metrics \
     >"$root/$n.out" 2>>"$root/$n.err" &
   pid[$n]=$!
-  for _ in $(seq 100); do grep -q listening "$root/$n.out" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q listening "$root/$n.out" 2>/dev/null && break; sleep 0.1; done
   grep -q listening "$root/$n.out" || fail "$n did not start"
 }
 stop() { kill -TERM "${pid[$1]}"; wait "${pid[$1]}" || fail "$1 stopped with $?"; pid[$1]=""; }
@@ -200,30 +201,31 @@ wait_has ee $late partition.example "ee did not get the object published during 
 start de
 wait_has de $late partition.example "de did not catch up after the partition"
 
-# 6. kill -9 of eu in the middle of pulling 20 000 objects.
+# 6. kill -9 of eu in the middle of pulling $bulk objects.
 sleep 1
 declare -A before
 for n in "${nodes[@]}"; do before[$n]=$(versions "$n"); done
 stop eu
-python3 - >"$root/bulk.json" <<'PY'
-import json, uuid
+python3 - "$bulk" >"$root/bulk.json" <<'PY'
+import json, sys, uuid
 objs = [{"type": "indicator", "spec_version": "2.1", "id": "indicator--" + str(uuid.uuid4()),
          "created": "2026-03-01T00:00:00.000Z", "modified": "2026-03-01T00:00:00.000Z",
          "pattern": "[ipv4-addr:value = '10.%d.%d.%d']" % (i // 65536, i // 256 % 256, i % 256),
          "pattern_type": "stix", "valid_from": "2026-03-01T00:00:00Z", "labels": ["bulk"]}
-        for i in range(20000)]
+        for i in range(int(sys.argv[1]))]
 print(json.dumps({"type": "bundle", "id": "bundle--" + str(uuid.uuid4()), "objects": objs}))
 PY
 ent fr ingest "$root/bulk.json" >/dev/null
 start eu
-sleep 0.$((RANDOM % 6 + 3))
+# Killed as soon as the first pages are in (or after 5 s at the latest).
+for _ in $(seq 100); do [[ $(versions eu) -gt ${before[eu]} ]] && break; sleep 0.05; done
 kill -9 "${pid[eu]}"; wait "${pid[eu]}" 2>/dev/null || true; pid[eu]=""
 mid=$(versions eu)
-echo "eu killed with $((mid - before[eu])) of 20000 versions pulled"
+echo "eu killed with $((mid - before[eu])) of $bulk versions pulled"
 start eu
 for n in eu de ee; do
-  want=$((before[$n] + 20000))
-  for _ in $(seq 600); do [[ $(versions "$n") -ge $want ]] && break; sleep 0.1; done
+  want=$((before[$n] + bulk))
+  for _ in $(seq 1200); do [[ $(versions "$n") -ge $want ]] && break; sleep 0.1; done
   got=$(versions "$n")
   [[ $got == "$want" ]] || fail "$n holds $got versions after the crash, wants exactly $want"
 done
