@@ -255,5 +255,13 @@ receipts=$(curl -s --cacert "$root/de/tls/node.crt" -H "Authorization: Bearer $(
   "https://127.0.0.1:${port[de]}/api/v1/ledger/entries?start=0&count=50")
 [[ $receipts == *'\"kind\":\"receipt\"'* ]] || fail "no receipts in de's transparency log"
 ent de peer list | grep -q trusted || fail "peer list"
-for n in "${nodes[@]}"; do stop "$n"; done
+
+# 9. `entente peer sync` on a stopped node pulls what it missed and checks the peer's log.
+stop de
+offline=indicator--0a000000-0000-4000-8000-000000000009
+publish eu "$(indicator $offline 2026-02-01T00:00:00.000Z offline.example)"
+report=$(ent de --json peer sync eu) || fail "peer sync: $report"
+[[ $report == *'"added":1'* && $report == *'"head":"consistent"'* ]] || fail "peer sync: $report"
+has de $offline offline.example || fail "peer sync did not store the object"
+for n in fr ee eu; do stop "$n"; done
 echo "nodes_test: ok"
