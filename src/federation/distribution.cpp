@@ -27,6 +27,24 @@ const Uuid& SealedNamespace() {
 
 }  // namespace
 
+Result<Reach> ReachOf(std::string_view object_json) {
+  // Most objects do not say: skip the parse for them.
+  if (object_json.find("\"x_entente_distribution\"") == std::string_view::npos) {
+    return Reach::kAllHops;
+  }
+  json::Document doc;
+  ENTENTE_RETURN_IF_ERROR(doc.Parse(object_json));
+  json::Node d = doc.root()["x_entente_distribution"];
+  if (d.missing()) return Reach::kAllHops;  // the name appeared inside another value
+  std::string_view v = d.str();
+  if (v == "all") return Reach::kAllHops;
+  if (v == "connected") return Reach::kOneHop;
+  if (v == "organisation" || v == "community") return Reach::kLocal;
+  return Status::InvalidArgument(std::string(doc.root()["id"].str()) +
+                                 ": x_entente_distribution must be organisation, community, "
+                                 "connected or all");
+}
+
 Decision Decide(const identity::AccessLabel& label, const identity::TrustList& trust,
                 const identity::TrustMember& peer) {
   Decision d;
@@ -55,7 +73,7 @@ Result<std::string> SealObject(std::string_view object_json, std::string_view id
                                std::string_view version, const identity::AccessLabel& label,
                                const std::vector<const identity::TrustMember*>& recipients,
                                std::string_view sealed_by,
-                               const crypto::hybrid::SigPrivateKey& sender) {
+                               const crypto::hybrid::SigPrivateKey& sender, Reach reach) {
   if (version.empty()) return Status::InvalidArgument(std::string(id) + ": no version to seal");
   if (recipients.empty()) return Status::InvalidArgument(std::string(id) + ": no recipients");
   if (object_json.size() > kMaxSealedObjectBytes) {
@@ -91,6 +109,8 @@ Result<std::string> SealObject(std::string_view object_json, std::string_view id
   out.set("x_entente_sealed_ref", std::string(id));
   out.set("x_entente_sealed_by", std::string(sealed_by));
   out.set("x_entente_envelope", Base64Encode(envelope));
+  if (reach == Reach::kOneHop) out.set("x_entente_distribution", "connected");
+  if (reach == Reach::kLocal) out.set("x_entente_distribution", "organisation");
   return out.Serialize();
 }
 

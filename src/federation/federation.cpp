@@ -117,6 +117,12 @@ struct Federation::Impl {
       next = o.date_added_us;
       const std::string& origin = prov[i].origin.empty() ? local.node_id : prov[i].origin;
       if (prov[i].from == peer.node_id || origin == peer.node_id) continue;  // no loops
+      auto reach = ReachOf(o.json);
+      if (!reach.ok() || *reach == Reach::kLocal ||
+          (*reach == Reach::kOneHop && origin != local.node_id)) {
+        ++withheld;
+        continue;
+      }
       if (o.type == kSealedType) {
         writer.Add(o.json, origin);  // forwarded as it is: relays cannot open it anyway
         continue;
@@ -131,7 +137,7 @@ struct Federation::Impl {
         writer.Add(o.json, origin);
       } else if (d.route == Route::kSealed && !o.version.empty()) {
         auto wrapped = SealObject(o.json, o.id, o.version, *label, d.recipients, local.node_id,
-                                  *local.sig_key);
+                                  *local.sig_key, *reach);
         if (!wrapped.ok()) {
           Log("warn", "cannot seal object for a relay", peer.node_id,
               o.id + ": " + wrapped.status().message());

@@ -72,6 +72,25 @@ TEST_F(DistributionTest, RestrictedWithoutMemberRecipientsOrOutsideCommunityStay
   EXPECT_EQ(DecideFor(scoped, "de").route, Route::kWithhold);
 }
 
+TEST(ReachTest, FollowsMispDistributionLevels) {
+  auto with = [](std::string_view value) {
+    std::string o = Indicator(kId, kV, "a.example");
+    o.insert(o.size() - 1, ",\"x_entente_distribution\":" + std::string(value));
+    return o;
+  };
+  EXPECT_EQ(*ReachOf(Indicator(kId, kV, "a.example")), Reach::kAllHops);
+  EXPECT_EQ(*ReachOf(with("\"all\"")), Reach::kAllHops);
+  EXPECT_EQ(*ReachOf(with("\"connected\"")), Reach::kOneHop);
+  EXPECT_EQ(*ReachOf(with("\"organisation\"")), Reach::kLocal);
+  EXPECT_EQ(*ReachOf(with("\"community\"")), Reach::kLocal);
+  EXPECT_FALSE(ReachOf(with("\"everyone\"")).ok());
+  EXPECT_FALSE(ReachOf(with("3")).ok());
+  // The name inside a value is not the property.
+  std::string quoted = Indicator(kId, kV, "a.example");
+  quoted.insert(quoted.size() - 1, ",\"description\":\"\\\"x_entente_distribution\\\"\"");
+  EXPECT_EQ(*ReachOf(quoted), Reach::kAllHops);
+}
+
 TEST_F(DistributionTest, ReceiversHoldPlaintextOnlyWhenEntitled) {
   auto red = identity::LabelOf(
       std::string_view(Indicator(kId, kV, "a.example", Tlp(stix::Tlp::kRed), {de.org})));

@@ -39,6 +39,7 @@ export ENTENTE_PASSPHRASE="federation test passphrase"
 # Ports: four consecutive free ones.
 for _ in $(seq 50); do
   base=$((20000 + RANDOM % 30000))
+  command -v ss >/dev/null || break
   used=$(ss -ltnH 2>/dev/null | awk '{print $4}' | grep -cE ":($base|$((base + 1))|$((base + 2))|$((base + 3)))$" || true)
   [[ $used == 0 ]] && break
 done

@@ -29,6 +29,8 @@ constexpr std::string_view kG2 = "indicator--22222222-2222-4222-8222-22222222222
 constexpr std::string_view kRedDe = "indicator--33333333-3333-4333-8333-333333333333";
 constexpr std::string_view kRedEe = "indicator--44444444-4444-4444-8444-444444444444";
 constexpr std::string_view kAmberNobody = "indicator--55555555-5555-4555-8555-555555555555";
+constexpr std::string_view kOneHop = "indicator--66666666-6666-4666-8666-666666666666";
+constexpr std::string_view kLocalOnly = "indicator--77777777-7777-4777-8777-777777777777";
 
 Status Put(store::Store& s, const std::string& object) {
   json::Document doc;
@@ -298,7 +300,16 @@ TEST_F(SyncTest, ForgedCorruptedOrReplayedPagesAreRefusedAndNothingIsStored) {
 
 TEST_F(SyncTest, ObjectsAreNotSentBackToTheNodeTheyCameFrom) {
   Publish();
+  // One hop only (MISP "connected communities"), and this node only (MISP "organisation").
+  std::string one_hop = Indicator(kOneHop, "2026-01-02T00:00:00.000Z", "one-hop.example");
+  one_hop.insert(one_hop.size() - 1, ",\"x_entente_distribution\":\"connected\"");
+  std::string local = Indicator(kLocalOnly, "2026-01-02T00:00:00.000Z", "local.example");
+  local.insert(local.size() - 1, ",\"x_entente_distribution\":\"organisation\"");
+  ASSERT_TRUE(Put(*fr_store_, one_hop).ok());
+  ASSERT_TRUE(Put(*fr_store_, local).ok());
   ASSERT_TRUE(de_->SyncPeer("fr").ok());
+  EXPECT_TRUE(de_store_->Get(kOneHop).ok()) << "one hop reaches the direct peer";
+  EXPECT_EQ(de_store_->Get(kLocalOnly).status().code(), ErrorCode::kNotFound);
   auto back = de_->ServePage(*trust_.FindNode("fr"), 0, 100);
   ASSERT_TRUE(back.ok());
   auto page = ParsePage(*back);
@@ -313,7 +324,10 @@ TEST_F(SyncTest, ObjectsAreNotSentBackToTheNodeTheyCameFrom) {
   for (const auto& o : relay->origins) EXPECT_EQ(o, "fr");
   // ee gets GREEN (5 versions), the sealed RED for ee, and RED for de sealed for de: 7.
   EXPECT_EQ(relay->objects.size(), 7u);
-  for (auto o : relay->objects) EXPECT_EQ(o.find("red-de.example"), std::string::npos);
+  for (auto o : relay->objects) {
+    EXPECT_EQ(o.find("red-de.example"), std::string::npos);
+    EXPECT_EQ(o.find("one-hop.example"), std::string::npos) << "not relayed a second hop";
+  }
 }
 
 TEST_F(SyncTest, APeerThatRewritesItsLogIsDetected) {

@@ -38,6 +38,15 @@ inline constexpr std::string_view kSealedType = "x-entente-sealed";
 // Largest object sealed or opened (the envelope streams, the store keeps objects whole).
 inline constexpr std::size_t kMaxSealedObjectBytes = 16u << 20;
 
+// How far an object travels, after MISP's distribution levels (x_entente_distribution):
+//   "organisation", "community"  this node only (MISP 0 and 1)
+//   "connected"                  the origin node's direct peers only: one hop (MISP 2)
+//   "all" or absent              every entitled node, relayed (MISP 3; the default)
+// Sharing groups (MISP 4) are the recipients of restricted markings, below.
+enum class Reach { kLocal, kOneHop, kAllHops };
+// kInvalidArgument for another value or type (the caller withholds the object: fail closed).
+Result<Reach> ReachOf(std::string_view object_json);
+
 enum class Route { kPlain, kSealed, kWithhold };
 
 struct Decision {
@@ -53,12 +62,14 @@ Decision Decide(const identity::AccessLabel& label, const identity::TrustList& t
 bool MayHoldPlain(const identity::AccessLabel& label, const identity::TrustMember& self);
 
 // The sealed wrapper of one object version. `object_json` must be a valid STIX object with a
-// version; `label` its access label.
+// version; `label` its access label; `reach` its distribution, which the wrapper repeats so that
+// relays honour it.
 Result<std::string> SealObject(std::string_view object_json, std::string_view id,
                                std::string_view version, const identity::AccessLabel& label,
                                const std::vector<const identity::TrustMember*>& recipients,
                                std::string_view sealed_by,
-                               const crypto::hybrid::SigPrivateKey& sender);
+                               const crypto::hybrid::SigPrivateKey& sender,
+                               Reach reach = Reach::kAllHops);
 
 struct SealedObject {
   std::string id;          // x-entente-sealed--...
