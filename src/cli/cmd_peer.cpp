@@ -371,7 +371,15 @@ Result<NodeFederation> AttachFederation(const std::string& home, store::Store& s
   auto state = std::make_shared<NodeFederation::State>();
   ENTENTE_ASSIGN_OR_RETURN(state->db, OpenState(home));
   auto local = LoadLocal(home, *state->db);
-  if (!local.ok()) return local.status().WithContext("federation");
+  if (!local.ok()) {
+    // The node still serves its own users; it just does not federate until this is fixed
+    // (an expired or rolled-back trust list, a node key that does not unlock).
+    std::string why;
+    json::AppendQuoted(why, local.status().ToString());
+    std::fprintf(stderr, "{\"level\":\"error\",\"msg\":\"federation off\",\"why\":%s}\n",
+                 why.c_str());
+    return out;
+  }
   fed::FederationOptions fo;
   fo.interval = interval;
   auto ledger_hook = options.on_events;  // appends to the transparency log

@@ -22,7 +22,9 @@ struct NodeFederation {
 
 // Loads HOME/federation (trust list verified against the pinned issuer key, this node's id,
 // peers) and the node key. A node without a trust list is not federated: the result is empty
-// and serving goes on. Wraps options.on_events (after the ledger hook is set) so that local
+// and serving goes on. So is a node whose list does not verify (expired, rolled back, another
+// issuer) or whose key does not unlock: it logs "federation off" with the reason and serves its
+// own users. Wraps options.on_events (after the ledger hook is set) so that local
 // shares are pushed to peers and received objects are logged as receipts.
 Result<NodeFederation> AttachFederation(const std::string& home, store::Store& store,
                                         server::ServiceOptions& options,
