@@ -105,6 +105,9 @@ struct Federation::Impl {
     for (const auto& o : page.objects) keys.emplace_back(o.id, o.version);
     ENTENTE_ASSIGN_OR_RETURN(auto prov, state.ProvenanceOf(keys));
     PageWriter writer(local.node_id, peer.node_id, added_after);
+    std::size_t total = 0;
+    for (const auto& o : page.objects) total += o.json.size();
+    writer.Reserve(page.objects.size(), std::min(total, options.max_page_bytes));
     std::int64_t next = added_after;
     bool cut = false;
     std::uint64_t withheld = 0, sealed = 0;
@@ -249,6 +252,7 @@ struct Federation::Impl {
                          peer.token);
     };
     std::future<Result<HttpResult>> ahead;
+    std::unique_ptr<json::Document> spare;  // the last page's node table, parsed into again
     std::int64_t ahead_cursor = -1;
     struct Join {  // never leave the helper running with the client
       std::future<Result<HttpResult>>& f;
@@ -283,7 +287,7 @@ struct Federation::Impl {
         (void)state.RecordError(node_id, st.message(), false);
         return st;
       }
-      auto parsed = ParsePage(std::move(got->body));
+      auto parsed = ParsePage(std::move(got->body), std::move(spare));
       if (!parsed.ok()) return Refuse(*member, parsed.status());
       ParsedPage& page = *parsed;
       if (Status v = VerifyPage(page, member->sig_suite, member->sig_public_key); !v.ok()) {
@@ -331,7 +335,8 @@ struct Federation::Impl {
       report.opened += out.opened;
       if (out.added > 0) Changed(node_id);
       report.more = page.header.more;
-      if (!page.header.more) break;
+      spare = std::move(page).ReleaseDocument();
+      if (!report.more) break;
     }
     (void)state.RecordSynced(node_id);
     return report;

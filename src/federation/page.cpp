@@ -63,11 +63,19 @@ PageWriter::PageWriter(std::string from, std::string to, std::int64_t added_afte
   header_.from = std::move(from);
   header_.to = std::move(to);
   header_.added_after = added_after;
+  out_ = "{\"objects\":[";
+}
+
+void PageWriter::Reserve(std::size_t objects, std::size_t bytes) {
+  out_.reserve(bytes + objects * 8 + 4096);
+  manifest_lines_.reserve(objects * 80);
+  origins_.reserve(objects);
 }
 
 void PageWriter::Add(std::string_view object_json, std::string_view origin) {
-  if (!origins_.empty()) objects_ += ',';
-  objects_ += object_json;
+  if (!origins_.empty()) out_ += ',';
+  out_ += object_json;
+  bytes_ += object_json.size();
   AppendManifestLine(manifest_lines_, object_json, origin);
   origins_.emplace_back(origin);
 }
@@ -83,15 +91,15 @@ Result<std::string> PageWriter::Finish(std::int64_t next, bool more,
   }
   header_.next = next;
   header_.more = more;
-  std::string manifest = ManifestHead(header_, origins_.size()) + manifest_lines_;
+  std::string manifest = ManifestHead(header_, origins_.size());
+  manifest += manifest_lines_;
   ENTENTE_ASSIGN_OR_RETURN(Bytes sig, key.Sign(AsBytes(manifest), AsBytes(kPageContext)));
-  std::string out;
-  out.reserve(objects_.size() + origins_.size() * 8 + 4096);
-  out += "{\"more\":";
+  // The objects are already in place; the TAXII members and the signature follow them.
+  std::string& out = out_;
+  out += "],\"more\":";
   out += more ? "true" : "false";
-  out += ",\"next\":\"" + std::to_string(next) + "\",\"objects\":[";
-  out += objects_;
-  out += "],\"x_entente_page\":{\"v\":1,\"from\":\"" + header_.from + "\",\"to\":\"" + header_.to +
+  out += ",\"next\":\"" + std::to_string(next) + "\"";
+  out += ",\"x_entente_page\":{\"v\":1,\"from\":\"" + header_.from + "\",\"to\":\"" + header_.to +
          "\",\"added_after\":\"" + std::to_string(header_.added_after) + "\",\"next\":\"" +
          std::to_string(next) + "\",\"more\":" + (more ? "true" : "false") + ",\"origins\":[";
   for (std::size_t i = 0; i < origins_.size(); ++i) {
@@ -101,7 +109,7 @@ Result<std::string> PageWriter::Finish(std::int64_t next, bool more,
   out += "],\"sig_suite\":\"";
   out += crypto::hybrid::Name(key.suite());
   out += "\",\"signature\":\"" + Base64Encode(sig) + "\"}}";
-  return out;
+  return std::move(out_);
 }
 
 std::string PageManifest(const PageHeader& header, const std::vector<std::string_view>& objects,
@@ -114,14 +122,14 @@ std::string PageManifest(const PageHeader& header, const std::vector<std::string
   return out;
 }
 
-Result<ParsedPage> ParsePage(std::string text) {
+Result<ParsedPage> ParsePage(std::string text, std::unique_ptr<json::Document> reuse) {
   if (text.size() > kMaxPageBytes) {
     return Status::LimitExceeded("page: " + std::to_string(text.size()) + " bytes, over the " +
                                  std::to_string(kMaxPageBytes) + " limit");
   }
   ParsedPage page;
   page.text_ = std::make_unique<std::string>(std::move(text));
-  page.doc_ = std::make_unique<json::Document>();
+  page.doc_ = reuse ? std::move(reuse) : std::make_unique<json::Document>();
   json::ParseLimits limits;
   limits.max_bytes = kMaxPageBytes;
   limits.max_depth = 64;

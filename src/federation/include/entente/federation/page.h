@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,16 +52,19 @@ struct PageHeader {
 class PageWriter {
  public:
   PageWriter(std::string from, std::string to, std::int64_t added_after);
+  // Room for about `objects` objects of `bytes` in all (optional; saves regrowing).
+  void Reserve(std::size_t objects, std::size_t bytes);
   void Add(std::string_view object_json, std::string_view origin);
   std::size_t count() const noexcept { return origins_.size(); }
-  std::size_t bytes() const noexcept { return objects_.size(); }
-  // Signs and returns the envelope text. kInvalidArgument for a bad node id.
+  std::size_t bytes() const noexcept { return bytes_; }
+  // Signs and returns the envelope text (once). kInvalidArgument for a bad node id.
   Result<std::string> Finish(std::int64_t next, bool more,
                              const crypto::hybrid::SigPrivateKey& key);
 
  private:
   PageHeader header_;
-  std::string objects_;  // "obj,obj,..."
+  std::string out_;  // the envelope being written: the objects go straight into it
+  std::size_t bytes_ = 0;
   std::string manifest_lines_;
   std::vector<std::string> origins_;
 };
@@ -77,15 +81,20 @@ struct ParsedPage {
   ParsedPage(ParsedPage&&) = default;
   ParsedPage& operator=(ParsedPage&&) = default;
 
+  // Gives the parsed node table back for the next ParsePage (the page is unusable after): a
+  // page's table is megabytes, and fresh memory costs page faults on every page.
+  std::unique_ptr<json::Document> ReleaseDocument() && { return std::move(doc_); }
+
  private:
-  friend Result<ParsedPage> ParsePage(std::string text);
+  friend Result<ParsedPage> ParsePage(std::string text, std::unique_ptr<json::Document> reuse);
   std::unique_ptr<std::string> text_;
   std::unique_ptr<json::Document> doc_;
 };
 
 // Parses an envelope: shape, limits, node ids, cursors, one origin per object, TAXII "more"
 // and "next" equal to the signed ones. kInvalidArgument / kLimitExceeded naming the member.
-Result<ParsedPage> ParsePage(std::string text);
+// `reuse`: a document released by an earlier page, or null.
+Result<ParsedPage> ParsePage(std::string text, std::unique_ptr<json::Document> reuse = nullptr);
 
 // The manifest bytes that are signed.
 std::string PageManifest(const PageHeader& header, const std::vector<std::string_view>& objects,
