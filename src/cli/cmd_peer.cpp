@@ -382,6 +382,15 @@ Result<NodeFederation> AttachFederation(const std::string& home, store::Store& s
   }
   fed::FederationOptions fo;
   fo.interval = interval;
+  // Objects per page asked from peers: smaller pages commit more often (less redone after a
+  // crash, less memory), larger ones go faster.
+  if (const char* limit = std::getenv("ENTENTE_FEDERATION_PAGE_LIMIT")) {
+    long n = std::strtol(limit, nullptr, 10);
+    if (n < 1 || n > static_cast<long>(fed::kMaxPageObjects)) {
+      return Status::InvalidArgument("ENTENTE_FEDERATION_PAGE_LIMIT must be 1..10000");
+    }
+    fo.page_limit = static_cast<std::size_t>(n);
+  }
   auto ledger_hook = options.on_events;  // appends to the transparency log
   fo.on_receipts = [ledger_hook](const std::vector<ledger::Entry>& entries) {
     if (!ledger_hook) return;
