@@ -22,6 +22,7 @@
 #include "entente/server/service.h"
 #include "node_home.h"
 #include "openapi.h"
+#include "serve_federation.h"
 #include "serve_routes.h"
 
 namespace entente::cli {
@@ -38,6 +39,7 @@ struct ServeFlags {
   bool public_metrics = false;
   std::string dashboard;
   bool no_dashboard = false;
+  int sync_interval_ms = 10000;  // federation: pull from peers at least this often
 };
 
 std::string FromEnv(const char* name) {
@@ -223,8 +225,15 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
   }
   ENTENTE_ASSIGN_OR_RETURN(NodeExtras extras,
                            AttachNodeExtras(global.home, *store, service_options));
+  if (flags.sync_interval_ms < 100 || flags.sync_interval_ms > 3'600'000) {
+    return Status::InvalidArgument("--sync-interval must be 100..3600000 ms");
+  }
+  ENTENTE_ASSIGN_OR_RETURN(NodeFederation federation,
+                           AttachFederation(global.home, *store, service_options,
+                                            std::chrono::milliseconds(flags.sync_interval_ms)));
   server::NodeService service(*store, access, service_options);
   ENTENTE_RETURN_IF_ERROR(AddNodeRoutes(global.home, *store, extras, service));
+  AddFederationRoutes(federation, service);
 
   // Signals are taken synchronously by this thread: the I/O threads inherit the blocked mask.
   sigset_t signals;
@@ -247,10 +256,12 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
               dashboard ? "true" : "false");
   std::fflush(stdout);
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"serving\",\"port\":%u}\n", http->port());
+  federation.Start();
 
   int received = 0;
   sigwait(&signals, &received);
   std::fprintf(stderr, "{\"level\":\"info\",\"msg\":\"stopping\",\"signal\":%d}\n", received);
+  federation.Stop();
   http->Stop();
   http->Wait();
   extras.Close();
@@ -275,6 +286,9 @@ const CommandRegistration kServe(
                      "Serve this dashboard build at / (default: dashboard/dist of the source "
                      "tree or share/entente/dashboard)");
       app.add_flag("--no-dashboard", flags->no_dashboard, "Serve the APIs only");
+      app.add_option("--sync-interval", flags->sync_interval_ms,
+                     "Federation: pull from every peer at least this often, in ms (default "
+                     "10000; pushes from peers trigger a pull at once)");
       app.callback(
           [&global, run, flags] { run([&global, flags] { return Serve(global, *flags); }); });
     });

@@ -1118,6 +1118,7 @@ HttpResponse NodeService::Impl::MetricsText(unsigned version) {
         "entente_store_versions gauge\n";
     line("entente_store_versions", "", counts.versions);
   }
+  if (options.extra_metrics) out += options.extra_metrics();
   HttpResponse res{http::status::ok, version};
   res.set(http::field::content_type, "text/plain; version=0.0.4");
   res.body() = std::move(out);

@@ -78,6 +78,8 @@ struct ServiceOptions {
   // must outlive the service. Null: those paths are 404.
   const StaticSite* dashboard = nullptr;
   int max_event_streams = 64;  // open GET /api/v1/events streams; more are 503
+  // More Prometheus text appended to /metrics (e.g. federation counters); thread-safe.
+  std::function<std::string()> extra_metrics;
 };
 
 // A route of the REST API added by a higher layer (detect, attribute, respond, ledger).

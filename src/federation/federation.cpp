@@ -1,0 +1,601 @@
+#include "entente/federation/federation.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "entente/base/json.h"
+#include "entente/base/time.h"
+#include "entente/crypto/symmetric.h"
+#include "entente/federation/client.h"
+#include "entente/federation/distribution.h"
+#include "entente/federation/page.h"
+#include "entente/identity/access.h"
+#include "entente/ledger/merkle.h"
+#include "entente/ledger/sth.h"
+#include "entente/stix/markings.h"
+#include "entente/stix/validate.h"
+
+namespace entente::federation {
+namespace {
+
+std::string Quoted(std::string_view s) {
+  std::string out;
+  json::AppendQuoted(out, s);
+  return out;
+}
+
+std::string PayloadHash(std::string_view text) {
+  return "sha256:" + HexEncode(crypto::Sha256(AsBytes(text)));
+}
+
+}  // namespace
+
+struct Federation::Impl {
+  store::Store& store;
+  StateDb& state;
+  LocalNode local;
+  FederationOptions options;
+  const identity::TrustMember* self = nullptr;
+  Counters counters;
+  stix::Validator validator;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::set<std::string> woken;        // peers that notified us
+  std::set<std::string> notify_todo;  // peers to notify
+  bool sync_pending = false;
+  std::thread sync_thread, notify_thread;
+
+  Impl(store::Store& s, StateDb& st, LocalNode l, FederationOptions o)
+      : store(s), state(st), local(std::move(l)), options(std::move(o)) {}
+
+  void Log(std::string_view level, std::string_view msg, std::string_view peer,
+           std::string_view why = {}) {
+    std::string line = "{\"level\":" + Quoted(level) + ",\"msg\":" + Quoted(msg) +
+                       ",\"node\":" + Quoted(local.node_id) + ",\"peer\":" + Quoted(peer);
+    if (!why.empty()) line += ",\"why\":" + Quoted(why);
+    line += "}";
+    if (options.log) {
+      options.log(line);
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+  }
+
+  Result<std::unique_ptr<HttpClient>> ClientFor(const identity::TrustMember& member,
+                                                const PeerRecord& peer) {
+    ClientOptions co;
+    co.ca_pem = peer.ca_pem;
+    co.timeout = options.timeout;
+    co.max_body_bytes = kMaxPageBytes;
+    return HttpClient::Create(member.endpoint, co);
+  }
+
+  Result<const identity::TrustMember*> PeerMember(std::string_view node_id) {
+    const identity::TrustMember* m = local.trust.FindNode(node_id);
+    if (m == nullptr) {
+      return Status::PermissionDenied("peer '" + std::string(node_id) +
+                                      "' is not in the verified trust list");
+    }
+    if (m == self) return Status::InvalidArgument("a node does not peer with itself");
+    return m;
+  }
+
+  // ---- serving ----------------------------------------------------------------------------
+
+  Result<std::string> ServePage(const identity::TrustMember& peer, std::int64_t added_after,
+                                std::size_t limit) {
+    if (&peer == self) return Status::InvalidArgument("a node does not serve itself");
+    limit = std::clamp<std::size_t>(limit == 0 ? options.page_limit : limit, 1, kMaxPageObjects);
+    store::Query q;
+    q.added_after_us = added_after;
+    q.versions = store::Versions::kAll;
+    q.include_revoked = true;
+    q.limit = limit;
+    ENTENTE_ASSIGN_OR_RETURN(store::Page page, store.Find(q));
+    std::vector<std::pair<std::string_view, std::string_view>> keys;
+    keys.reserve(page.objects.size());
+    for (const auto& o : page.objects) keys.emplace_back(o.id, o.version);
+    ENTENTE_ASSIGN_OR_RETURN(auto prov, state.ProvenanceOf(keys));
+    PageWriter writer(local.node_id, peer.node_id, added_after);
+    std::size_t total = 0;
+    for (const auto& o : page.objects) total += o.json.size();
+    writer.Reserve(page.objects.size(), std::min(total, options.max_page_bytes));
+    std::int64_t next = added_after;
+    bool cut = false;
+    std::uint64_t withheld = 0, sealed = 0;
+    for (std::size_t i = 0; i < page.objects.size(); ++i) {
+      const store::StoredObject& o = page.objects[i];
+      if (writer.count() > 0 && writer.bytes() + o.json.size() > options.max_page_bytes) {
+        cut = true;
+        break;
+      }
+      next = o.date_added_us;
+      const std::string& origin = prov[i].origin.empty() ? local.node_id : prov[i].origin;
+      if (prov[i].from == peer.node_id || origin == peer.node_id) continue;  // no loops
+      auto reach = ReachOf(o.json);
+      if (!reach.ok() || *reach == Reach::kLocal ||
+          (*reach == Reach::kOneHop && origin != local.node_id)) {
+        ++withheld;
+        continue;
+      }
+      if (o.type == kSealedType) {
+        writer.Add(o.json, origin);  // forwarded as it is: relays cannot open it anyway
+        continue;
+      }
+      auto label = identity::LabelOf(std::string_view(o.json));
+      if (!label.ok()) {
+        ++withheld;  // markings that do not parse never leave the node
+        continue;
+      }
+      Decision d = Decide(*label, local.trust, peer);
+      if (d.route == Route::kPlain) {
+        writer.Add(o.json, origin);
+      } else if (d.route == Route::kSealed && !o.version.empty()) {
+        auto wrapped = SealObject(o.json, o.id, o.version, *label, d.recipients, local.node_id,
+                                  *local.sig_key, *reach);
+        if (!wrapped.ok()) {
+          Log("warn", "cannot seal object for a relay", peer.node_id,
+              o.id + ": " + wrapped.status().message());
+          ++withheld;
+          continue;
+        }
+        writer.Add(*wrapped, origin);
+        ++sealed;
+      } else {
+        ++withheld;
+      }
+    }
+    bool more = cut || page.more;
+    counters.pages_served++;
+    counters.objects_served += writer.count();
+    counters.objects_sealed_out += sealed;
+    counters.objects_withheld += withheld;
+    return writer.Finish(next, more, *local.sig_key);
+  }
+
+  // ---- receiving --------------------------------------------------------------------------
+
+  struct PageOutcome {
+    std::uint64_t added = 0, duplicates = 0, rejected = 0, sealed = 0, opened = 0;
+    std::vector<ReceivedOrigin> origins;
+    std::vector<ledger::Entry> receipts;
+  };
+
+  // Puts one object (already known to be allowed here) into the batch.
+  Status PutOne(store::WriteBatch& batch, std::string_view text, std::string_view origin,
+                const identity::TrustMember& peer, PageOutcome& out, json::Document& doc,
+                bool* stored_sealed) {
+    *stored_sealed = false;
+    ENTENTE_RETURN_IF_ERROR(doc.Parse(text));
+    stix::ObjectHeader header;
+    ENTENTE_RETURN_IF_ERROR(validator.Check(doc.root(), &header));
+    std::string plain;  // an opened sealed object's text
+    if (header.type == kSealedType) {
+      ENTENTE_ASSIGN_OR_RETURN(SealedObject sealed, ParseSealed(doc.root()));
+      const identity::TrustMember* by = local.trust.FindNode(sealed.sealed_by);
+      if (by == nullptr) {
+        return Status::PermissionDenied("sealed by '" + sealed.sealed_by +
+                                        "', not in the trust list");
+      }
+      Result<std::string> opened = Status::NotFound("no KEM key");
+      if (local.kem_key) opened = OpenSealed(sealed, *local.kem_key, *by);
+      if (opened.ok()) {
+        plain = std::move(*opened);
+        ENTENTE_RETURN_IF_ERROR(doc.Parse(std::string_view(plain)));
+        ENTENTE_RETURN_IF_ERROR(validator.Check(doc.root(), &header));
+        if (header.id != sealed.sealed_ref || store::VersionOf(header) != sealed.version) {
+          return Status::InvalidArgument(sealed.id + ": opened object is not " + sealed.sealed_ref +
+                                         " at " + sealed.version);
+        }
+        text = plain;
+        ++out.opened;
+      } else if (opened.status().code() == ErrorCode::kNotFound) {
+        *stored_sealed = true;  // relay: keep it sealed
+      } else {
+        return opened.status();
+      }
+    } else {
+      ENTENTE_ASSIGN_OR_RETURN(identity::AccessLabel label, identity::LabelOf(doc.root()));
+      if (!MayHoldPlain(label, *self)) {
+        return Status::PermissionDenied(std::string(header.id) + ": " +
+                                        std::string(stix::TlpName(label.tlp)) +
+                                        " sent in plaintext to a node that is not a recipient");
+      }
+    }
+    auto put = batch.Put(header, text);
+    std::string id(header.id), version(store::VersionOf(header));
+    if (!put.ok()) {
+      if (put.status().code() == ErrorCode::kConflict && *stored_sealed) {
+        ++out.duplicates;  // the same version sealed again (fresh randomness): one is enough
+        out.origins.push_back({id, version, std::string(origin)});
+        return Status::Ok();
+      }
+      return put.status();
+    }
+    if (*put == store::PutOutcome::kAdded) {
+      ++out.added;
+      if (*stored_sealed) ++out.sealed;
+      out.receipts.push_back({"receipt", FormatTimestamp(Now(), 3), peer.organization_ref, id,
+                              version, PayloadHash(text)});
+    } else {
+      ++out.duplicates;
+    }
+    out.origins.push_back({id, version, std::string(origin)});
+    return Status::Ok();
+  }
+
+  Status Refuse(const identity::TrustMember& peer, const Status& why) {
+    counters.pages_refused++;
+    Log("error", "federation page refused: nothing of it stored", peer.node_id, why.message());
+    (void)state.RecordError(peer.node_id, "page refused: " + why.message(), true);
+    return why;
+  }
+
+  Result<SyncReport> SyncPeer(std::string_view node_id, std::size_t max_pages) {
+    ENTENTE_ASSIGN_OR_RETURN(const identity::TrustMember* member, PeerMember(node_id));
+    ENTENTE_ASSIGN_OR_RETURN(PeerRecord peer, state.Peer(node_id));
+    ENTENTE_ASSIGN_OR_RETURN(auto client, ClientFor(*member, peer));
+    SyncReport report;
+    // The next page is fetched (on a helper thread, with the same client) while this one is
+    // stored: the peer signs page k+1 while we commit page k. At most one page ahead.
+    auto fetch = [&client, &peer](std::int64_t after, std::size_t limit) {
+      return client->Get("api/v1/federation/objects?added_after=" + std::to_string(after) +
+                             "&limit=" + std::to_string(limit),
+                         peer.token);
+    };
+    std::future<Result<HttpResult>> ahead;
+    std::unique_ptr<json::Document> spare;  // the last page's node table, parsed into again
+    std::int64_t ahead_cursor = -1;
+    struct Join {  // never leave the helper running with the client
+      std::future<Result<HttpResult>>& f;
+      ~Join() {
+        if (f.valid()) f.wait();
+      }
+    } join{ahead};
+    for (std::size_t n = 0; max_pages == 0 || n < max_pages; ++n) {
+      {
+        std::lock_guard lock(mu);
+        if (stopping) return Status::Cancelled("stopping");
+      }
+      ENTENTE_ASSIGN_OR_RETURN(std::int64_t cursor, state.Cursor(node_id, kFeed));
+      Result<HttpResult> got = Status::Internal("not fetched");
+      if (ahead.valid()) {
+        got = ahead.get();
+        if (ahead_cursor != cursor) got = fetch(cursor, options.page_limit);  // state moved
+      } else {
+        got = fetch(cursor, options.page_limit);
+      }
+      if (!got.ok()) {
+        counters.sync_errors++;
+        (void)state.RecordError(node_id, got.status().message(), false);
+        return got.status();
+      }
+      report.bytes = client->bytes_received();
+      if (got->status != 200) {
+        counters.sync_errors++;
+        Status st =
+            Status::Unavailable("peer " + std::string(node_id) + " answered HTTP " +
+                                std::to_string(got->status) + ": " + got->body.substr(0, 300));
+        (void)state.RecordError(node_id, st.message(), false);
+        return st;
+      }
+      auto parsed = ParsePage(std::move(got->body), std::move(spare));
+      if (!parsed.ok()) return Refuse(*member, parsed.status());
+      ParsedPage& page = *parsed;
+      if (Status v = VerifyPage(page, member->sig_suite, member->sig_public_key); !v.ok()) {
+        return Refuse(*member, v);
+      }
+      if (page.header.from != member->node_id || page.header.to != local.node_id ||
+          page.header.added_after != cursor) {
+        return Refuse(*member, Status::CryptoError("page is for " + page.header.to + " from " +
+                                                   page.header.from + " after " +
+                                                   std::to_string(page.header.added_after) +
+                                                   ", not this request (replayed?)"));
+      }
+      if (page.header.more && (max_pages == 0 || n + 1 < max_pages)) {
+        ahead_cursor = page.header.next;
+        ahead = std::async(std::launch::async, fetch, ahead_cursor, options.page_limit);
+      }
+      PageOutcome out;
+      if (!page.objects.empty()) {
+        ENTENTE_ASSIGN_OR_RETURN(auto batch, store.BeginBatch());
+        json::Document doc;
+        for (std::size_t i = 0; i < page.objects.size(); ++i) {
+          bool sealed = false;
+          Status st = PutOne(*batch, page.objects[i], page.origins[i], *member, out, doc, &sealed);
+          if (!st.ok()) {
+            ++out.rejected;
+            Log("warn", "object from peer rejected", node_id, st.message());
+          }
+        }
+        ENTENTE_RETURN_IF_ERROR(batch->Commit());
+      }
+      ENTENTE_RETURN_IF_ERROR(
+          state.CommitPage(node_id, kFeed, page.header.next, out.origins, out.added, out.rejected));
+      if (!out.receipts.empty() && options.on_receipts) options.on_receipts(out.receipts);
+      counters.pages_accepted++;
+      counters.objects_added += out.added;
+      counters.objects_rejected += out.rejected;
+      counters.objects_sealed_in += out.sealed;
+      counters.objects_opened += out.opened;
+      report.pages++;
+      report.received += page.objects.size();
+      report.added += out.added;
+      report.duplicates += out.duplicates;
+      report.rejected += out.rejected;
+      report.sealed_stored += out.sealed;
+      report.opened += out.opened;
+      if (out.added > 0) Changed(node_id);
+      report.more = page.header.more;
+      spare = std::move(page).ReleaseDocument();
+      if (!report.more) break;
+    }
+    (void)state.RecordSynced(node_id);
+    return report;
+  }
+
+  Status CheckHead(std::string_view node_id) {
+    ENTENTE_ASSIGN_OR_RETURN(const identity::TrustMember* member, PeerMember(node_id));
+    ENTENTE_ASSIGN_OR_RETURN(PeerRecord peer, state.Peer(node_id));
+    ENTENTE_ASSIGN_OR_RETURN(auto client, ClientFor(*member, peer));
+    counters.head_checks++;
+    auto fail = [&](const Status& st) {
+      counters.head_failures++;
+      Log("error", "peer transparency log check failed", node_id, st.message());
+      (void)state.RecordError(node_id, "tree head: " + st.message(), false);
+      return st;
+    };
+    ENTENTE_ASSIGN_OR_RETURN(HttpResult got, client->Get("api/v1/ledger/head", peer.token));
+    if (got.status != 200) {
+      return Status::Unavailable("peer head: HTTP " + std::to_string(got.status));
+    }
+    if (got.body.find("\"signature\"") == std::string::npos) {
+      return Status::Unavailable("peer " + std::string(node_id) + " serves unsigned tree heads");
+    }
+    auto sth = ledger::ParseSignedTreeHead(got.body);
+    if (!sth.ok()) return fail(sth.status());
+    if (Status v = ledger::VerifyTreeHead(*sth, member->sig_suite, member->sig_public_key);
+        !v.ok()) {
+      return fail(v);
+    }
+    ENTENTE_ASSIGN_OR_RETURN(auto old, state.Head(node_id));
+    std::string root_hex = ledger::HashToHex(sth->head.root_hash);
+    if (old && old->tree_size > 0) {
+      if (sth->head.tree_size < old->tree_size) {
+        return fail(Status::Corruption("log shrank from " + std::to_string(old->tree_size) +
+                                       " to " + std::to_string(sth->head.tree_size) +
+                                       " entries: history rewritten"));
+      }
+      ENTENTE_ASSIGN_OR_RETURN(ledger::Hash old_root, ledger::HashFromHex(old->root_hex));
+      if (sth->head.tree_size == old->tree_size) {
+        if (old_root != sth->head.root_hash) {
+          return fail(Status::Corruption("same size, different root: history rewritten"));
+        }
+      } else {
+        ENTENTE_ASSIGN_OR_RETURN(
+            HttpResult proof_text,
+            client->Get("api/v1/ledger/consistency?first=" + std::to_string(old->tree_size) +
+                            "&second=" + std::to_string(sth->head.tree_size),
+                        peer.token));
+        auto proof = ledger::ParseConsistencyProof(proof_text.body);
+        if (!proof.ok()) return fail(proof.status());
+        if (!ledger::VerifyConsistency(old->tree_size, sth->head.tree_size, old_root,
+                                       sth->head.root_hash, proof->path)) {
+          return fail(Status::Corruption(
+              "consistency proof from " + std::to_string(old->tree_size) + " to " +
+              std::to_string(sth->head.tree_size) + " does not verify: history rewritten"));
+        }
+      }
+    }
+    return state.SetHead(node_id, {sth->head.tree_size, root_hex, got.body});
+  }
+
+  void Changed(std::string_view except) {
+    auto peers = state.Peers();
+    if (!peers.ok()) return;
+    {
+      std::lock_guard lock(mu);
+      for (const auto& p : *peers) {
+        if (p.node_id != except && local.trust.FindNode(p.node_id) != nullptr) {
+          notify_todo.insert(p.node_id);
+        }
+      }
+    }
+    cv.notify_all();
+  }
+
+  // ---- background -------------------------------------------------------------------------
+
+  void SyncLoop() {
+    auto last_heads = std::chrono::steady_clock::time_point{};
+    for (;;) {
+      std::set<std::string> first;
+      {
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, options.interval,
+                    [this] { return stopping || !woken.empty() || sync_pending; });
+        if (stopping) return;
+        first.swap(woken);
+        sync_pending = false;
+      }
+      auto peers = state.Peers();
+      if (!peers.ok()) {
+        Log("error", "federation state unreadable", "", peers.status().message());
+        continue;
+      }
+      std::vector<std::string> order(first.begin(), first.end());
+      for (const auto& p : *peers) {
+        if (!first.count(p.node_id)) order.push_back(p.node_id);
+      }
+      bool heads_due =
+          options.check_heads && std::chrono::steady_clock::now() - last_heads >= options.interval;
+      for (const auto& id : order) {
+        bool configured = false;
+        for (const auto& p : *peers) configured |= p.node_id == id;
+        if (!configured) continue;
+        auto r = SyncPeer(id, options.max_pages_per_round);
+        if (r.ok() && r->more) {
+          std::lock_guard lock(mu);
+          sync_pending = true;  // come back at once, after the other peers had their turn
+        }
+        if (!r.ok() && r.status().code() == ErrorCode::kCancelled) return;
+        if (!r.ok() && r.status().code() != ErrorCode::kCryptoError &&
+            r.status().code() != ErrorCode::kInvalidArgument) {
+          Log("warn", "sync with peer failed", id, r.status().message());
+        }
+        if (heads_due) {
+          Status h = CheckHead(id);
+          if (!h.ok() && h.code() == ErrorCode::kUnavailable) {
+            Log("info", "peer tree head not checked", id, h.message());
+          }
+        }
+      }
+      if (heads_due) last_heads = std::chrono::steady_clock::now();
+    }
+  }
+
+  void NotifyLoop() {
+    std::map<std::string, std::unique_ptr<HttpClient>> clients;
+    for (;;) {
+      std::set<std::string> todo;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [this] { return stopping || !notify_todo.empty(); });
+        if (stopping) return;
+        todo.swap(notify_todo);
+      }
+      for (const auto& id : todo) {
+        auto member = PeerMember(id);
+        auto peer = state.Peer(id);
+        if (!member.ok() || !peer.ok()) continue;
+        auto& client = clients[id];
+        if (!client) {
+          auto c = ClientFor(**member, *peer);
+          if (!c.ok()) continue;
+          client = std::move(*c);
+        }
+        std::string body = "{\"from\":" + Quoted(local.node_id) + "}";
+        auto r = client->Post("api/v1/federation/notify", peer->token, body);
+        if (r.ok() && r->status / 100 == 2) {
+          counters.notifies_sent++;
+        } else {
+          client.reset();  // the peer may be down or restarted: a fresh connection next time
+        }
+      }
+    }
+  }
+};
+
+Federation::Federation(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Federation::~Federation() { Stop(); }
+
+Result<std::unique_ptr<Federation>> Federation::Create(store::Store& store, StateDb& state,
+                                                       LocalNode local, FederationOptions options) {
+  if (!local.sig_key) return Status::InvalidArgument("federation needs the node's signing key");
+  auto impl = std::make_unique<Impl>(store, state, std::move(local), std::move(options));
+  impl->self = impl->local.trust.FindNode(impl->local.node_id);
+  if (impl->self == nullptr) {
+    return Status::NotFound("this node ('" + impl->local.node_id +
+                            "') is not a member of the trust list");
+  }
+  if (impl->self->sig_public_key != impl->local.sig_key->public_key()) {
+    return Status::PermissionDenied("the node key is not the one the trust list names for '" +
+                                    impl->local.node_id + "'");
+  }
+  if (impl->options.page_limit == 0 || impl->options.page_limit > kMaxPageObjects) {
+    return Status::InvalidArgument("page_limit must be 1.." + std::to_string(kMaxPageObjects));
+  }
+  return std::unique_ptr<Federation>(new Federation(std::move(impl)));
+}
+
+const LocalNode& Federation::local() const noexcept { return impl_->local; }
+
+const identity::TrustMember* Federation::MemberByOrganization(
+    std::string_view organization_ref) const {
+  if (organization_ref.empty()) return nullptr;
+  for (const auto& m : impl_->local.trust.members) {
+    if (m.organization_ref == organization_ref) return &m;
+  }
+  return nullptr;
+}
+
+Result<std::string> Federation::ServePage(const identity::TrustMember& peer,
+                                          std::int64_t added_after, std::size_t limit) {
+  return impl_->ServePage(peer, added_after, limit);
+}
+
+Result<SyncReport> Federation::SyncPeer(std::string_view node_id, std::size_t max_pages) {
+  return impl_->SyncPeer(node_id, max_pages);
+}
+
+Status Federation::CheckHead(std::string_view node_id) { return impl_->CheckHead(node_id); }
+
+void Federation::Start() {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->sync_thread.joinable()) return;
+  impl_->stopping = false;
+  impl_->sync_pending = true;  // a first round at once
+  impl_->sync_thread = std::thread([this] { impl_->SyncLoop(); });
+  impl_->notify_thread = std::thread([this] { impl_->NotifyLoop(); });
+}
+
+void Federation::Stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->cv.notify_all();
+  if (impl_->sync_thread.joinable()) impl_->sync_thread.join();
+  if (impl_->notify_thread.joinable()) impl_->notify_thread.join();
+}
+
+void Federation::WakePeer(std::string_view node_id) {
+  impl_->counters.notifies_received++;
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->woken.insert(std::string(node_id));
+  }
+  impl_->cv.notify_all();
+}
+
+void Federation::Changed(std::string_view except) { impl_->Changed(except); }
+
+const Counters& Federation::counters() const noexcept { return impl_->counters; }
+
+std::string Federation::MetricsText() const {
+  const Counters& c = impl_->counters;
+  std::string out;
+  auto line = [&out](std::string_view name, std::string_view help, std::uint64_t v) {
+    out += "# HELP entente_federation_" + std::string(name) + " " + std::string(help) + "\n";
+    out += "# TYPE entente_federation_" + std::string(name) + " counter\n";
+    out += "entente_federation_" + std::string(name) + " " + std::to_string(v) + "\n";
+  };
+  line("pages_served_total", "Signed pages served to peers", c.pages_served);
+  line("objects_served_total", "Objects served to peers (plain or sealed)", c.objects_served);
+  line("objects_sealed_out_total", "Objects served sealed to relays", c.objects_sealed_out);
+  line("objects_withheld_total", "Objects not sent to a peer by their marking", c.objects_withheld);
+  line("pages_accepted_total", "Peer pages verified and stored", c.pages_accepted);
+  line("pages_refused_total", "Peer pages refused (forged, corrupted, replayed, malformed)",
+       c.pages_refused);
+  line("objects_added_total", "New object versions stored from peers", c.objects_added);
+  line("objects_rejected_total", "Objects refused inside accepted pages", c.objects_rejected);
+  line("objects_sealed_in_total", "Sealed objects stored for relaying", c.objects_sealed_in);
+  line("objects_opened_total", "Sealed objects opened (this node a recipient)", c.objects_opened);
+  line("head_checks_total", "Peer tree head checks", c.head_checks);
+  line("head_failures_total", "Peer tree heads that failed (bad signature, rewritten history)",
+       c.head_failures);
+  line("notifies_sent_total", "Push notifications sent to peers", c.notifies_sent);
+  line("notifies_received_total", "Push notifications received from peers", c.notifies_received);
+  line("sync_errors_total", "Pulls that failed (peer down, HTTP errors)", c.sync_errors);
+  return out;
+}
+
+}  // namespace entente::federation
