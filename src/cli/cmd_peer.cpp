@@ -363,6 +363,14 @@ void NodeFederation::Stop() {
   if (state) state->federation->Stop();
 }
 
+Result<identity::TrustList> FederationTrustList(const std::string& home) {
+  if (!fs::exists(FedDir(home) + "/trust-list.json")) {
+    return Status::NotFound("this node is not federated (no trust list)");
+  }
+  ENTENTE_ASSIGN_OR_RETURN(auto db, OpenState(home));
+  return LoadTrust(home, *db);
+}
+
 Result<NodeFederation> AttachFederation(const std::string& home, store::Store& store,
                                         server::ServiceOptions& options,
                                         std::chrono::milliseconds interval) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "entente/base/status.h"
+#include "entente/identity/trust_list.h"
 #include "entente/server/service.h"
 #include "entente/store/store.h"
 
@@ -29,6 +30,11 @@ struct NodeFederation {
 Result<NodeFederation> AttachFederation(const std::string& home, store::Store& store,
                                         server::ServiceOptions& options,
                                         std::chrono::milliseconds interval);
+
+// The node's trust list, verified as federation verifies it (pinned issuer, dates, no
+// rollback); kNotFound when the node is not federated. Other modules take member states' keys
+// from it (proposals and votes).
+Result<identity::TrustList> FederationTrustList(const std::string& home);
 
 // Adds GET /api/v1/federation/objects, POST /api/v1/federation/notify and
 // GET /api/v1/federation/status.

@@ -11,6 +11,7 @@
 // signed by anyone else is stored if it arrives (storage is transport) but never counts: it is
 // listed under "rejected_votes" or shown as unverified.
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,7 @@
 #include "entente/respond/statement.h"
 #include "entente/stix/validate.h"
 #include "node_home.h"
+#include "serve_federation.h"
 #include "serve_routes.h"
 
 namespace entente::cli {
@@ -261,6 +263,28 @@ Status AddProposalRoutes(const std::string& home, store::Store& store,
     if (own) own_copy = *own;
     c->trust = std::move(listed);
     if (own_copy) c->trust.Add(c->state, *own_copy);
+  }
+  // Member states' node keys from the federation trust list: a proposal or vote signed by a
+  // member node counts on every node of the federation. The list is authoritative over
+  // voting-trust.json for the states it names; this node's own key stays its own.
+  if (auto list = FederationTrustList(home); list.ok()) {
+    for (const auto& m : list->members) {
+      if (m.member_state.empty() || m.member_state == c->state) continue;
+      crypto::keys::PublicIdentity pub;
+      pub.label = m.node_id;
+      pub.sig_suite = m.sig_suite;
+      pub.sig_public_key = m.sig_public_key;
+      pub.kem_suite = m.kem_suite;
+      pub.kem_public_key = m.kem_public_key;
+      c->trust.Add(m.member_state, std::move(pub));
+    }
+  } else if (list.status().code() != ErrorCode::kNotFound) {
+    std::string why;
+    json::AppendQuoted(why, list.status().ToString());
+    std::fprintf(stderr,
+                 "{\"level\":\"error\",\"msg\":\"proposals: the federation trust list does "
+                 "not verify; only this node's key and voting-trust.json count\",\"why\":%s}\n",
+                 why.c_str());
   }
   if (auto table = respond::LoadPopulationTable(respond::FindDataFile("population-2025.json"));
       table.ok()) {
