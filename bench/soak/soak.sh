@@ -9,6 +9,9 @@
 #             stores them, the next ones find them stored already (sightings are idempotent)
 #   readers   TAXII paged reads (limit 500) following `next`, and GET by id
 #   probe     GET /api/v1/objects/{id} timed once per sample (the latency figure)
+#   sync      a second node, a federation peer of the first (trust list signed by the script),
+#             pulls everything from it every second and on each push notify
+# The verdict also requires the peer to hold every object of the first node at the end.
 # Sampled: anonymous memory (RssAnon: the heap, not the store's memory-mapped file pages, which
 # grow with the data by design), open file descriptors, threads, established connections.
 # Usage: bench/soak/soak.sh [--check] ENTENTE SECONDS [ZEEK_LOG] [CSV]
@@ -24,28 +27,77 @@ here=$(cd "$(dirname "$0")" && pwd)
 zeek=${3:-$here/../../data/detect/zeek_dns_simda.log}
 csv=${4:-}
 home=$(mktemp -d)
+peer_home=$home/peer
 pids=()
 server=""
+peer_server=""
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [[ -n $server ]] && kill "$server" 2>/dev/null
+  [[ -n $peer_server ]] && kill "$peer_server" 2>/dev/null
   wait 2>/dev/null || true
   rm -rf "$home"
 }
 trap cleanup EXIT
 
-$entente --home "$home" init --name soak >/dev/null
+export ENTENTE_PASSPHRASE="soak test passphrase for the node keys"
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 30000))
+    ss -ltnH 2>/dev/null | awk '{print $4}' | grep -q ":$p$" || { echo "$p"; return; }
+  done
+  echo "$p"
+}
+port=$(free_port)
+peer_port=$(free_port)
+for h in "$home" "$peer_home"; do
+  $entente --home "$h" init --name soak >/dev/null
+  mkdir -p "$h/keys"
+  $entente keygen --out "$h/keys/node" --kind node >/dev/null
+done
+$entente keygen --out "$home/issuer" --kind node >/dev/null
 org=$(grep -o 'identity--[0-9a-f-]*' "$home/node.json" | head -1)
+peer_org=$(grep -o 'identity--[0-9a-f-]*' "$peer_home/node.json" | head -1)
+list=$home/trust-list.json
+$entente trust create "$list" --key "$home/issuer.pub" --node-id issuer --state EU \
+  --org identity--6f1c0e2a-3b4d-4e5f-8a6b-7c8d9e0f1a2b --sequence 1 >/dev/null
+$entente trust add-member "$list" --key "$home/keys/node.pub" --org "$org" --node-id a \
+  --state FR --endpoint "https://127.0.0.1:$port/" >/dev/null
+$entente trust add-member "$list" --key "$peer_home/keys/node.pub" --org "$peer_org" --node-id b \
+  --state DE --endpoint "https://127.0.0.1:$peer_port/" >/dev/null
+$entente trust sign "$list" --key "$home/issuer.key" >/dev/null
+$entente --home "$home" peer trust "$list" --issuer "$home/issuer.pub" --node-id a >/dev/null
+$entente --home "$peer_home" peer trust "$list" --issuer "$home/issuer.pub" --node-id b >/dev/null
 $entente --home "$home" user add soak --role analyst --org "$org" --state FR >/dev/null
 token=$($entente --home "$home" --json token issue soak --role analyst --scope '*' --ttl 1d |
         grep -o '"token":"[^"]*"' | cut -d'"' -f4)
+$entente --home "$peer_home" user add soak --role reader --org "$peer_org" --state DE >/dev/null
+peer_token=$($entente --home "$peer_home" --json token issue soak --role reader --scope '*' --ttl 1d |
+             grep -o '"token":"[^"]*"' | cut -d'"' -f4)
 $entente --home "$home" indicators import --tlp TLP:GREEN "$here/../../data/detect/simda_domains.txt" >/dev/null
-$entente --home "$home" serve --listen 127.0.0.1:0 >"$home/out" 2>"$home/err" &
-server=$!
-for _ in $(seq 100); do grep -q listening "$home/out" 2>/dev/null && break; sleep 0.1; done
-url=$(grep -o '"listening":"[^"]*"' "$home/out" | cut -d'"' -f4)
-[[ -n $url ]] || { echo "server did not start" >&2; cat "$home/err" >&2; exit 1; }
-base=https://localhost:${url##*:}
+start_node() {  # start_node HOME PORT -> pid in $started
+  $entente --home "$1" serve --listen "127.0.0.1:$2" --sync-interval 1000 --no-dashboard \
+    >"$1/out" 2>"$1/err" &
+  started=$!
+  for _ in $(seq 300); do grep -q listening "$1/out" 2>/dev/null && break; sleep 0.1; done
+  grep -q listening "$1/out" || { echo "server did not start" >&2; cat "$1/err" >&2; exit 1; }
+}
+start_node "$home" "$port"
+server=$started
+start_node "$peer_home" "$peer_port"
+peer_server=$started
+# b pulls from a with a token a issued to a reader of b's organisation; a pushes to b.
+$entente --home "$home" user add node-b --role reader --org "$peer_org" --state DE >/dev/null
+$entente --home "$home" --json token issue node-b --role reader --scope '*' --ttl 1d |
+  grep -o '"token":"[^"]*"' | cut -d'"' -f4 >"$home/token.b"
+$entente --home "$peer_home" peer add a --token-file "$home/token.b" --ca "$home/tls/node.crt" >/dev/null
+$entente --home "$peer_home" user add node-a --role reader --org "$org" --state FR >/dev/null
+$entente --home "$peer_home" --json token issue node-a --role reader --scope '*' --ttl 1d |
+  grep -o '"token":"[^"]*"' | cut -d'"' -f4 >"$home/token.a"
+$entente --home "$home" peer add b --token-file "$home/token.a" --ca "$peer_home/tls/node.crt" >/dev/null
+base=https://localhost:$port
+peer_base=https://localhost:$peer_port
 curl_=(curl --cacert "$home/tls/node.crt" -s -H "Authorization: Bearer $token")
 taxii=(-H 'Accept: application/taxii+json;version=2.1')
 collection=$("${curl_[@]}" "${taxii[@]}" "$base/api/collections/" | grep -o '"id":"[^"]*"' |
@@ -101,7 +153,11 @@ writer 2 & pids+=($!)
 scanner & pids+=($!)
 reader & pids+=($!)
 
-echo "t_s,rss_anon_kib,fds,threads,connections,probe_ms,objects" >"$home/samples.csv"
+echo "t_s,rss_anon_kib,fds,threads,connections,probe_ms,objects,peer_rss_anon_kib,peer_fds,peer_objects" >"$home/samples.csv"
+count_of() {  # count_of BASE CA TOKEN: objects stored at that node
+  curl --cacert "$2" -s -H "Authorization: Bearer $3" "$1/api/v1/stats" |
+    grep -o '"objects":[0-9]*' | head -1 | cut -d: -f2
+}
 start=$SECONDS
 while ((SECONDS < deadline)); do
   sleep 3
@@ -115,11 +171,27 @@ while ((SECONDS < deadline)); do
             true; } | wc -l)
   ms=$("${curl_[@]}" -o /dev/null -w '%{time_total}' "$base/api/v1/objects/$probe_id" |
        awk '{printf "%.1f", $1 * 1000}')
-  total=$("${curl_[@]}" "$base/api/v1/stats" | grep -o '"objects":[0-9]*' | head -1 | cut -d: -f2)
-  echo "$((SECONDS - start)),$anon,$fds,$threads,$conns,$ms,${total:-0}" >>"$home/samples.csv"
+  total=$(count_of "$base" "$home/tls/node.crt" "$token")
+  pstatus=/proc/$peer_server/status
+  [[ -r $pstatus ]] || { echo "the peer died" >&2; tail -5 "$peer_home/err" >&2; exit 1; }
+  panon=$(awk '/^RssAnon:/{print $2}' "$pstatus")
+  pfds=$({ find "/proc/$peer_server/fd" -mindepth 1 -maxdepth 1 2>/dev/null || true; } | wc -l)
+  ptotal=$(count_of "$peer_base" "$peer_home/tls/node.crt" "$peer_token")
+  echo "$((SECONDS - start)),$anon,$fds,$threads,$conns,$ms,${total:-0},$panon,$pfds,${ptotal:-0}" >>"$home/samples.csv"
 done
 wait "${pids[@]}" 2>/dev/null || true
 pids=()
+# The peer catches up once the load stops: it holds every indicator and sighting of the first
+# node (its own and the first node's identity objects are counted on both sides).
+a_total=$(count_of "$base" "$home/tls/node.crt" "$token")
+b_total=0
+for _ in $(seq 60); do
+  b_total=$(count_of "$peer_base" "$peer_home/tls/node.crt" "$peer_token")
+  ((${b_total:-0} >= a_total)) && break
+  sleep 1
+done
+echo "after the load: first node $a_total objects, peer $b_total"
+((${b_total:-0} >= a_total)) || echo "sync lag" >>"$home/failures"
 [[ -n $csv ]] && cp "$home/samples.csv" "$csv"
 cat "$home/samples.csv"
 failures=$(wc -l <"$home/failures")
@@ -130,7 +202,7 @@ echo "failed requests: $failures"
 verdict() {
   awk -F, -v check="$check" -v failures="$failures" '
     NR == 1 { next }
-    { n++; t[n] = $1; anon[n] = $2; fds[n] = $3; ms[n] = $6; obj[n] = $7 }
+    { n++; t[n] = $1; anon[n] = $2; fds[n] = $3; ms[n] = $6; obj[n] = $7; panon[n] = $8; pfds[n] = $9 }
     function median(a, from, to,   i, k, v, tmp) {
       k = 0
       for (i = from; i <= to; i++) tmp[++k] = a[i]
@@ -143,6 +215,9 @@ verdict() {
       fd_growth = fds[n] - fds[2]
       anon_mid = anon[half]; anon_end = 0
       for (i = half; i <= n; i++) if (anon[i] > anon_end) anon_end = anon[i]
+      panon_mid = panon[half]; panon_end = 0
+      for (i = half; i <= n; i++) if (panon[i] > panon_end) panon_end = panon[i]
+      pfd_growth = pfds[n] - pfds[2]
       p_first = median(ms, 2, 1 + third); p_last = median(ms, n - third + 1, n)
       printf "objects %d -> %d; fds %d -> %d; RssAnon %d KiB at half time, max %d KiB after; probe p50 %.1f ms first third, %.1f ms last third\n", obj[1], obj[n], fds[2], fds[n], anon_mid, anon_end, p_first, p_last
       bad = 0
@@ -150,6 +225,9 @@ verdict() {
       if (fd_growth > 16) { print "FAIL: file descriptors grew by " fd_growth; bad = 1 }
       if (anon_end > anon_mid * 1.10 + 16384) { print "FAIL: memory grew in the second half"; bad = 1 }
       if (p_last > 3 * p_first + 5) { print "FAIL: latency grew"; bad = 1 }
+      printf "peer: fds %d -> %d; RssAnon %d KiB at half time, max %d KiB after\n", pfds[2], pfds[n], panon_mid, panon_end
+      if (pfd_growth > 16) { print "FAIL: the peer'"'"'s file descriptors grew by " pfd_growth; bad = 1 }
+      if (panon_end > panon_mid * 1.10 + 16384) { print "FAIL: the peer'"'"'s memory grew in the second half"; bad = 1 }
       if (!bad) print "soak: memory flat, no descriptor leak, latency stable"
       exit (check && bad) ? 1 : 0
     }' "$home/samples.csv"
