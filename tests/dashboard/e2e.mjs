@@ -240,6 +240,9 @@ try {
       .waitForFunction((c) => document.querySelector('[data-testid=board] li[data-state=FR]')?.getAttribute('data-choice') === c, now, { timeout: 10000 })
       .then(() => true, () => false);
     check(changed, `the board shows France's new vote (${was} -> ${now})`);
+    // Before its deadline, with states still to vote, the proposal is not shown as decided.
+    const outcome = (await page.getByTestId('outcome').textContent()) ?? '';
+    check(outcome.includes('so far'), `an open proposal is not shown as decided ("${outcome.slice(0, 40)}")`);
     const seen = await watcher
       .waitForFunction((c) => document.querySelector('[data-testid=board] li[data-state=FR]')?.getAttribute('data-choice') === c, now, { timeout: 10000 })
       .then(() => true, () => false);

@@ -16,6 +16,11 @@ interface Outcome {
   population_share: Record<string, number | string>;
   reasons?: string[];
 }
+// A decision is final when the deadline has passed (the node says `open: false`) or every
+// member state has voted; until then a met rule can still be undone by a vote against.
+function isFinal(x: { proposal: { deadline: string }; outcome: Outcome; open?: boolean }): boolean {
+  return x.open === false || x.proposal.deadline < new Date().toISOString() || (x.outcome.counts.absent ?? 1) === 0;
+}
 interface Proposal extends StixObject {
   measure: string;
   grounds: string;
@@ -66,25 +71,26 @@ export async function renderResponse(ctx: ViewContext): Promise<() => void> {
     clear(proposalsBox);
     proposalsBox.append(h('h2', { id: 'pr-title' }, 'Proposals'));
     if (list.length === 0) proposalsBox.append(h('p', { className: 'empty' }, 'No proposals.'));
-    const now = new Date().toISOString();
     proposalsBox.append(
       h(
         'ul',
         { className: 'proposals' },
-        list.map(({ proposal, outcome }) =>
+        list.map((x) =>
           h(
             'li',
             {},
-            h('a', { href: `#/response/${encodeURIComponent(proposal.id)}`, 'aria-current': params[0] === proposal.id ? 'true' : null }, proposal.measure),
-            h('span', { className: 'help' }, ` · ${proposal.decision_rule} · deadline ${shortDate(proposal.deadline)} · `),
-            h('span', { className: outcome.adopted ? 'ok-text' : 'muted' }, outcome.adopted ? 'rule met' : proposal.deadline < now ? 'not adopted' : 'open'),
-            h('span', { className: 'help' }, ` · ${outcome.members - (outcome.counts.absent ?? 0)} of ${outcome.members} states voted`),
+            h('a', { href: `#/response/${encodeURIComponent(x.proposal.id)}`, 'aria-current': params[0] === x.proposal.id ? 'true' : null }, x.proposal.measure),
+            h('span', { className: 'help' }, ` · ${x.proposal.decision_rule} · deadline ${shortDate(x.proposal.deadline)} · `),
+            h('span', { className: x.outcome.adopted ? 'ok-text' : 'muted' }, isFinal(x) ? (x.outcome.adopted ? 'adopted' : 'not adopted') : x.outcome.adopted ? 'rule met so far' : 'open'),
+            h('span', { className: 'help' }, ` · ${x.outcome.members - (x.outcome.counts.absent ?? 0)} of ${x.outcome.members} states voted`),
           ),
         ),
       ),
       h('h3', {}, 'Decisions'),
       (() => {
-        const decided = list.filter((x) => x.outcome.adopted || x.proposal.deadline < now);
+        // A decision is final once the deadline has passed or every member state has voted;
+        // before that a met rule can still be undone by a vote against.
+        const decided = list.filter(isFinal);
         return decided.length === 0
           ? h('p', { className: 'empty' }, 'No decisions yet: every proposal is still open.')
           : h('ul', {}, decided.map((x) => h('li', {}, `${x.proposal.measure}: ${x.outcome.adopted ? 'adopted' : 'not adopted'} (${x.outcome.rule})`)));
@@ -153,7 +159,9 @@ function drawDetail(box: HTMLElement, d: ProposalDetail, roles: string[], refres
     h(
       'p',
       { className: `outcome ${o.adopted ? 'adopted' : 'pending'}`, role: 'status', 'data-testid': 'outcome' },
-      h('strong', {}, o.adopted ? 'The rule is met' : 'The rule is not met'),
+      h('strong', {}, isFinal({ proposal: p, outcome: o, open: d.open })
+        ? (o.adopted ? 'Adopted' : 'Not adopted')
+        : (o.adopted ? 'The rule is met so far' : 'The rule is not met so far')),
       ` (${o.rule}): ${o.counts.yes ?? 0} yes, ${o.counts.no ?? 0} no, ${o.counts.abstain ?? 0} abstain, ${o.counts.constructive ?? 0} constructive, ${o.counts.absent ?? 0} not voted; population yes ${share('yes')} %.`,
     ),
     o.reasons?.length ? h('ul', { className: 'reasons' }, o.reasons.map((r) => h('li', {}, r))) : null,
