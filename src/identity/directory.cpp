@@ -524,14 +524,28 @@ Result<std::shared_ptr<const Principal>> Directory::AuthenticateShared(
   TokenHash(id, secret, hash);
   static const std::uint8_t kDummy[32] = {0};
 
-  std::shared_lock lock(mu_);
-  auto it = split ? tokens_.find(std::string(id)) : tokens_.end();
-  const TokenEntry* e = it == tokens_.end() ? nullptr : &it->second;
-  bool match = ConstantTimeEqual(ByteView(hash, 32), ByteView(e ? e->hash : kDummy, 32));
-  if (!match || e == nullptr || e->revoked || now_us >= e->expires_us || !e->principal) {
-    return Status::Unauthenticated(std::string(kBadToken));
+  auto lookup = [&]() -> Result<std::shared_ptr<const Principal>> {
+    std::shared_lock lock(mu_);
+    auto it = split ? tokens_.find(std::string(id)) : tokens_.end();
+    const TokenEntry* e = it == tokens_.end() ? nullptr : &it->second;
+    bool match = ConstantTimeEqual(ByteView(hash, 32), ByteView(e ? e->hash : kDummy, 32));
+    if (!match || e == nullptr || e->revoked || now_us >= e->expires_us || !e->principal) {
+      return Status::Unauthenticated(std::string(kBadToken));
+    }
+    return e->principal;
+  };
+  auto found = lookup();
+  if (found.ok() || !split) return found;
+  // A token issued since the last refresh (a user added while the node serves) must work at
+  // once, not a second later: on a miss the tables are refreshed and the lookup repeated. At
+  // most every 50 ms, so that a flood of unknown tokens costs one cheap version check per
+  // interval, not a reload per request.
+  std::int64_t last_miss = last_miss_refresh_us_.load(std::memory_order_relaxed);
+  if ((now_us - last_miss >= 50'000 || now_us < last_miss) &&
+      last_miss_refresh_us_.compare_exchange_strong(last_miss, now_us)) {
+    if (Refresh().ok()) return lookup();
   }
-  return e->principal;
+  return found;
 }
 
 Result<Principal> Directory::Authenticate(std::string_view bearer_token,

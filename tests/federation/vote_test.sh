@@ -63,6 +63,10 @@ for n in "${nodes[@]}"; do
   steps+=($!)
 done
 step_wait
+# An account of DE at the EE node (it must not be able to vote for EE, nor for DE there).
+ent ee user add official-de --role authority --org "${org[de]}" --state DE >/dev/null
+ent ee --json token issue official-de --role authority --scope '*' --ttl 1h |
+  grep -o '"token":"[^"]*"' | cut -d'"' -f4 >"$root/ee.token-de"
 
 for n in "${nodes[@]}"; do
   $entente --home "$root/$n" serve --listen "127.0.0.1:${port[$n]}" --sync-interval 300 \
@@ -122,9 +126,8 @@ proposal=$(grep -o 'x-entente-proposal--[0-9a-f-]*' <<<"$r" | head -1)
 converge "0 False 0 0 0 0 0" "the proposal reached every node, verified"
 
 # A DE account cannot vote through the EE node.
-ent ee user add official-de --role authority --org "${org[de]}" --state DE >/dev/null
-de_token=$(ent ee --json token issue official-de --role authority --scope '*' --ttl 1h |
-           grep -o '"token":"[^"]*"' | cut -d'"' -f4)
+de_token=$(cat "$root/ee.token-de")
+[[ -n $de_token ]] || fail "no token for the DE account at ee"
 code=$(curl --cacert "$root/ee/tls/node.crt" -s -o /dev/null -w '%{http_code}' -X POST \
        -H "Authorization: Bearer $de_token" --data-binary '{"choice":"yes"}' \
        "https://localhost:${port[ee]}/api/v1/proposals/$proposal/votes")

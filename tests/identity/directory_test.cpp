@@ -224,6 +224,28 @@ TEST_F(DirectoryTest, RevocationByAnotherConnectionIsSeenAfterRefresh) {
   EXPECT_TRUE(db_->Authenticate(*t2, NowUs()).ok());
 }
 
+// A token issued by another process (the `entente token issue` command beside a serving node)
+// works on its first use, without waiting for the once-a-second refresh; the re-read on a miss
+// is rate-limited, so unknown tokens cannot make every request reload the tables.
+TEST_F(DirectoryTest, TokenIssuedElsewhereWorksOnFirstUse) {
+  ASSERT_TRUE(db_->AddUser(Alice()).ok());
+  std::string first = Issue("alice", {Role::kReader});
+  std::int64_t now = NowUs();
+  ASSERT_TRUE(db_->Authenticate(first, now).ok());  // the periodic refresh has just run
+  auto other = Directory::Open(path_);
+  ASSERT_TRUE(other.ok());
+  auto t2 = (*other)->IssueToken("alice", {Role::kAnalyst}, {"*"}, std::chrono::hours(1));
+  ASSERT_TRUE(t2.ok());
+  auto got = db_->Authenticate(*t2, now + 60'000);  // 60 ms later: no periodic refresh yet
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->user, "alice");
+  // Within 50 ms of that re-read, a second new token waits for the next one.
+  auto t3 = (*other)->IssueToken("alice", {Role::kReader}, {"*"}, std::chrono::hours(1));
+  ASSERT_TRUE(t3.ok());
+  EXPECT_FALSE(db_->Authenticate(*t3, now + 70'000).ok());
+  EXPECT_TRUE(db_->Authenticate(*t3, now + 130'000).ok());
+}
+
 TEST_F(DirectoryTest, ConcurrentAuthenticationAndIssuing) {
   ASSERT_TRUE(db_->AddUser(Alice()).ok());
   std::string token = Issue("alice", {Role::kReader});

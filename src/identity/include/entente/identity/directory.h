@@ -11,7 +11,9 @@
 // (docs/BENCHMARKS.md). Users and token hashes are held in memory; mutations write SQLite first,
 // then memory. Another process (the `entente` command) may change the file while a server holds
 // it open: Authenticate re-reads the tables at most once per second when SQLite's data_version
-// says the file changed, so a revocation takes effect within a second.
+// says the file changed, so a revocation takes effect within a second; a token it does not know
+// triggers a re-read at once (at most every 50 ms), so a token issued while a server runs works
+// on its first request.
 //
 // Threads: every method is safe to call concurrently.
 #pragma once
@@ -129,6 +131,7 @@ class Directory {
   mutable std::unordered_map<std::string, TokenEntry> tokens_;  // by token id
   mutable std::int64_t data_version_ = -1;
   mutable std::atomic<std::int64_t> last_refresh_us_{0};
+  mutable std::atomic<std::int64_t> last_miss_refresh_us_{0};  // refresh on an unknown token
 };
 
 }  // namespace entente::identity
