@@ -48,8 +48,8 @@ struct Federation::Impl {
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
-  std::set<std::string> woken;        // peers that notified us
-  std::set<std::string> notify_todo;  // peers to notify
+  std::set<std::string> woken;             // peers that notified us
+  std::set<std::string> pending_notifies;  // peers to notify
   bool sync_pending = false;
   std::thread sync_thread, notify_thread;
 
@@ -405,7 +405,7 @@ struct Federation::Impl {
       std::lock_guard lock(mu);
       for (const auto& p : *peers) {
         if (p.node_id != except && local.trust.FindNode(p.node_id) != nullptr) {
-          notify_todo.insert(p.node_id);
+          pending_notifies.insert(p.node_id);
         }
       }
     }
@@ -465,14 +465,14 @@ struct Federation::Impl {
   void NotifyLoop() {
     std::map<std::string, std::unique_ptr<HttpClient>> clients;
     for (;;) {
-      std::set<std::string> todo;
+      std::set<std::string> to_notify;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [this] { return stopping || !notify_todo.empty(); });
+        cv.wait(lock, [this] { return stopping || !pending_notifies.empty(); });
         if (stopping) return;
-        todo.swap(notify_todo);
+        to_notify.swap(pending_notifies);
       }
-      for (const auto& id : todo) {
+      for (const auto& id : to_notify) {
         auto member = PeerMember(id);
         auto peer = state.Peer(id);
         if (!member.ok() || !peer.ok()) continue;
