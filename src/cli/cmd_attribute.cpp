@@ -28,15 +28,6 @@ struct AttributeOptions {
   std::size_t top = 5;
 };
 
-std::string ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  std::string path(buf, static_cast<std::size_t>(n));
-  std::size_t slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-
 bool Readable(const std::string& path) { return std::ifstream(path).good(); }
 
 Result<std::string> ReadFile(const std::string& path) {

@@ -183,15 +183,6 @@ class Scenario {
   Timestamp anchor_;
 };
 
-std::string ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  std::string path(buf, static_cast<std::size_t>(n));
-  std::size_t slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-
 // Stored indicators with a pattern (what members share), at most `cap`.
 Result<std::vector<std::string>> StoredIndicators(const std::string& home, std::size_t cap) {
   ENTENTE_ASSIGN_OR_RETURN(auto store, OpenNodeStore(home, true));

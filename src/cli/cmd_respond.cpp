@@ -31,15 +31,6 @@ using namespace entente::respond;
 
 constexpr std::size_t kMaxInput = 64u << 20;
 
-std::string ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  std::string path(buf, static_cast<std::size_t>(n));
-  std::size_t slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-
 std::string DataOr(const std::string& given, const char* name) {
   return given.empty() ? FindDataFile(name, ExeDir()) : given;
 }

@@ -9,20 +9,12 @@
 #include "command.h"
 #include "entente/respond/common.h"
 #include "entente/respond/sanctions.h"
+#include "node_home.h"
 
 namespace entente::cli {
 namespace {
 
 using namespace entente::respond;
-
-std::string ExeDir() {
-  char buf[PATH_MAX];
-  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  std::string path(buf, static_cast<std::size_t>(n));
-  std::size_t slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
 
 struct SanctionsOptions {
   std::string reg, name, format = "fsf";

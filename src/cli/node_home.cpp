@@ -1,5 +1,8 @@
 #include "node_home.h"
 
+#include <unistd.h>
+#include <climits>
+
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -176,6 +179,15 @@ Result<crypto::keys::Identity> NodeKey(const std::string& home) {
   }
   ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
   return crypto::keys::DecryptKeyFile(text, pass.view());
+}
+
+std::string ExeDir() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return {};
+  std::string path(buf, static_cast<std::size_t>(n));
+  std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
 
 Result<SecretBytes> Passphrase(const std::string& file) {

@@ -39,6 +39,10 @@ Result<crypto::keys::Identity> NodeKey(const std::string& home);
 // kInvalidArgument naming both if neither is there.
 Result<SecretBytes> Passphrase(const std::string& file);
 
+// The directory of the running `entente` binary ("" if unknown): where installed data is looked
+// for beside it.
+std::string ExeDir();
+
 // The node's STIX identity id (identity--...), from node.json; "" if the home has none.
 std::string NodeIdentity(const std::string& home);
 
