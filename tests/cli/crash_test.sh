@@ -28,29 +28,31 @@ start() {
   [[ -n $port ]] || fail "server did not start: $(tail -5 "$home/err")"
 }
 
-# One envelope of 200 new indicators; prints their ids to the file named by $2.
-envelope() {
-  python3 - "$1" "$2" <<'PY'
+# Every round's 40 envelopes of 200 new indicators, made in one interpreter before any server
+# starts (so each kill lands among requests): env.ROUND.K holds the envelope, ids.ROUND.K its ids.
+python3 - "$iterations" "$home" <<'PY'
 import json, sys, uuid
-n, ids = int(sys.argv[1]), sys.argv[2]
-objs = []
-with open(ids, "w") as f:
-    for i in range(200):
-        oid = "indicator--" + str(uuid.uuid4())
-        f.write(oid + "\n")
-        objs.append({"type": "indicator", "spec_version": "2.1", "id": oid,
-                     "created": "2025-03-01T00:00:00.000Z", "modified": "2025-03-01T00:00:00.000Z",
-                     "pattern": "[ipv4-addr:value = '10.%d.%d.%d']" % (n % 250, i // 250, i % 250),
-                     "pattern_type": "stix", "valid_from": "2025-03-01T00:00:00Z"})
-print(json.dumps({"objects": objs}))
+rounds, home = int(sys.argv[1]), sys.argv[2]
+for r in range(1, rounds + 1):
+    for k in range(1, 41):
+        n = r * 100 + k
+        objs = []
+        with open("%s/ids.%d.%d" % (home, r, k), "w") as f:
+            for i in range(200):
+                oid = "indicator--" + str(uuid.uuid4())
+                f.write(oid + "\n")
+                objs.append({"type": "indicator", "spec_version": "2.1", "id": oid,
+                             "created": "2025-03-01T00:00:00.000Z",
+                             "modified": "2025-03-01T00:00:00.000Z",
+                             "pattern": "[ipv4-addr:value = '10.%d.%d.%d']" % (n % 250, i // 250, i % 250),
+                             "pattern_type": "stix", "valid_from": "2025-03-01T00:00:00Z"})
+        with open("%s/env.%d.%d" % (home, r, k), "w") as f:
+            json.dump({"objects": objs}, f)
 PY
-}
 
 : >"$home/acked"
 sent=0
 for round in $(seq "$iterations"); do
-  # Envelopes are made before the server starts, so the kill lands among requests.
-  for k in $(seq 40); do envelope "$((round * 100 + k))" "$home/ids.$round.$k" >"$home/env.$round.$k"; done
   start
   collection=$(curl -s -H "Authorization: Bearer $token" -H 'Accept: application/taxii+json;version=2.1' \
                "http://127.0.0.1:$port/api/collections/" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
