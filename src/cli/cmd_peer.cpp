@@ -399,6 +399,35 @@ Result<NodeFederation> AttachFederation(const std::string& home, store::Store& s
     }
     fo.page_limit = static_cast<std::size_t>(n);
   }
+  // The list is re-read and re-verified every sync round, so `entente peer trust NEW-LIST`
+  // takes effect on a serving node without a restart (and an expired list suspends federation).
+  // The file is verified again when it changes, and at least once a minute (expiry).
+  struct Seen {
+    fs::file_time_type mtime{};
+    std::uintmax_t size = 0;
+    std::chrono::steady_clock::time_point verified{};
+    std::optional<identity::TrustList> list;
+  };
+  fo.reload_trust = [home, db = state->db.get(),
+                     seen = std::make_shared<Seen>()]() -> Result<identity::TrustList> {
+    std::error_code ec;
+    const std::string path = FedDir(home) + "/trust-list.json";
+    auto mtime = fs::last_write_time(path, ec);
+    auto size = ec ? 0 : fs::file_size(path, ec);
+    auto now = std::chrono::steady_clock::now();
+    if (!ec && seen->list && mtime == seen->mtime && size == seen->size &&
+        now - seen->verified < std::chrono::minutes(1)) {
+      return *seen->list;
+    }
+    seen->list.reset();
+    ENTENTE_ASSIGN_OR_RETURN(identity::TrustList list, LoadTrust(home, *db));
+    *seen = {mtime, size, now, list};
+    ENTENTE_ASSIGN_OR_RETURN(std::string seq, db->Setting("trust_sequence"));
+    if (ParseU64(seq) != list.sequence) {  // no rollback below it from now on
+      ENTENTE_RETURN_IF_ERROR(db->SetSetting("trust_sequence", std::to_string(list.sequence)));
+    }
+    return list;
+  };
   auto ledger_hook = options.on_events;  // appends to the transparency log
   fo.on_receipts = [ledger_hook](const std::vector<ledger::Entry>& entries) {
     if (!ledger_hook) return;
@@ -431,7 +460,7 @@ Result<NodeFederation> AttachFederation(const std::string& home, store::Store& s
   };
   std::fprintf(
       stderr, "{\"level\":\"info\",\"msg\":\"federation on\",\"node\":\"%s\",\"members\":%zu}\n",
-      state->federation->local().node_id.c_str(), state->federation->local().trust.members.size());
+      state->federation->local().node_id.c_str(), state->federation->trust()->members.size());
   out.state = std::move(state);
   return out;
 }
@@ -456,9 +485,10 @@ void AddFederationRoutes(NodeFederation& federation, server::NodeService& servic
   if (!federation.state) return;
   using server::http::verb;
   std::shared_ptr<NodeFederation::State> state = federation.state;
-  auto member_of = [state](const server::RestRequest& r) -> Result<const identity::TrustMember*> {
-    const identity::TrustMember* m =
-        state->federation->MemberByOrganization(r.caller.organization_ref);
+  auto member_of =
+      [state](
+          const server::RestRequest& r) -> Result<std::shared_ptr<const identity::TrustMember>> {
+    auto m = state->federation->MemberByOrganization(r.caller.organization_ref);
     if (m == nullptr || m->node_id == state->federation->local().node_id) {
       return Status::PermissionDenied(
           "the caller does not speak for a member node of the "
@@ -502,7 +532,7 @@ void AddFederationRoutes(NodeFederation& federation, server::NodeService& servic
                      const unsigned v = r.http.version();
                      json::Value out = json::Value::MakeObject();
                      out.set("node_id", state->federation->local().node_id);
-                     out.set("trust_sequence", state->federation->local().trust.sequence);
+                     out.set("trust_sequence", state->federation->trust()->sequence);
                      json::Value peers = json::Value::MakeArray();
                      if (auto list = state->db->Peers(); list.ok()) {
                        for (const auto& p : *list) {

@@ -34,6 +34,31 @@ std::string PayloadHash(std::string_view text) {
   return "sha256:" + HexEncode(crypto::Sha256(AsBytes(text)));
 }
 
+// One verified trust list and this node's entry in it; operations hold the snapshot they began
+// with.
+struct TrustView {
+  identity::TrustList list;
+  const identity::TrustMember* self = nullptr;
+
+  bool Expired() const { return Now().nanos >= list.next_update.nanos; }
+};
+
+Result<std::shared_ptr<const TrustView>> MakeView(identity::TrustList list,
+                                                  const LocalNode& local) {
+  auto view = std::make_shared<TrustView>();
+  view->list = std::move(list);
+  view->self = view->list.FindNode(local.node_id);
+  if (view->self == nullptr) {
+    return Status::NotFound("this node ('" + local.node_id +
+                            "') is not a member of the trust list");
+  }
+  if (view->self->sig_public_key != local.sig_key->public_key()) {
+    return Status::PermissionDenied("the node key is not the one the trust list names for '" +
+                                    local.node_id + "'");
+  }
+  return std::shared_ptr<const TrustView>(std::move(view));
+}
+
 }  // namespace
 
 struct Federation::Impl {
@@ -41,7 +66,6 @@ struct Federation::Impl {
   StateDb& state;
   LocalNode local;
   FederationOptions options;
-  const identity::TrustMember* self = nullptr;
   Counters counters;
   stix::Validator validator;
 
@@ -53,8 +77,67 @@ struct Federation::Impl {
   bool sync_pending = false;
   std::thread sync_thread, notify_thread;
 
+  mutable std::mutex trust_mu;
+  std::shared_ptr<const TrustView> trust_view;  // never null after Create
+  std::string last_reload_error;                // logged once per distinct error
+
   Impl(store::Store& s, StateDb& st, LocalNode l, FederationOptions o)
       : store(s), state(st), local(std::move(l)), options(std::move(o)) {}
+
+  std::shared_ptr<const TrustView> Trust() const {
+    std::lock_guard lock(trust_mu);
+    return trust_view;
+  }
+
+  // The current list, or an error while it is expired (federation suspended).
+  Result<std::shared_ptr<const TrustView>> LiveTrust() const {
+    auto t = Trust();
+    if (t->Expired()) {
+      return Status::PermissionDenied("the federation trust list (sequence " +
+                                      std::to_string(t->list.sequence) + ") expired at " +
+                                      FormatTimestamp(t->list.next_update, 0) +
+                                      ": federation is suspended until a newer list is loaded");
+    }
+    return t;
+  }
+
+  Status ReplaceTrust(identity::TrustList list) {
+    auto current = Trust();
+    if (list.sequence < current->list.sequence) {
+      return Status::PermissionDenied("trust list sequence " + std::to_string(list.sequence) +
+                                      " is older than the current " +
+                                      std::to_string(current->list.sequence));
+    }
+    ENTENTE_ASSIGN_OR_RETURN(auto view, MakeView(std::move(list), local));
+    std::size_t members = view->list.members.size();
+    std::uint64_t sequence = view->list.sequence;
+    {
+      std::lock_guard lock(trust_mu);
+      trust_view = std::move(view);
+    }
+    Log("info", "trust list replaced", "",
+        "sequence " + std::to_string(sequence) + ", " + std::to_string(members) + " members");
+    return Status::Ok();
+  }
+
+  // The sync thread's check at the start of a round.
+  void ReloadTrust() {
+    if (!options.reload_trust) return;
+    auto list = options.reload_trust();
+    if (!list.ok()) {
+      std::string why = list.status().ToString();
+      if (why != last_reload_error) {
+        Log("error", "trust list not reloaded: the current one stays", "", why);
+        last_reload_error = why;
+      }
+      return;
+    }
+    last_reload_error.clear();
+    if (list->sequence == Trust()->list.sequence) return;
+    if (Status s = ReplaceTrust(std::move(*list)); !s.ok()) {
+      Log("error", "trust list not replaced: the current one stays", "", s.message());
+    }
+  }
 
   void Log(std::string_view level, std::string_view msg, std::string_view peer,
            std::string_view why = {}) {
@@ -78,13 +161,14 @@ struct Federation::Impl {
     return HttpClient::Create(member.endpoint, co);
   }
 
-  Result<const identity::TrustMember*> PeerMember(std::string_view node_id) {
-    const identity::TrustMember* m = local.trust.FindNode(node_id);
+  static Result<const identity::TrustMember*> PeerMember(const TrustView& trust,
+                                                         std::string_view node_id) {
+    const identity::TrustMember* m = trust.list.FindNode(node_id);
     if (m == nullptr) {
       return Status::PermissionDenied("peer '" + std::string(node_id) +
                                       "' is not in the verified trust list");
     }
-    if (m == self) return Status::InvalidArgument("a node does not peer with itself");
+    if (m == trust.self) return Status::InvalidArgument("a node does not peer with itself");
     return m;
   }
 
@@ -92,7 +176,13 @@ struct Federation::Impl {
 
   Result<std::string> ServePage(const identity::TrustMember& peer, std::int64_t added_after,
                                 std::size_t limit) {
-    if (&peer == self) return Status::InvalidArgument("a node does not serve itself");
+    ENTENTE_ASSIGN_OR_RETURN(auto trust, LiveTrust());
+    if (peer.node_id == local.node_id) {
+      return Status::InvalidArgument("a node does not serve itself");
+    }
+    if (trust->list.FindNode(peer.node_id) == nullptr) {
+      return Status::PermissionDenied("'" + peer.node_id + "' is no longer in the trust list");
+    }
     limit = std::clamp<std::size_t>(limit == 0 ? options.page_limit : limit, 1, kMaxPageObjects);
     store::Query q;
     q.added_after_us = added_after;
@@ -135,7 +225,7 @@ struct Federation::Impl {
         ++withheld;  // markings that do not parse never leave the node
         continue;
       }
-      Decision d = Decide(*label, local.trust, peer);
+      Decision d = Decide(*label, trust->list, peer);
       if (d.route == Route::kPlain) {
         writer.Add(o.json, origin);
       } else if (d.route == Route::kSealed && !o.version.empty()) {
@@ -170,9 +260,9 @@ struct Federation::Impl {
   };
 
   // Puts one object (already known to be allowed here) into the batch.
-  Status PutOne(store::WriteBatch& batch, std::string_view text, std::string_view origin,
-                const identity::TrustMember& peer, PageOutcome& out, json::Document& doc,
-                bool* stored_sealed) {
+  Status PutOne(const TrustView& trust, store::WriteBatch& batch, std::string_view text,
+                std::string_view origin, const identity::TrustMember& peer, PageOutcome& out,
+                json::Document& doc, bool* stored_sealed) {
     *stored_sealed = false;
     ENTENTE_RETURN_IF_ERROR(doc.Parse(text));
     stix::ObjectHeader header;
@@ -180,7 +270,7 @@ struct Federation::Impl {
     std::string plain;  // an opened sealed object's text
     if (header.type == kSealedType) {
       ENTENTE_ASSIGN_OR_RETURN(SealedObject sealed, ParseSealed(doc.root()));
-      const identity::TrustMember* by = local.trust.FindNode(sealed.sealed_by);
+      const identity::TrustMember* by = trust.list.FindNode(sealed.sealed_by);
       if (by == nullptr) {
         return Status::PermissionDenied("sealed by '" + sealed.sealed_by +
                                         "', not in the trust list");
@@ -204,7 +294,7 @@ struct Federation::Impl {
       }
     } else {
       ENTENTE_ASSIGN_OR_RETURN(identity::AccessLabel label, identity::LabelOf(doc.root()));
-      if (!MayHoldPlain(label, *self)) {
+      if (!MayHoldPlain(label, *trust.self)) {
         return Status::PermissionDenied(std::string(header.id) + ": " +
                                         std::string(stix::TlpName(label.tlp)) +
                                         " sent in plaintext to a node that is not a recipient");
@@ -240,7 +330,8 @@ struct Federation::Impl {
   }
 
   Result<SyncReport> SyncPeer(std::string_view node_id, std::size_t max_pages) {
-    ENTENTE_ASSIGN_OR_RETURN(const identity::TrustMember* member, PeerMember(node_id));
+    ENTENTE_ASSIGN_OR_RETURN(auto trust, LiveTrust());
+    ENTENTE_ASSIGN_OR_RETURN(const identity::TrustMember* member, PeerMember(*trust, node_id));
     ENTENTE_ASSIGN_OR_RETURN(PeerRecord peer, state.Peer(node_id));
     ENTENTE_ASSIGN_OR_RETURN(auto client, ClientFor(*member, peer));
     SyncReport report;
@@ -310,7 +401,8 @@ struct Federation::Impl {
         json::Document doc;
         for (std::size_t i = 0; i < page.objects.size(); ++i) {
           bool sealed = false;
-          Status st = PutOne(*batch, page.objects[i], page.origins[i], *member, out, doc, &sealed);
+          Status st =
+              PutOne(*trust, *batch, page.objects[i], page.origins[i], *member, out, doc, &sealed);
           if (!st.ok()) {
             ++out.rejected;
             Log("warn", "object from peer rejected", node_id, st.message());
@@ -343,7 +435,8 @@ struct Federation::Impl {
   }
 
   Status CheckHead(std::string_view node_id) {
-    ENTENTE_ASSIGN_OR_RETURN(const identity::TrustMember* member, PeerMember(node_id));
+    ENTENTE_ASSIGN_OR_RETURN(auto trust, LiveTrust());
+    ENTENTE_ASSIGN_OR_RETURN(const identity::TrustMember* member, PeerMember(*trust, node_id));
     ENTENTE_ASSIGN_OR_RETURN(PeerRecord peer, state.Peer(node_id));
     ENTENTE_ASSIGN_OR_RETURN(auto client, ClientFor(*member, peer));
     counters.head_checks++;
@@ -401,10 +494,11 @@ struct Federation::Impl {
   void Changed(std::string_view except) {
     auto peers = state.Peers();
     if (!peers.ok()) return;
+    auto trust = Trust();
     {
       std::lock_guard lock(mu);
       for (const auto& p : *peers) {
-        if (p.node_id != except && local.trust.FindNode(p.node_id) != nullptr) {
+        if (p.node_id != except && trust->list.FindNode(p.node_id) != nullptr) {
           pending_notifies.insert(p.node_id);
         }
       }
@@ -416,15 +510,33 @@ struct Federation::Impl {
 
   void SyncLoop() {
     auto last_heads = std::chrono::steady_clock::time_point{};
+    auto next_round = std::chrono::steady_clock::now();
     for (;;) {
       std::set<std::string> first;
       {
+        // Between rounds, the trust list is looked at every second (a stat when unchanged), so
+        // a member removed from it is refused within a second, whatever the interval.
         std::unique_lock lock(mu);
-        cv.wait_for(lock, options.interval,
-                    [this] { return stopping || !woken.empty() || sync_pending; });
+        auto work = [this] { return stopping || !woken.empty() || sync_pending; };
+        auto now = std::chrono::steady_clock::now();
+        if (!cv.wait_until(lock, std::min(next_round, now + std::chrono::seconds(1)), work) &&
+            std::chrono::steady_clock::now() < next_round) {
+          lock.unlock();
+          ReloadTrust();
+          continue;
+        }
         if (stopping) return;
         first.swap(woken);
         sync_pending = false;
+      }
+      next_round = std::chrono::steady_clock::now() + options.interval;
+      ReloadTrust();
+      if (auto live = LiveTrust(); !live.ok()) {
+        if (live.status().message() != last_reload_error) {
+          Log("error", "federation suspended", "", live.status().message());
+          last_reload_error = live.status().message();
+        }
+        continue;
       }
       auto peers = state.Peers();
       if (!peers.ok()) {
@@ -472,8 +584,10 @@ struct Federation::Impl {
         if (stopping) return;
         to_notify.swap(pending_notifies);
       }
+      auto trust = LiveTrust();
+      if (!trust.ok()) continue;
       for (const auto& id : to_notify) {
-        auto member = PeerMember(id);
+        auto member = PeerMember(**trust, id);
         auto peer = state.Peer(id);
         if (!member.ok() || !peer.ok()) continue;
         auto& client = clients[id];
@@ -501,15 +615,7 @@ Result<std::unique_ptr<Federation>> Federation::Create(store::Store& store, Stat
                                                        LocalNode local, FederationOptions options) {
   if (!local.sig_key) return Status::InvalidArgument("federation needs the node's signing key");
   auto impl = std::make_unique<Impl>(store, state, std::move(local), std::move(options));
-  impl->self = impl->local.trust.FindNode(impl->local.node_id);
-  if (impl->self == nullptr) {
-    return Status::NotFound("this node ('" + impl->local.node_id +
-                            "') is not a member of the trust list");
-  }
-  if (impl->self->sig_public_key != impl->local.sig_key->public_key()) {
-    return Status::PermissionDenied("the node key is not the one the trust list names for '" +
-                                    impl->local.node_id + "'");
-  }
+  ENTENTE_ASSIGN_OR_RETURN(impl->trust_view, MakeView(impl->local.trust, impl->local));
   if (impl->options.page_limit == 0 || impl->options.page_limit > kMaxPageObjects) {
     return Status::InvalidArgument("page_limit must be 1.." + std::to_string(kMaxPageObjects));
   }
@@ -518,11 +624,24 @@ Result<std::unique_ptr<Federation>> Federation::Create(store::Store& store, Stat
 
 const LocalNode& Federation::local() const noexcept { return impl_->local; }
 
-const identity::TrustMember* Federation::MemberByOrganization(
+std::shared_ptr<const identity::TrustList> Federation::trust() const {
+  auto view = impl_->Trust();
+  return std::shared_ptr<const identity::TrustList>(view, &view->list);
+}
+
+Status Federation::ReplaceTrust(identity::TrustList list) {
+  return impl_->ReplaceTrust(std::move(list));
+}
+
+std::shared_ptr<const identity::TrustMember> Federation::MemberByOrganization(
     std::string_view organization_ref) const {
   if (organization_ref.empty()) return nullptr;
-  for (const auto& m : impl_->local.trust.members) {
-    if (m.organization_ref == organization_ref) return &m;
+  auto view = impl_->LiveTrust();
+  if (!view.ok()) return nullptr;
+  for (const auto& m : (*view)->list.members) {
+    if (m.organization_ref == organization_ref) {
+      return std::shared_ptr<const identity::TrustMember>(*view, &m);
+    }
   }
   return nullptr;
 }

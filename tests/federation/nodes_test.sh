@@ -317,5 +317,27 @@ publish eu "$(indicator $offline 2026-02-01T00:00:00.000Z offline.example)"
 report=$(ent de --json peer sync eu) || fail "peer sync: $report"
 [[ $report == *'"added":1'* && $report == *'"head":"consistent"'* ]] || fail "peer sync: $report"
 has de $offline offline.example || fail "peer sync did not store the object"
+# 10. A new trust list without ee, installed on the running relay, takes effect within seconds:
+# ee is refused, fr is still served, and no restart was needed.
+phase "10"
+list2=$root/list2.json
+$entente trust create "$list2" --key "$root/issuer.pub" --node-id issuer --state EU \
+  --org identity--6f1c0e2a-3b4d-4e5f-8a6b-7c8d9e0f1a2b --sequence 2 >/dev/null
+for n in fr de eu; do
+  $entente trust add-member "$list2" --key "$root/$n/keys/node.pub" --org "${org[$n]}" \
+    --node-id "$n" --state "${country[$n]}" --endpoint "https://127.0.0.1:${port[$n]}/" >/dev/null
+done
+$entente trust sign "$list2" --key "$root/issuer.key" >/dev/null
+ent eu peer trust "$list2" --issuer "$root/issuer.pub" --node-id eu >/dev/null
+feed_status() {  # TOKEN-FILE: HTTP status of a page request to eu
+  curl -s -o /dev/null -w '%{http_code}' --cacert "$root/eu/tls/node.crt" \
+    -H "Authorization: Bearer $(cat "$1")" \
+    "https://127.0.0.1:${port[eu]}/api/v1/federation/objects?added_after=0&limit=1"
+}
+for _ in $(seq 50); do [[ $(feed_status "$root/tok.eu.ee") == 403 ]] && break; sleep 0.1; done
+[[ $(feed_status "$root/tok.eu.ee") == 403 ]] || fail "ee still served after it left the trust list"
+[[ $(feed_status "$root/tok.eu.fr") == 200 ]] || fail "fr refused after the trust list changed"
+grep -q 'trust list replaced' "$root/eu.err" || fail "no log line for the new trust list"
+
 for n in fr ee eu; do stop "$n"; done
 echo "nodes_test: ok"

@@ -266,6 +266,61 @@ TEST_F(SyncTest, PullsPagesVerifiesStoresAndIsIdempotent) {
   EXPECT_EQ(de_store_->Get(kG2)->version, "2026-01-06T00:00:00.000Z");
 }
 
+// A trust list replaced while running takes effect on the next request: a removed member is
+// refused on both sides; a rollback, a list without this node and an expired list are not
+// trusted.
+TEST_F(SyncTest, AReplacedTrustListTakesEffectAtOnce) {
+  Publish();
+  ASSERT_TRUE(de_->SyncPeer("fr", 1).ok());
+  ASSERT_NE(fr_->MemberByOrganization(de_keys_.org), nullptr);
+  auto held = fr_->MemberByOrganization(de_keys_.org);  // a request in flight keeps its snapshot
+
+  // Sequence 2 drops de.
+  identity::TrustList without_de = trust_;
+  without_de.sequence = 2;
+  std::erase_if(without_de.members, [](const auto& m) { return m.node_id == "de"; });
+  ASSERT_TRUE(fr_->ReplaceTrust(without_de).ok());
+  EXPECT_EQ(fr_->trust()->sequence, 2u);
+  EXPECT_EQ(fr_->MemberByOrganization(de_keys_.org), nullptr) << "de no longer speaks for a member";
+  EXPECT_EQ(held->node_id, "de") << "the old snapshot stays valid while held";
+  EXPECT_EQ(fr_->ServePage(*held, 0, 10).status().code(), ErrorCode::kPermissionDenied)
+      << "a page for a removed member is refused even with a member object from before";
+
+  // de's own list without fr: pulls from fr stop.
+  identity::TrustList without_fr = trust_;
+  without_fr.sequence = 2;
+  std::erase_if(without_fr.members, [](const auto& m) { return m.node_id == "fr"; });
+  ASSERT_TRUE(de_->ReplaceTrust(without_fr).ok());
+  auto pulled = de_->SyncPeer("fr");
+  EXPECT_EQ(pulled.status().code(), ErrorCode::kPermissionDenied) << pulled.status().ToString();
+
+  // Rollback and a list that drops this node are refused; the current list stays.
+  EXPECT_EQ(fr_->ReplaceTrust(trust_).code(), ErrorCode::kPermissionDenied);
+  identity::TrustList without_fr3 = without_fr;
+  without_fr3.sequence = 3;
+  EXPECT_EQ(fr_->ReplaceTrust(without_fr3).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(fr_->trust()->sequence, 2u);
+
+  // Back in at sequence 4: de pulls again from where it stopped.
+  identity::TrustList all = trust_;
+  all.sequence = 4;
+  ASSERT_TRUE(fr_->ReplaceTrust(all).ok());
+  ASSERT_TRUE(de_->ReplaceTrust(all).ok());
+  auto rest = de_->SyncPeer("fr");
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_EQ(*de_state_->Cursor("fr", kFeed), LastAdded(*fr_store_));
+
+  // An expired list suspends federation: nothing is served or pulled on its trust.
+  identity::TrustList expired = all;
+  expired.sequence = 5;
+  expired.issued = Timestamp{Now().nanos - 2 * 86'400'000'000'000LL};
+  expired.next_update = Timestamp{Now().nanos - 1'000'000'000LL};
+  ASSERT_TRUE(fr_->ReplaceTrust(expired).ok());
+  EXPECT_EQ(fr_->MemberByOrganization(de_keys_.org), nullptr);
+  EXPECT_EQ(fr_->ServePage(*trust_.FindNode("de"), 0, 10).status().code(),
+            ErrorCode::kPermissionDenied);
+}
+
 TEST_F(SyncTest, ForgedCorruptedOrReplayedPagesAreRefusedAndNothingIsStored) {
   Publish();
   for (Mode mode : {Mode::kForged, Mode::kCorrupted}) {

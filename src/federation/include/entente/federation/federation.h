@@ -25,8 +25,16 @@
 // by a peer's notify) and a notifier thread that, after local changes (Changed()), POSTs a
 // notify to every peer so that it pulls at once. Stop() ends both within one request timeout.
 //
-// Threads: ServePage, WakePeer, Changed, counters and Status are thread-safe; SyncPeer and
-// CheckHead may run concurrently for different peers (each has its own client).
+// Trust. The verified trust list can be replaced while the node runs (ReplaceTrust, or the
+// `reload_trust` hook that the sync thread calls every round): a member that is removed is
+// refused at once, on both sides (its page requests and notifies; pulls from it). Every
+// operation works on one snapshot of the list, so a swap never changes a list under a request.
+// A list that has expired (now >= next_update) suspends federation until a newer one arrives:
+// no page is served or pulled on the trust of an expired list.
+//
+// Threads: ServePage, WakePeer, Changed, ReplaceTrust, trust, counters and Status are
+// thread-safe; SyncPeer and CheckHead may run concurrently for different peers (each has its
+// own client).
 #pragma once
 
 #include <atomic>
@@ -52,7 +60,7 @@ inline constexpr std::string_view kFeed = "federation";
 // This node as the federation knows it.
 struct LocalNode {
   std::string node_id;        // its id in the trust list
-  identity::TrustList trust;  // verified by the caller (VerifyTrustList)
+  identity::TrustList trust;  // the first list, verified by the caller (VerifyTrustList)
   std::shared_ptr<const crypto::hybrid::SigPrivateKey> sig_key;  // signs pages and envelopes
   std::shared_ptr<const crypto::hybrid::KemPrivateKey> kem_key;  // opens envelopes; may be null
 };
@@ -67,6 +75,10 @@ struct FederationOptions {
   // New versions stored from peers, as ledger entries of kind "receipt" (append them to the
   // transparency log). Called from the syncing thread after each committed page.
   std::function<void(const std::vector<ledger::Entry>&)> on_receipts;
+  // Called by the sync thread at the start of every round: a newer verified list (a higher
+  // sequence) replaces the current one; an error keeps the current one (logged once per
+  // distinct error). Unset: the list never changes while running.
+  std::function<Result<identity::TrustList>()> reload_trust;
   // One JSON line per notable event (default: stderr).
   std::function<void(const std::string&)> log;
 };
@@ -96,10 +108,18 @@ class Federation {
                                                     LocalNode local, FederationOptions options);
   ~Federation();  // Stop()
 
+  // node_id and keys; `trust` there is the list the federation started with (see trust()).
   const LocalNode& local() const noexcept;
-  // The trust-list member of this organisation (identity id), or nullptr. How the serving side
-  // knows which node an authenticated caller speaks for.
-  const identity::TrustMember* MemberByOrganization(std::string_view organization_ref) const;
+  // The current verified trust list (a snapshot: it stays valid while held).
+  std::shared_ptr<const identity::TrustList> trust() const;
+  // Replaces the trust list (already verified by the caller). Refused (the current list stays)
+  // when this node is no longer in it or its key changed, or the sequence is lower.
+  Status ReplaceTrust(identity::TrustList list);
+  // The trust-list member of this organisation (identity id), or null. How the serving side
+  // knows which node an authenticated caller speaks for. Null as well while the list is
+  // expired.
+  std::shared_ptr<const identity::TrustMember> MemberByOrganization(
+      std::string_view organization_ref) const;
 
   // The signed page for `peer` after `added_after` (at most `limit` objects). `peer` must be a
   // member of the trust list other than this node.
