@@ -116,8 +116,28 @@ Status CopyFile(const std::string& from, const std::string& to, std::size_t limi
   return Status::Ok();
 }
 
+// "512M", "20G", "1048576": bytes, with an optional K/M/G/T suffix (powers of 1024).
+Result<std::uint64_t> ParseByteSize(const std::string& text, std::string_view what) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  std::string_view unit = std::string_view(text).substr(digits);
+  int shift = unit.empty()                 ? 0
+              : unit == "K" || unit == "k" ? 10
+              : unit == "M" || unit == "m" ? 20
+              : unit == "G" || unit == "g" ? 30
+              : unit == "T" || unit == "t" ? 40
+                                           : -1;
+  if (digits == 0 || digits > 15 || shift < 0) {
+    return Status::InvalidArgument(std::string(what) + ": '" + text +
+                                   "' is not a size (digits, then K, M, G or T)");
+  }
+  std::uint64_t n = std::strtoull(text.substr(0, digits).c_str(), nullptr, 10);
+  if (n > (UINT64_MAX >> shift)) return Status::InvalidArgument(std::string(what) + ": too large");
+  return n << shift;
+}
+
 struct PeerOptions {
-  std::string list, issuer, node_id, token, token_file, ca;
+  std::string list, issuer, node_id, token, token_file, ca, quota;
   std::vector<std::string> peers;
 };
 
@@ -163,6 +183,9 @@ void SetupAdd(CLI::App& parent, GlobalOptions& global, auto run) {
                   "File whose first line is the bearer token the peer issued to this node "
                   "(else $ENTENTE_PEER_TOKEN)");
   app->add_option("--ca", o->ca, "The peer's TLS certificate or CA (PEM); default: system roots");
+  app->add_option("--quota", o->quota,
+                  "Most bytes of objects stored from this peer (e.g. 20G; suffixes K M G T, "
+                  "powers of 1024); default: $ENTENTE_FEDERATION_PEER_QUOTA, else none");
   app->callback([o, &global, run] {
     run([o, &global]() -> Status {
       ENTENTE_ASSIGN_OR_RETURN(auto db, OpenState(global.home));
@@ -176,6 +199,9 @@ void SetupAdd(CLI::App& parent, GlobalOptions& global, auto run) {
       if (o->node_id == self) return Status::InvalidArgument("a node does not peer with itself");
       fed::PeerRecord p;
       p.node_id = o->node_id;
+      if (!o->quota.empty()) {
+        ENTENTE_ASSIGN_OR_RETURN(p.quota, ParseByteSize(o->quota, "--quota"));
+      }
       if (!o->token_file.empty()) {
         ENTENTE_ASSIGN_OR_RETURN(p.token, crypto::keys::ReadSmallFile(o->token_file, 4096));
         while (!p.token.empty() && (p.token.back() == '\n' || p.token.back() == '\r')) {
@@ -236,6 +262,8 @@ void SetupList(CLI::App& parent, GlobalOptions& global, auto run) {
         v.set("objects", p.objects);
         v.set("refused_pages", p.refused);
         v.set("rejected_objects", p.rejected);
+        v.set("bytes", p.bytes);
+        v.set("quota", p.quota);
         v.set("last_sync", p.last_sync);
         v.set("last_error", p.last_error);
         v.set("last_error_at", p.last_error_at);
@@ -248,10 +276,13 @@ void SetupList(CLI::App& parent, GlobalOptions& global, auto run) {
       if (!list.ok()) std::printf("trust list: %s\n", list.status().message().c_str());
       for (const auto& v : out.array()) {
         std::printf(
-            "%-20s %-8s %s  objects %s, pages %s, refused %s, last sync %s\n",
+            "%-20s %-8s %s  objects %s (%s bytes, quota %s), pages %s, refused %s, last sync "
+            "%s\n",
             v.find("node_id")->str().c_str(),
             v.find("trusted")->boolean() ? "trusted" : "UNTRUSTED",
             v.find("endpoint")->str().c_str(), v.find("objects")->Serialize().c_str(),
+            v.find("bytes")->Serialize().c_str(),
+            v.find("quota")->Serialize() == "0" ? "default" : v.find("quota")->Serialize().c_str(),
             v.find("pages")->Serialize().c_str(), v.find("refused_pages")->Serialize().c_str(),
             v.find("last_sync")->str().empty() ? "never" : v.find("last_sync")->str().c_str());
         if (!v.find("last_error")->str().empty()) {
@@ -398,6 +429,15 @@ Result<NodeFederation> AttachFederation(const std::string& home, store::Store& s
       return Status::InvalidArgument("ENTENTE_FEDERATION_PAGE_LIMIT must be 1..10000");
     }
     fo.page_limit = static_cast<std::size_t>(n);
+  }
+  // Disk: the node's default quota per peer, and the free space peers may never take.
+  fo.data_dir = home;
+  if (const char* q = std::getenv("ENTENTE_FEDERATION_PEER_QUOTA"); q && *q) {
+    ENTENTE_ASSIGN_OR_RETURN(fo.peer_quota_bytes,
+                             ParseByteSize(q, "ENTENTE_FEDERATION_PEER_QUOTA"));
+  }
+  if (const char* m = std::getenv("ENTENTE_FEDERATION_MIN_FREE"); m && *m) {
+    ENTENTE_ASSIGN_OR_RETURN(fo.min_free_bytes, ParseByteSize(m, "ENTENTE_FEDERATION_MIN_FREE"));
   }
   // The list is re-read and re-verified every sync round, so `entente peer trust NEW-LIST`
   // takes effect on a serving node without a restart (and an expired list suspends federation).

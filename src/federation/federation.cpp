@@ -9,6 +9,8 @@
 #include <set>
 #include <thread>
 
+#include <sys/statvfs.h>
+
 #include "entente/base/json.h"
 #include "entente/base/time.h"
 #include "entente/crypto/symmetric.h"
@@ -78,8 +80,9 @@ struct Federation::Impl {
   std::thread sync_thread, notify_thread;
 
   mutable std::mutex trust_mu;
-  std::shared_ptr<const TrustView> trust_view;  // never null after Create
-  std::string last_reload_error;                // logged once per distinct error
+  std::shared_ptr<const TrustView> trust_view;         // never null after Create
+  std::string last_reload_error;                       // logged once per distinct error
+  std::map<std::string, std::string> last_room_error;  // per peer, under mu
 
   Impl(store::Store& s, StateDb& st, LocalNode l, FederationOptions o)
       : store(s), state(st), local(std::move(l)), options(std::move(o)) {}
@@ -254,7 +257,7 @@ struct Federation::Impl {
   // ---- receiving --------------------------------------------------------------------------
 
   struct PageOutcome {
-    std::uint64_t added = 0, duplicates = 0, rejected = 0, sealed = 0, opened = 0;
+    std::uint64_t added = 0, duplicates = 0, rejected = 0, sealed = 0, opened = 0, bytes = 0;
     std::vector<ReceivedOrigin> origins;
     std::vector<ledger::Entry> receipts;
   };
@@ -312,6 +315,7 @@ struct Federation::Impl {
     }
     if (*put == store::PutOutcome::kAdded) {
       ++out.added;
+      out.bytes += text.size();
       if (*stored_sealed) ++out.sealed;
       out.receipts.push_back({"receipt", FormatTimestamp(Now(), 3), peer.organization_ref, id,
                               version, PayloadHash(text)});
@@ -327,6 +331,33 @@ struct Federation::Impl {
     Log("error", "federation page refused: nothing of it stored", peer.node_id, why.message());
     (void)state.RecordError(peer.node_id, "page refused: " + why.message(), true);
     return why;
+  }
+
+  // Whether a page of `page_bytes` may be stored from `peer`, which has `stored` bytes here.
+  Status Room(const PeerRecord& peer, std::uint64_t stored, std::uint64_t page_bytes) {
+    std::uint64_t quota = peer.quota != 0 ? peer.quota : options.peer_quota_bytes;
+    if (quota != 0 && stored + page_bytes > quota) {
+      counters.pages_over_quota++;
+      return Status::LimitExceeded("quota: " + std::to_string(stored) + " bytes stored from " +
+                                   peer.node_id + ", a page of " + std::to_string(page_bytes) +
+                                   " would pass its quota of " + std::to_string(quota) +
+                                   " (raise it with `entente peer add " + peer.node_id +
+                                   " --quota SIZE`)");
+    }
+    if (!options.data_dir.empty()) {
+      struct statvfs fs {};
+      if (statvfs(options.data_dir.c_str(), &fs) == 0) {
+        std::uint64_t free = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+        // Twice the page: the store's write-ahead log holds it before the checkpoint.
+        if (free < options.min_free_bytes + 2 * page_bytes) {
+          counters.pages_no_space++;
+          return Status::LimitExceeded(
+              "disk: " + std::to_string(free) + " bytes free, the node keeps " +
+              std::to_string(options.min_free_bytes) + " for itself; pages from peers wait");
+        }
+      }
+    }
+    return Status::Ok();
   }
 
   Result<SyncReport> SyncPeer(std::string_view node_id, std::size_t max_pages) {
@@ -396,6 +427,20 @@ struct Federation::Impl {
         ahead = std::async(std::launch::async, fetch, ahead_cursor, options.page_limit);
       }
       PageOutcome out;
+      std::uint64_t page_bytes = 0;
+      for (const auto& o : page.objects) page_bytes += o.size();
+      if (Status room = Room(peer, peer.bytes + report.bytes_stored, page_bytes); !room.ok()) {
+        (void)state.RecordError(node_id, room.message(), false);
+        bool first_time;
+        {
+          std::lock_guard lock(mu);
+          std::string& last = last_room_error[peer.node_id];
+          first_time = last != room.message();
+          last = room.message();
+        }
+        if (first_time) Log("warn", "federation page not stored: no room", node_id, room.message());
+        return room;
+      }
       if (!page.objects.empty()) {
         ENTENTE_ASSIGN_OR_RETURN(auto batch, store.BeginBatch());
         json::Document doc;
@@ -410,8 +455,13 @@ struct Federation::Impl {
         }
         ENTENTE_RETURN_IF_ERROR(batch->Commit());
       }
-      ENTENTE_RETURN_IF_ERROR(
-          state.CommitPage(node_id, kFeed, page.header.next, out.origins, out.added, out.rejected));
+      ENTENTE_RETURN_IF_ERROR(state.CommitPage(node_id, kFeed, page.header.next, out.origins,
+                                               out.added, out.rejected, out.bytes));
+      report.bytes_stored += out.bytes;
+      {
+        std::lock_guard lock(mu);
+        last_room_error.erase(peer.node_id);
+      }
       if (!out.receipts.empty() && options.on_receipts) options.on_receipts(out.receipts);
       counters.pages_accepted++;
       counters.objects_added += out.added;
@@ -560,7 +610,8 @@ struct Federation::Impl {
         }
         if (!r.ok() && r.status().code() == ErrorCode::kCancelled) return;
         if (!r.ok() && r.status().code() != ErrorCode::kCryptoError &&
-            r.status().code() != ErrorCode::kInvalidArgument) {
+            r.status().code() != ErrorCode::kInvalidArgument &&
+            r.status().code() != ErrorCode::kLimitExceeded) {  // logged once, by Room
           Log("warn", "sync with peer failed", id, r.status().message());
         }
         if (heads_due) {
@@ -714,6 +765,10 @@ std::string Federation::MetricsText() const {
   line("notifies_sent_total", "Push notifications sent to peers", c.notifies_sent);
   line("notifies_received_total", "Push notifications received from peers", c.notifies_received);
   line("sync_errors_total", "Pulls that failed (peer down, HTTP errors)", c.sync_errors);
+  line("pages_over_quota_total", "Peer pages not stored: the peer's quota is reached",
+       c.pages_over_quota);
+  line("pages_no_space_total", "Peer pages not stored: the disk reserve is reached",
+       c.pages_no_space);
   return out;
 }
 

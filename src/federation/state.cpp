@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS peers(node_id TEXT PRIMARY KEY, token TEXT NOT NULL, 
   added TEXT NOT NULL, last_sync TEXT NOT NULL DEFAULT '', last_error TEXT NOT NULL DEFAULT '',
   last_error_at TEXT NOT NULL DEFAULT '', pages INTEGER NOT NULL DEFAULT 0,
   objects INTEGER NOT NULL DEFAULT 0, refused INTEGER NOT NULL DEFAULT 0,
-  rejected INTEGER NOT NULL DEFAULT 0);
+  rejected INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,
+  quota INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS cursors(peer TEXT NOT NULL, feed TEXT NOT NULL, added_after INTEGER NOT NULL,
   PRIMARY KEY(peer, feed)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS origins(id TEXT NOT NULL, version TEXT NOT NULL, from_node TEXT NOT NULL,
@@ -78,6 +79,17 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& path) {
   sqlite3_busy_timeout(db->db_, 10000);
   ENTENTE_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
   ENTENTE_RETURN_IF_ERROR(db->Exec(kSchema));
+  // State files made before peer quotas: add the two columns (existing peers: 0 bytes counted,
+  // the node's default quota).
+  {
+    Stmt has(db->db_, "SELECT 1 FROM pragma_table_info('peers') WHERE name='quota'");
+    if (!has.ok()) return DbError(db->db_, "peers");
+    if (has.Step() == SQLITE_DONE) {
+      ENTENTE_RETURN_IF_ERROR(
+          db->Exec("ALTER TABLE peers ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0; "
+                   "ALTER TABLE peers ADD COLUMN quota INTEGER NOT NULL DEFAULT 0;"));
+    }
+  }
   return db;
 }
 
@@ -118,10 +130,12 @@ Status StateDb::SetSetting(std::string_view key, std::string_view value) {
 Status StateDb::PutPeer(const PeerRecord& p) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
-         "INSERT INTO peers(node_id,token,ca_pem,added) VALUES(?,?,?,?) ON CONFLICT(node_id) "
-         "DO UPDATE SET token=excluded.token, ca_pem=excluded.ca_pem");
+         "INSERT INTO peers(node_id,token,ca_pem,added,quota) VALUES(?,?,?,?,?) ON "
+         "CONFLICT(node_id) DO UPDATE SET token=excluded.token, ca_pem=excluded.ca_pem, "
+         "quota=excluded.quota");
   if (!s.ok()) return DbError(db_, "peers");
   s.Bind(1, p.node_id).Bind(2, p.token).Bind(3, p.ca_pem).Bind(4, FormatTimestamp(Now(), 3));
+  s.Bind(5, static_cast<std::int64_t>(p.quota));
   if (s.Step() != SQLITE_DONE) return DbError(db_, "peers");
   return Status::Ok();
 }
@@ -146,7 +160,7 @@ Status StateDb::RemovePeer(std::string_view node_id) {
 namespace {
 constexpr const char* kPeerColumns =
     "SELECT node_id,token,ca_pem,added,last_sync,last_error,last_error_at,pages,objects,refused,"
-    "rejected FROM peers";
+    "rejected,bytes,quota FROM peers";
 PeerRecord ReadPeer(Stmt& s) {
   PeerRecord p;
   p.node_id = s.Text(0);
@@ -160,6 +174,8 @@ PeerRecord ReadPeer(Stmt& s) {
   p.objects = static_cast<std::uint64_t>(s.Int(8));
   p.refused = static_cast<std::uint64_t>(s.Int(9));
   p.rejected = static_cast<std::uint64_t>(s.Int(10));
+  p.bytes = static_cast<std::uint64_t>(s.Int(11));
+  p.quota = static_cast<std::uint64_t>(s.Int(12));
   return p;
 }
 }  // namespace
@@ -199,7 +215,7 @@ Result<std::int64_t> StateDb::Cursor(std::string_view peer, std::string_view fee
 
 Status StateDb::CommitPage(std::string_view peer, std::string_view feed, std::int64_t next,
                            const std::vector<ReceivedOrigin>& origins, std::uint64_t added,
-                           std::uint64_t rejected) {
+                           std::uint64_t rejected, std::uint64_t added_bytes) {
   std::lock_guard lock(mu_);
   ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto fail = [this](std::string_view what) {
@@ -221,10 +237,10 @@ Status StateDb::CommitPage(std::string_view peer, std::string_view feed, std::in
     c.Bind(1, peer).Bind(2, feed).Bind(3, next);
     if (c.Step() != SQLITE_DONE) return fail("cursors");
     Stmt p(db_,
-           "UPDATE peers SET pages=pages+1, objects=objects+?, rejected=rejected+? WHERE "
-           "node_id=?");
+           "UPDATE peers SET pages=pages+1, objects=objects+?, rejected=rejected+?, "
+           "bytes=bytes+? WHERE node_id=?");
     p.Bind(1, static_cast<std::int64_t>(added)).Bind(2, static_cast<std::int64_t>(rejected));
-    p.Bind(3, peer);
+    p.Bind(3, static_cast<std::int64_t>(added_bytes)).Bind(4, peer);
     if (p.Step() != SQLITE_DONE) return fail("peers");
   }
   return Exec("COMMIT");

@@ -1,6 +1,7 @@
 #include "entente/federation/state.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include "test_util.h"
@@ -48,6 +49,36 @@ TEST(StateTest, CursorsMoveOnlyWithCommittedPagesAndSurviveReopen) {
   ASSERT_TRUE((*db)->RemovePeer("de").ok());
   EXPECT_EQ(*(*db)->Cursor("de", "federation"), 0);
   EXPECT_EQ((*db)->RemovePeer("de").code(), ErrorCode::kNotFound);
+}
+
+// A state file from before peer quotas (no bytes/quota columns) opens, keeps its peers, and
+// counts bytes from then on.
+TEST(StateTest, AStateFileWithoutQuotaColumnsIsUpgradedInPlace) {
+  testing::TempDir dir("state-old");
+  std::string path = dir.path() + "/state.db";
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw,
+                         "CREATE TABLE peers(node_id TEXT PRIMARY KEY, token TEXT NOT NULL, "
+                         "ca_pem TEXT NOT NULL, added TEXT NOT NULL, last_sync TEXT NOT NULL "
+                         "DEFAULT '', last_error TEXT NOT NULL DEFAULT '', last_error_at TEXT NOT "
+                         "NULL DEFAULT '', pages INTEGER NOT NULL DEFAULT 0, objects INTEGER NOT "
+                         "NULL DEFAULT 0, refused INTEGER NOT NULL DEFAULT 0, rejected INTEGER NOT "
+                         "NULL DEFAULT 0);"
+                         "INSERT INTO peers(node_id,token,ca_pem,added,objects) "
+                         "VALUES('de','t','', '2026-01-01T00:00:00.000Z', 7);",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto db = StateDb::Open(path);
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto de = (*db)->Peer("de");
+  ASSERT_TRUE(de.ok()) << de.status().ToString();
+  EXPECT_EQ(de->objects, 7u);
+  EXPECT_EQ(de->bytes, 0u);
+  EXPECT_EQ(de->quota, 0u);
+  ASSERT_TRUE((*db)->CommitPage("de", "federation", 5, {}, 1, 0, 900).ok());
+  EXPECT_EQ((*db)->Peer("de")->bytes, 900u);
 }
 
 TEST(StateTest, HeadsAreKeptPerPeer) {

@@ -102,7 +102,8 @@ class SyncTest : public ::testing::Test {
   }
 
   std::unique_ptr<Federation> Make(const std::string& id, store::Store& s, StateDb& st,
-                                   const testing::NodeKeys& keys) {
+                                   const testing::NodeKeys& keys,
+                                   const std::function<void(FederationOptions&)>& tune = {}) {
     LocalNode local;
     local.node_id = id;
     local.trust = trust_;
@@ -116,6 +117,7 @@ class SyncTest : public ::testing::Test {
       receipts_.insert(receipts_.end(), e.begin(), e.end());
     };
     o.log = [](const std::string&) {};
+    if (tune) tune(o);
     auto f = Federation::Create(s, st, std::move(local), o);
     EXPECT_TRUE(f.ok()) << f.status().ToString();
     return std::move(*f);
@@ -319,6 +321,47 @@ TEST_F(SyncTest, AReplacedTrustListTakesEffectAtOnce) {
   EXPECT_EQ(fr_->MemberByOrganization(de_keys_.org), nullptr);
   EXPECT_EQ(fr_->ServePage(*trust_.FindNode("de"), 0, 10).status().code(),
             ErrorCode::kPermissionDenied);
+}
+
+// A peer fills at most its quota, and peers never take the disk reserve: the page that would
+// pass either is not stored, the cursor stays, and the pull resumes once there is room.
+TEST_F(SyncTest, QuotaAndDiskReserveStopAPeerWithoutLosingItsPlace) {
+  Publish();
+  PeerRecord fr = *de_state_->Peer("fr");
+  fr.quota = 1500;  // a page of two indicators is about 1.3 kB
+  ASSERT_TRUE(de_state_->PutPeer(fr).ok());
+  auto r = de_->SyncPeer("fr");
+  ASSERT_EQ(r.status().code(), ErrorCode::kLimitExceeded) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("quota"), std::string::npos);
+  PeerRecord after = *de_state_->Peer("fr");
+  EXPECT_GT(after.bytes, 0u);
+  EXPECT_LE(after.bytes, 1500u) << "never more than the quota";
+  EXPECT_NE(after.last_error.find("quota"), std::string::npos);
+  std::int64_t cursor = *de_state_->Cursor("fr", kFeed);
+  EXPECT_LT(cursor, LastAdded(*fr_store_)) << "the refused page is not skipped";
+  EXPECT_EQ(de_->counters().pages_over_quota.load(), 1u);
+
+  fr.quota = 0;  // back to the node default (none)
+  ASSERT_TRUE(de_state_->PutPeer(fr).ok());
+  auto rest = de_->SyncPeer("fr");
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_EQ(*de_state_->Cursor("fr", kFeed), LastAdded(*fr_store_));
+  EXPECT_EQ(Versions(*de_store_), 7u) << "everything arrives, nothing twice";
+
+  // A node whose disk reserve is reached stores nothing from peers.
+  auto full_store = store::Store::Open(dir_.path() + "/full.db");
+  auto full_state = StateDb::Open(dir_.path() + "/full-state.db");
+  ASSERT_TRUE(full_store.ok() && full_state.ok());
+  auto full = Make("de", **full_store, **full_state, de_keys_, [this](FederationOptions& o) {
+    o.data_dir = dir_.path();
+    o.min_free_bytes = std::uint64_t{1} << 62;  // more than any disk has
+  });
+  ASSERT_TRUE((*full_state)->PutPeer(*de_state_->Peer("fr")).ok());
+  auto none = full->SyncPeer("fr");
+  ASSERT_EQ(none.status().code(), ErrorCode::kLimitExceeded);
+  EXPECT_NE(none.status().message().find("disk"), std::string::npos);
+  EXPECT_EQ(Versions(**full_store), 0u);
+  EXPECT_EQ(*(*full_state)->Cursor("fr", kFeed), 0);
 }
 
 TEST_F(SyncTest, ForgedCorruptedOrReplayedPagesAreRefusedAndNothingIsStored) {

@@ -72,6 +72,14 @@ struct FederationOptions {
   std::chrono::milliseconds interval{10'000};
   std::chrono::milliseconds timeout{15'000};
   bool check_heads = true;
+  // Disk. A page is not stored (and the cursor does not move) when the bytes stored from its
+  // peer would pass the peer's quota (PeerRecord::quota, else this; 0: no quota), or when the
+  // file system of `data_dir` would keep less than `min_free_bytes` free: a peer that floods
+  // valid objects fills at most its quota, and peers together never fill the disk the node's
+  // own writes need. The pull resumes by itself once there is room (quota raised, space freed).
+  std::uint64_t peer_quota_bytes = 0;
+  std::uint64_t min_free_bytes = 512ull << 20;
+  std::string data_dir;  // empty: no free-space check
   // New versions stored from peers, as ledger entries of kind "receipt" (append them to the
   // transparency log). Called from the syncing thread after each committed page.
   std::function<void(const std::vector<ledger::Entry>&)> on_receipts;
@@ -92,6 +100,7 @@ struct SyncReport {
   std::uint64_t sealed_stored = 0;  // stored sealed (relay)
   std::uint64_t opened = 0;         // sealed objects opened (this node is a recipient)
   std::uint64_t bytes = 0;          // response bytes read
+  std::uint64_t bytes_stored = 0;   // bytes of the new versions stored (counted in the quota)
   bool more = false;                // stopped at max_pages with more to fetch
 };
 
@@ -99,7 +108,8 @@ struct Counters {
   std::atomic<std::uint64_t> pages_served{0}, objects_served{0}, objects_sealed_out{0},
       objects_withheld{0}, pages_accepted{0}, pages_refused{0}, objects_added{0},
       objects_rejected{0}, objects_sealed_in{0}, objects_opened{0}, head_checks{0},
-      head_failures{0}, notifies_sent{0}, notifies_received{0}, sync_errors{0};
+      head_failures{0}, notifies_sent{0}, notifies_received{0}, sync_errors{0}, pages_over_quota{0},
+      pages_no_space{0};
 };
 
 class Federation {

@@ -42,6 +42,8 @@ struct PeerRecord {
   std::uint64_t objects = 0;   // new object versions stored from this peer
   std::uint64_t refused = 0;   // pages refused (bad signature, malformed, wrong cursor)
   std::uint64_t rejected = 0;  // objects refused inside accepted pages
+  std::uint64_t bytes = 0;     // bytes of the new object versions stored from this peer
+  std::uint64_t quota = 0;     // most bytes this node stores from the peer; 0: the node default
 };
 
 struct ReceivedOrigin {
@@ -65,7 +67,7 @@ class StateDb {
   Result<std::string> Setting(std::string_view key);  // "" if unset
   Status SetSetting(std::string_view key, std::string_view value);
 
-  // Adds or replaces a peer's credentials (keeps its cursors and counters).
+  // Adds or replaces a peer's credentials and quota (keeps its cursors and counters).
   Status PutPeer(const PeerRecord& peer);
   // Removes the peer, its cursors and head. kNotFound if unknown.
   Status RemovePeer(std::string_view node_id);
@@ -74,10 +76,10 @@ class StateDb {
 
   Result<std::int64_t> Cursor(std::string_view peer, std::string_view feed);
   // After the page's objects are committed to the store: records where each came from and moves
-  // the cursor, in one transaction; bumps the peer's page and object counters.
+  // the cursor, in one transaction; bumps the peer's page, object and byte counters.
   Status CommitPage(std::string_view peer, std::string_view feed, std::int64_t next,
                     const std::vector<ReceivedOrigin>& origins, std::uint64_t added,
-                    std::uint64_t rejected);
+                    std::uint64_t rejected, std::uint64_t added_bytes = 0);
   Status RecordError(std::string_view peer, std::string_view message, bool page_refused);
   Status RecordSynced(std::string_view peer);
 
