@@ -123,6 +123,26 @@ struct Federation::Impl {
     return Status::Ok();
   }
 
+  // Objects stored by another process on the same store (`entente ingest` while the node
+  // serves) did not pass through Changed(): the sync thread looks for versions added after the
+  // last one it saw, once a second (one probe of the date_added index), and notifies the peers.
+  std::int64_t seen_added = -1;  // sync thread only
+  void NoticeLocalWrites() {
+    // date_added is the store's clock in µs: what is added from now on comes after this.
+    if (seen_added < 0) seen_added = Now().micros();
+    store::Query q;
+    q.added_after_us = seen_added;
+    q.versions = store::Versions::kAll;
+    q.include_revoked = true;
+    q.limit = 1000;
+    auto page = store.Find(q);
+    if (!page.ok() || page->objects.empty()) return;
+    // A long ingest: skip to now rather than walk it (the peers pull from their own cursors).
+    seen_added = page->more ? std::max(page->objects.back().date_added_us, Now().micros())
+                            : page->objects.back().date_added_us;
+    Changed({});
+  }
+
   // The sync thread's check at the start of a round.
   void ReloadTrust() {
     if (!options.reload_trust) return;
@@ -573,6 +593,7 @@ struct Federation::Impl {
             std::chrono::steady_clock::now() < next_round) {
           lock.unlock();
           ReloadTrust();
+          NoticeLocalWrites();
           continue;
         }
         if (stopping) return;

@@ -339,5 +339,15 @@ for _ in $(seq 50); do [[ $(feed_status "$root/tok.eu.ee") == 403 ]] && break; s
 [[ $(feed_status "$root/tok.eu.fr") == 200 ]] || fail "fr refused after the trust list changed"
 grep -q 'trust list replaced' "$root/eu.err" || fail "no log line for the new trust list"
 
+# 11. `entente ingest` beside a serving node (another process on the same store) travels at
+# once too: the node notices the new versions and notifies its peers (sync interval: 300 s).
+phase "11"
+ingested=indicator--0a000000-0000-4000-8000-000000000011
+indicator $ingested 2026-02-01T00:00:00.000Z ingested.example >"$root/ingested.json"
+ent fr ingest "$root/ingested.json" >/dev/null || fail "ingest beside the serving node"
+t0=$(date +%s%N)
+wait_has eu $ingested ingested.example "an object ingested beside fr did not reach eu"
+echo "ingest at fr -> eu: $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+
 for n in fr ee eu; do stop "$n"; done
 echo "nodes_test: ok"
