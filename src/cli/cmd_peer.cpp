@@ -137,7 +137,7 @@ Result<std::uint64_t> ParseByteSize(const std::string& text, std::string_view wh
 }
 
 struct PeerOptions {
-  std::string list, issuer, node_id, token, token_file, ca, quota;
+  std::string list, issuer, node_id, token, token_file, ca, quota, endpoint;
   std::vector<std::string> peers;
 };
 
@@ -183,6 +183,9 @@ void SetupAdd(CLI::App& parent, GlobalOptions& global, auto run) {
                   "File whose first line is the bearer token the peer issued to this node "
                   "(else $ENTENTE_PEER_TOKEN)");
   app->add_option("--ca", o->ca, "The peer's TLS certificate or CA (PEM); default: system roots");
+  app->add_option("--endpoint", o->endpoint,
+                  "Reach the peer here instead of the trust list's endpoint (https URL: a "
+                  "private link, a forwarding proxy); TLS and signatures are checked the same");
   app->add_option("--quota", o->quota,
                   "Most bytes of objects stored from this peer (e.g. 20G; suffixes K M G T, "
                   "powers of 1024); default: $ENTENTE_FEDERATION_PEER_QUOTA, else none");
@@ -201,6 +204,13 @@ void SetupAdd(CLI::App& parent, GlobalOptions& global, auto run) {
       p.node_id = o->node_id;
       if (!o->quota.empty()) {
         ENTENTE_ASSIGN_OR_RETURN(p.quota, ParseByteSize(o->quota, "--quota"));
+      }
+      if (!o->endpoint.empty()) {
+        if (o->endpoint.rfind("https://", 0) != 0 || o->endpoint.back() != '/' ||
+            o->endpoint.size() > 2048) {
+          return Status::InvalidArgument("--endpoint: an https:// URL ending in '/'");
+        }
+        p.endpoint = o->endpoint;
       }
       if (!o->token_file.empty()) {
         ENTENTE_ASSIGN_OR_RETURN(p.token, crypto::keys::ReadSmallFile(o->token_file, 4096));
@@ -221,7 +231,8 @@ void SetupAdd(CLI::App& parent, GlobalOptions& global, auto run) {
       ENTENTE_RETURN_IF_ERROR(db->PutPeer(p));
       SecureWipe(p.token.data(), p.token.size());
       std::printf(global.json ? "{\"added\":\"%s\",\"endpoint\":\"%s\"}\n" : "peer %s added (%s)\n",
-                  o->node_id.c_str(), m->endpoint.c_str());
+                  o->node_id.c_str(),
+                  p.endpoint.empty() ? m->endpoint.c_str() : p.endpoint.c_str());
       return Status::Ok();
     });
   });
@@ -255,7 +266,8 @@ void SetupList(CLI::App& parent, GlobalOptions& global, auto run) {
         json::Value v = json::Value::MakeObject();
         v.set("node_id", p.node_id);
         v.set("trusted", m != nullptr);
-        v.set("endpoint", m ? m->endpoint : std::string());
+        // Where this node reaches the peer: its override, else the trust list's endpoint.
+        v.set("endpoint", !p.endpoint.empty() ? p.endpoint : m ? m->endpoint : std::string());
         v.set("member_state", m ? m->member_state : std::string());
         v.set("cursor", cursor);
         v.set("pages", p.pages);

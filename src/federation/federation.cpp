@@ -181,7 +181,7 @@ struct Federation::Impl {
     co.ca_pem = peer.ca_pem;
     co.timeout = options.timeout;
     co.max_body_bytes = kMaxPageBytes;
-    return HttpClient::Create(member.endpoint, co);
+    return HttpClient::Create(peer.endpoint.empty() ? member.endpoint : peer.endpoint, co);
   }
 
   static Result<const identity::TrustMember*> PeerMember(const TrustView& trust,
@@ -646,22 +646,47 @@ struct Federation::Impl {
     }
   }
 
+  // A notify that fails (peer down, link cut) is retried with a doubling delay from 1 s up to
+  // the sync interval, so a peer converges soon after the link returns rather than at its next
+  // periodic pull. A peer in back-off is not tried sooner because more changes arrive.
   void NotifyLoop() {
+    using Clock = std::chrono::steady_clock;
+    struct Backoff {
+      Clock::time_point next;
+      std::chrono::milliseconds delay;
+    };
     std::map<std::string, std::unique_ptr<HttpClient>> clients;
+    std::map<std::string, Backoff> retry;
     for (;;) {
       std::set<std::string> to_notify;
       {
         std::unique_lock lock(mu);
-        cv.wait(lock, [this] { return stopping || !pending_notifies.empty(); });
+        auto work = [this] { return stopping || !pending_notifies.empty(); };
+        if (retry.empty()) {
+          cv.wait(lock, work);
+        } else {
+          auto earliest = Clock::time_point::max();
+          for (const auto& [id, b] : retry) earliest = std::min(earliest, b.next);
+          cv.wait_until(lock, earliest, work);
+        }
         if (stopping) return;
         to_notify.swap(pending_notifies);
+      }
+      auto now = Clock::now();
+      for (const auto& [id, b] : retry) {
+        if (b.next <= now) to_notify.insert(id);
       }
       auto trust = LiveTrust();
       if (!trust.ok()) continue;
       for (const auto& id : to_notify) {
+        auto backoff = retry.find(id);
+        if (backoff != retry.end() && backoff->second.next > now) continue;  // not yet
         auto member = PeerMember(**trust, id);
         auto peer = state.Peer(id);
-        if (!member.ok() || !peer.ok()) continue;
+        if (!member.ok() || !peer.ok()) {
+          retry.erase(id);  // no longer a peer: nothing to retry
+          continue;
+        }
         auto& client = clients[id];
         if (!client) {
           auto c = ClientFor(**member, *peer);
@@ -672,8 +697,14 @@ struct Federation::Impl {
         auto r = client->Post("api/v1/federation/notify", peer->token, body);
         if (r.ok() && r->status / 100 == 2) {
           counters.notifies_sent++;
+          retry.erase(id);
         } else {
           client.reset();  // the peer may be down or restarted: a fresh connection next time
+          auto delay = backoff == retry.end()
+                           ? std::chrono::milliseconds(1000)
+                           : std::min(backoff->second.delay * 2,
+                                      std::max(options.interval, std::chrono::milliseconds(1000)));
+          retry[id] = {Clock::now() + delay, delay};
         }
       }
     }

@@ -1,5 +1,7 @@
 #include "entente/federation/state.h"
 
+#include <cstring>
+
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -53,7 +55,7 @@ CREATE TABLE IF NOT EXISTS peers(node_id TEXT PRIMARY KEY, token TEXT NOT NULL, 
   last_error_at TEXT NOT NULL DEFAULT '', pages INTEGER NOT NULL DEFAULT 0,
   objects INTEGER NOT NULL DEFAULT 0, refused INTEGER NOT NULL DEFAULT 0,
   rejected INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,
-  quota INTEGER NOT NULL DEFAULT 0);
+  quota INTEGER NOT NULL DEFAULT 0, endpoint TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS cursors(peer TEXT NOT NULL, feed TEXT NOT NULL, added_after INTEGER NOT NULL,
   PRIMARY KEY(peer, feed)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS origins(id TEXT NOT NULL, version TEXT NOT NULL, from_node TEXT NOT NULL,
@@ -79,15 +81,17 @@ Result<std::unique_ptr<StateDb>> StateDb::Open(const std::string& path) {
   sqlite3_busy_timeout(db->db_, 10000);
   ENTENTE_RETURN_IF_ERROR(db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"));
   ENTENTE_RETURN_IF_ERROR(db->Exec(kSchema));
-  // State files made before peer quotas: add the two columns (existing peers: 0 bytes counted,
-  // the node's default quota).
-  {
-    Stmt has(db->db_, "SELECT 1 FROM pragma_table_info('peers') WHERE name='quota'");
+  // State files made before peer quotas and endpoint overrides: add the columns (existing
+  // peers: 0 bytes counted, the node's default quota, the trust list's endpoint).
+  for (const char* column : {"bytes INTEGER NOT NULL DEFAULT 0", "quota INTEGER NOT NULL DEFAULT 0",
+                             "endpoint TEXT NOT NULL DEFAULT ''"}) {
+    std::string name(column, std::strchr(column, ' '));
+    Stmt has(db->db_, "SELECT 1 FROM pragma_table_info('peers') WHERE name=?");
     if (!has.ok()) return DbError(db->db_, "peers");
+    has.Bind(1, name);
     if (has.Step() == SQLITE_DONE) {
       ENTENTE_RETURN_IF_ERROR(
-          db->Exec("ALTER TABLE peers ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0; "
-                   "ALTER TABLE peers ADD COLUMN quota INTEGER NOT NULL DEFAULT 0;"));
+          db->Exec(("ALTER TABLE peers ADD COLUMN " + std::string(column)).c_str()));
     }
   }
   return db;
@@ -130,12 +134,12 @@ Status StateDb::SetSetting(std::string_view key, std::string_view value) {
 Status StateDb::PutPeer(const PeerRecord& p) {
   std::lock_guard lock(mu_);
   Stmt s(db_,
-         "INSERT INTO peers(node_id,token,ca_pem,added,quota) VALUES(?,?,?,?,?) ON "
+         "INSERT INTO peers(node_id,token,ca_pem,added,quota,endpoint) VALUES(?,?,?,?,?,?) ON "
          "CONFLICT(node_id) DO UPDATE SET token=excluded.token, ca_pem=excluded.ca_pem, "
-         "quota=excluded.quota");
+         "quota=excluded.quota, endpoint=excluded.endpoint");
   if (!s.ok()) return DbError(db_, "peers");
   s.Bind(1, p.node_id).Bind(2, p.token).Bind(3, p.ca_pem).Bind(4, FormatTimestamp(Now(), 3));
-  s.Bind(5, static_cast<std::int64_t>(p.quota));
+  s.Bind(5, static_cast<std::int64_t>(p.quota)).Bind(6, p.endpoint);
   if (s.Step() != SQLITE_DONE) return DbError(db_, "peers");
   return Status::Ok();
 }
@@ -160,7 +164,7 @@ Status StateDb::RemovePeer(std::string_view node_id) {
 namespace {
 constexpr const char* kPeerColumns =
     "SELECT node_id,token,ca_pem,added,last_sync,last_error,last_error_at,pages,objects,refused,"
-    "rejected,bytes,quota FROM peers";
+    "rejected,bytes,quota,endpoint FROM peers";
 PeerRecord ReadPeer(Stmt& s) {
   PeerRecord p;
   p.node_id = s.Text(0);
@@ -176,6 +180,7 @@ PeerRecord ReadPeer(Stmt& s) {
   p.rejected = static_cast<std::uint64_t>(s.Int(10));
   p.bytes = static_cast<std::uint64_t>(s.Int(11));
   p.quota = static_cast<std::uint64_t>(s.Int(12));
+  p.endpoint = s.Text(13);
   return p;
 }
 }  // namespace

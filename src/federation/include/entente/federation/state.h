@@ -34,6 +34,9 @@ struct PeerRecord {
   std::string node_id;
   std::string token;   // bearer token the peer issued to this node (never printed)
   std::string ca_pem;  // the peer's certificate or CA (PEM); empty: system roots
+  // Where this node reaches the peer when not at the trust list's endpoint (a private link, a
+  // forwarding proxy); empty: the trust list's. TLS and page signatures are checked the same.
+  std::string endpoint;
   std::string added;   // RFC 3339
   std::string last_sync;
   std::string last_error;
