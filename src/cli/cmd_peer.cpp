@@ -593,6 +593,8 @@ void AddFederationRoutes(NodeFederation& federation, server::NodeService& servic
                          pv.set("objects", p.objects);
                          pv.set("pages", p.pages);
                          pv.set("refused_pages", p.refused);
+                         pv.set("bytes", p.bytes);
+                         pv.set("quota", p.quota);
                          pv.set("last_sync", p.last_sync);
                          pv.set("last_error", p.last_error);
                          peers.push_back(std::move(pv));
