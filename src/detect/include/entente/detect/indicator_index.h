@@ -155,9 +155,7 @@ class Index {
 
   const Entry& entry(std::uint32_t e) const noexcept { return entries_[e]; }
   const Entry& suffix_entry(std::uint32_t e) const noexcept;
-  std::string_view key(const Entry& e) const noexcept {
-    return {arena_.data() + e.key_off, e.key_len};
-  }
+  std::string_view key(const Entry& e) const noexcept { return {arena_ + e.key_off, e.key_len}; }
   std::span<const MetaId> postings(const Entry& e) const noexcept {
     return {postings_.data() + e.post_off, e.post_len};
   }
@@ -207,7 +205,7 @@ class Index {
   struct Tables;
   std::unique_ptr<Tables> t_;
   std::vector<Entry> entries_;
-  std::string arena_;
+  const char* arena_ = nullptr;  // key records, owned by t_
   std::vector<MetaId> postings_;
   std::vector<IndicatorMeta> metas_;
   PublicSuffixList psl_;
