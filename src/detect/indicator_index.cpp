@@ -104,8 +104,8 @@ void Index::FindBatch(std::span<const Probe> probes, std::uint32_t* out) const n
   }
   const char* arena = arena_;
   auto prefetch_record = [&](std::uint32_t c, std::size_t key_size) {
-    __builtin_prefetch(arena + c);
-    __builtin_prefetch(arena + c + kRecordHeader + key_size - 1);
+    __builtin_prefetch(arena + c, 0, 2);
+    __builtin_prefetch(arena + c + kRecordHeader + key_size - 1, 0, 2);
   };
   // Reads bucket `home + step` of probe i: sets its state and candidate.
   auto probe = [&](std::size_t i, std::size_t step) {

@@ -84,6 +84,7 @@ class FingerprintTable {
   // Slots per 10 keys: load 0.625. At 0.8 about one bucket in four is full, and every probe
   // that lands on a full bucket must read the next one too.
   static constexpr std::size_t kSlotsPer10 = 16;
+  static constexpr int kLocality = 2;
 
   // payloads[i] (default: i) is stored under hashes[i].
   void Build(const std::vector<std::uint64_t>& hashes,
@@ -113,12 +114,12 @@ class FingerprintTable {
     return static_cast<std::size_t>(((h >> 32) * nbuckets_) >> 32);
   }
   void Prefetch(std::uint64_t h) const noexcept {
-    if (slots_) __builtin_prefetch(slots_ + Bucket(h) * 8);
+    if (slots_) __builtin_prefetch(slots_ + Bucket(h) * 8, 0, kLocality);
   }
   // The bucket after the home bucket: where a probe goes when ProbeHome is not conclusive.
   void PrefetchOverflow(std::uint64_t h) const noexcept {
     std::size_t b = Bucket(h) + 1;
-    if (slots_) __builtin_prefetch(slots_ + (b == nbuckets_ ? 0 : b) * 8);
+    if (slots_) __builtin_prefetch(slots_ + (b == nbuckets_ ? 0 : b) * 8, 0, kLocality);
   }
   // Entry number whose fingerprint matches and for which eq(entry) holds, or kNone.
   template <typename Eq>
