@@ -1,6 +1,6 @@
 // Index and scanner benchmarks (docs/BENCHMARKS.md, "Detect (index and scanner)").
-//  BM_ExactLookup/10M      random exact lookups against 10 M synthetic IPv4+domain values,
-//                          half present, batched with prefetch (Index::FindBatch)
+//  BM_ExactLookup/10M/B    random exact lookups against 10 M synthetic IPv4+domain values,
+//                          half present, in batches of B (Index::FindBatch, pipelined prefetch)
 //  BM_CidrLookupV4/1M      random IPv4 longest-prefix lookups against 1 M random prefixes /8-/32
 //  BM_BuildReal            index build for all of data/ioc (reading excluded); bytes/indicator
 //  BM_ScanReal             scanner over the real logs (in memory) with the full indicator set
@@ -73,7 +73,7 @@ const Synthetic& SyntheticExact(std::size_t n) {
 void BM_ExactLookup(benchmark::State& state) {
   const Synthetic& s = SyntheticExact(static_cast<std::size_t>(state.range(0)));
   // 1 M keys, half present, shuffled, in one contiguous arena (as tokens sit in a scan buffer);
-  // each batch hashes 256 of them and looks them up with FindBatch.
+  // each batch hashes range(1) of them and looks them up with FindBatch.
   std::vector<std::string> mixed;
   for (std::size_t i = 0; i < s.present.size() && mixed.size() < (1u << 20); ++i) {
     mixed.push_back(s.present[i]);
@@ -86,8 +86,9 @@ void BM_ExactLookup(benchmark::State& state) {
     spans.push_back({arena.size(), k.size()});
     arena += k;
   }
-  std::vector<Index::Probe> probes(256);
-  std::vector<std::uint32_t> out(256);
+  const auto batch = static_cast<std::size_t>(state.range(1));
+  std::vector<Index::Probe> probes(batch);
+  std::vector<std::uint32_t> out(batch);
   std::size_t pos = 0, found = 0;
   for (auto _ : state) {
     for (auto& p : probes) {
@@ -99,13 +100,17 @@ void BM_ExactLookup(benchmark::State& state) {
     for (auto v : out) found += v != Index::kNone;
   }
   benchmark::DoNotOptimize(found);
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * 256);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * batch));
   state.counters["hit_ratio"] =
-      static_cast<double>(found) / static_cast<double>(state.iterations() * 256);
+      static_cast<double>(found) / static_cast<double>(state.iterations() * batch);
   state.counters["bytes_per_value"] = static_cast<double>(s.index->stats().exact_bytes) /
                                       static_cast<double>(s.index->stats().exact_values);
 }
-BENCHMARK(BM_ExactLookup)->Arg(10'000'000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ExactLookup)
+    ->Args({10'000'000, 256})
+    ->Args({10'000'000, 1024})
+    ->Args({10'000'000, 4096})
+    ->Unit(benchmark::kMicrosecond);
 
 void BM_CidrLookupV4(benchmark::State& state) {
   static std::shared_ptr<const Index> index = [&] {

@@ -1,5 +1,6 @@
 #include "entente/detect/indicator_index.h"
 
+#define XXH_INLINE_ALL  // same function as the library's XXH3, inlined into the probe loops
 #include <xxhash.h>
 
 #include <algorithm>
@@ -16,7 +17,24 @@ using internal::V6Table;
 
 namespace {
 constexpr std::size_t kMaxKeyBytes = 8192;
+
+// Every exact key sits in the arena as a record: an 8-byte header (entry number, key length,
+// type) and then the key bytes. The exact table's slots hold record offsets, so verifying a
+// candidate reads one place (usually one cache line) and never the entry array.
+constexpr std::size_t kRecordHeader = 8;
+
+inline bool MatchRecord(const char* arena, std::uint32_t off, ObservableType type,
+                        std::string_view k, std::uint32_t* entry) noexcept {
+  const char* r = arena + off;
+  std::uint16_t len;
+  std::memcpy(&len, r + 4, 2);
+  if (len != k.size() || static_cast<std::uint8_t>(r[6]) != static_cast<std::uint8_t>(type))
+    return false;
+  if (std::memcmp(r + kRecordHeader, k.data(), k.size()) != 0) return false;
+  std::memcpy(entry, r, 4);
+  return true;
 }
+}  // namespace
 
 std::string_view MatchKindName(MatchKind kind) noexcept {
   switch (kind) {
@@ -33,6 +51,7 @@ std::string_view MatchKindName(MatchKind kind) noexcept {
 }
 
 struct Index::Tables {
+  internal::HugeBuffer arena;
   internal::BlockedBloom bloom;
   FingerprintTable exact;
   FingerprintTable suffix;
@@ -56,41 +75,85 @@ void Index::Prefetch(std::uint64_t hash) const noexcept { t_->exact.Prefetch(has
 
 std::uint32_t Index::Find(std::uint64_t hash, ObservableType type,
                           std::string_view k) const noexcept {
-  return t_->exact.Find(hash, [&](std::uint32_t e) {
-    const Entry& en = entries_[e];
-    return en.type == type && en.key_len == k.size() &&
-           std::memcmp(arena_.data() + en.key_off, k.data(), k.size()) == 0;
-  });
+  std::uint32_t e = kNone;
+  t_->exact.Find(hash, [&](std::uint32_t off) { return MatchRecord(arena_, off, type, k, &e); });
+  return e;
 }
 
 void Index::FindBatch(std::span<const Probe> probes, std::uint32_t* out) const noexcept {
-  // Group prefetching: for a group of probes, prefetch every bucket, then read the buckets and
-  // prefetch the candidate entries, then their keys, then verify. Each pass's misses overlap.
-  constexpr std::size_t kGroup = 32;
-  std::uint32_t cand[kGroup];
-  bool conclusive[kGroup];
-  for (std::size_t g = 0; g < probes.size(); g += kGroup) {
-    const std::size_t n = std::min(kGroup, probes.size() - g);
-    const Probe* p = probes.data() + g;
-    for (std::size_t i = 0; i < n; ++i) t_->exact.Prefetch(p[i].hash);
-    for (std::size_t i = 0; i < n; ++i) {
-      cand[i] = t_->exact.ProbeHome(p[i].hash, &conclusive[i]);
-      if (cand[i] != kNone) __builtin_prefetch(&entries_[cand[i]]);
+  // A software pipeline over the probes, kDist steps per stage, so that about 3 kDist
+  // independent misses are in flight and no stage waits on memory:
+  //   step i:             prefetch the home bucket of probe i;
+  //   step i + kDist:     read it; prefetch the key record of a fingerprint match (the slot
+  //                       holds the record's offset), or the next bucket if the home is full;
+  //   step i + 2 kDist:   verify the record, or read the next bucket and prefetch its record;
+  //   step i + 3 kDist:   verify that record (or, rarely, run the full probe).
+  // A probe costs one cache miss when absent, two (bucket, record) when present.
+  constexpr std::size_t kDist = 8;
+  constexpr std::size_t kRing = 64;  // a power of two >= 3 kDist + 1
+  static_assert((kRing & (kRing - 1)) == 0);
+  enum : std::uint8_t { kDone, kVerify, kFull };
+  std::uint32_t cand[kRing];
+  std::uint8_t state[kRing];
+  const std::size_t n = probes.size();
+  const Probe* p = probes.data();
+  const FingerprintTable& table = t_->exact;
+  if (table.empty()) {
+    std::fill(out, out + n, kNone);
+    return;
+  }
+  const char* arena = arena_;
+  auto prefetch_record = [&](std::uint32_t c, std::size_t key_size) {
+    __builtin_prefetch(arena + c, 0, 2);
+    __builtin_prefetch(arena + c + kRecordHeader + key_size - 1, 0, 2);
+  };
+  // Reads bucket `home + step` of probe i: sets its state and candidate.
+  auto probe = [&](std::size_t i, std::size_t step) {
+    bool conclusive;
+    std::uint32_t c = table.ProbeBucket(p[i].hash, step, &conclusive);
+    cand[i % kRing] = c;
+    if (c != kNone) {
+      state[i % kRing] = kVerify;
+      prefetch_record(c, p[i].key.size());
+    } else if (conclusive) {
+      state[i % kRing] = kDone;
+      out[i] = kNone;
+    } else {
+      state[i % kRing] = kFull;
     }
-    for (std::size_t i = 0; i < n; ++i)
-      if (cand[i] != kNone) __builtin_prefetch(arena_.data() + entries_[cand[i]].key_off);
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint32_t e = cand[i];
-      if (e != kNone) {
-        const Entry& en = entries_[e];
-        if (en.type == p[i].type && en.key_len == p[i].key.size() &&
-            std::memcmp(arena_.data() + en.key_off, p[i].key.data(), p[i].key.size()) == 0) {
-          out[g + i] = e;
-          continue;
+  };
+  // Verifies probe i's candidate; false when the full probe must decide.
+  auto verify = [&](std::size_t i) {
+    std::uint32_t e;
+    if (!MatchRecord(arena, cand[i % kRing], p[i].type, p[i].key, &e)) return false;
+    out[i] = e;
+    state[i % kRing] = kDone;
+    return true;
+  };
+  for (std::size_t step = 0; step < n + 3 * kDist; ++step) {
+    if (step < n) table.Prefetch(p[step].hash);
+    if (step >= kDist && step - kDist < n) {
+      const std::size_t i = step - kDist;
+      probe(i, 0);
+      if (state[i % kRing] == kFull) table.PrefetchOverflow(p[i].hash);
+    }
+    if (step >= 2 * kDist && step - 2 * kDist < n) {
+      const std::size_t i = step - 2 * kDist;
+      if (state[i % kRing] == kVerify) {
+        // A fingerprint collision (about 1 in 2^29 probes): the full probe decides now.
+        if (!verify(i)) {
+          out[i] = Find(p[i].hash, p[i].type, p[i].key);
+          state[i % kRing] = kDone;
         }
+      } else if (state[i % kRing] == kFull) {
+        probe(i, 1);
       }
-      // A fingerprint collision or an overflowing bucket: the full probe decides.
-      out[g + i] = (e == kNone && conclusive[i]) ? kNone : Find(p[i].hash, p[i].type, p[i].key);
+    }
+    if (step >= 3 * kDist) {
+      const std::size_t i = step - 3 * kDist;
+      const std::uint8_t st = state[i % kRing];
+      if (st == kFull || (st == kVerify && !verify(i)))
+        out[i] = Find(p[i].hash, p[i].type, p[i].key);
     }
   }
 }
@@ -104,8 +167,7 @@ std::uint32_t Index::Lookup(ObservableType type, std::string_view value) const {
 std::uint32_t Index::FindSuffix(std::uint64_t hash, std::string_view k) const noexcept {
   return t_->suffix.Find(hash, [&](std::uint32_t e) {
     const Entry& en = t_->suffix_entries[e];
-    return en.key_len == k.size() &&
-           std::memcmp(arena_.data() + en.key_off, k.data(), k.size()) == 0;
+    return en.key_len == k.size() && std::memcmp(arena_ + en.key_off, k.data(), k.size()) == 0;
   });
 }
 bool Index::IsCandidateTld(std::string_view label) const noexcept {
@@ -236,7 +298,7 @@ namespace {
 template <typename Rec>
 void GroupRecords(std::vector<Rec>& recs, const std::string& keys, std::string& arena,
                   std::vector<MetaId>& postings, std::vector<Index::Entry>& entries,
-                  std::vector<std::uint64_t>& hashes) {
+                  std::vector<std::uint64_t>& hashes, std::vector<std::uint32_t>& record_offsets) {
   auto key_of = [&](const Rec& r) { return std::string_view(keys.data() + r.key_off, r.key_len); };
   std::sort(recs.begin(), recs.end(), [&](const Rec& a, const Rec& b) {
     if (a.hash != b.hash) return a.hash < b.hash;
@@ -252,6 +314,13 @@ void GroupRecords(std::vector<Rec>& recs, const std::string& keys, std::string& 
            key_of(recs[j]) == key_of(recs[i]))
       ++j;
     Index::Entry e{};
+    record_offsets.push_back(static_cast<std::uint32_t>(arena.size()));
+    char header[kRecordHeader] = {};
+    const auto entry_no = static_cast<std::uint32_t>(entries.size());
+    std::memcpy(header, &entry_no, 4);
+    std::memcpy(header + 4, &recs[i].key_len, 2);
+    header[6] = static_cast<char>(recs[i].type);
+    arena.append(header, kRecordHeader);
     e.key_off = static_cast<std::uint32_t>(arena.size());
     e.key_len = recs[i].key_len;
     e.type = recs[i].type;
@@ -309,17 +378,25 @@ Result<std::shared_ptr<const Index>> IndexBuilder::Build(const PublicSuffixList*
     return Status::LimitExceeded("over 4 G index values");
   if (psl) index->psl_ = *psl;
   index->metas_ = std::move(b.metas);
-  index->arena_.reserve(b.keys.size());
+  std::string arena;
+  arena.reserve(b.keys.size() + (b.recs.size() + b.suffix_recs.size()) * kRecordHeader);
   std::vector<std::uint64_t> hashes;
-  GroupRecords(b.recs, b.keys, index->arena_, index->postings_, index->entries_, hashes);
+  std::vector<std::uint32_t> offsets;
+  GroupRecords(b.recs, b.keys, arena, index->postings_, index->entries_, hashes, offsets);
   index->entries_.shrink_to_fit();
-  index->t_->exact.Build(hashes);
+  std::vector<std::uint64_t> suffix_hashes;
+  std::vector<std::uint32_t> suffix_offsets;
+  GroupRecords(b.suffix_recs, b.keys, arena, index->postings_, index->t_->suffix_entries,
+               suffix_hashes, suffix_offsets);
+  // Slots store offset + 1 in 32 bits.
+  if (arena.size() >= 0xfffffff0u) return Status::LimitExceeded("index key arena over 4 GiB");
+  index->t_->arena = internal::HugeBuffer(arena.size());
+  if (!arena.empty()) std::memcpy(index->t_->arena.data(), arena.data(), arena.size());
+  index->arena_ = index->t_->arena.data();
+  arena = std::string();
+  index->t_->exact.Build(hashes, &offsets);
   index->t_->bloom.Build(hashes);
-  hashes.clear();
-  GroupRecords(b.suffix_recs, b.keys, index->arena_, index->postings_, index->t_->suffix_entries,
-               hashes);
-  if (!hashes.empty()) index->t_->suffix.Build(hashes);
-  index->arena_.shrink_to_fit();
+  if (!suffix_hashes.empty()) index->t_->suffix.Build(suffix_hashes);
 
   // The last labels of domain indicators and suffix rules.
   {
@@ -387,7 +464,7 @@ Result<std::shared_ptr<const Index>> IndexBuilder::Build(const PublicSuffixList*
   st.v6_prefixes = index->t_->v6_prefixes.size();
   st.metas = index->metas_.size();
   st.exact_bytes = index->t_->exact.bytes() + index->t_->bloom.bytes() +
-                   index->entries_.capacity() * sizeof(Index::Entry) + index->arena_.capacity() +
+                   index->entries_.capacity() * sizeof(Index::Entry) + index->t_->arena.size() +
                    st.exact_postings * sizeof(MetaId);
   st.cidr_bytes = index->t_->v4.bytes() + index->t_->v6.bytes() +
                   (index->t_->v4_prefixes.capacity() + index->t_->v6_prefixes.capacity()) *

@@ -5,6 +5,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#define XXH_INLINE_ALL  // the recent-miss cache hashes every candidate run: no call per run
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -217,19 +220,21 @@ struct PendingHit {
 };
 
 // Bit i of tok[i / 64] is set when byte i is a token byte; of seed[...] when it is '.', ':',
-// '/' or '@'. Bits past n stay zero.
+// '/' or '@'; of colon[...] when it is ':'. Bits past n stay zero.
 void BuildMasksScalar(const char* p, std::size_t from, std::size_t n, std::uint64_t* tok,
-                      std::uint64_t* seed) {
+                      std::uint64_t* seed, std::uint64_t* colon) {
   for (std::size_t i = from; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(p[i]);
     std::uint8_t k = kClass.c[c];
     if (k & kTok) tok[i / 64] |= std::uint64_t{1} << (i % 64);
     if ((k & (kDot | kColon)) || c == '/' || c == '@') seed[i / 64] |= std::uint64_t{1} << (i % 64);
+    if (c == ':') colon[i / 64] |= std::uint64_t{1} << (i % 64);
   }
 }
 
 __attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n,
-                                                    std::uint64_t* tok, std::uint64_t* seed) {
+                                                    std::uint64_t* tok, std::uint64_t* seed,
+                                                    std::uint64_t* colon) {
   const __m256i k20 = _mm256_set1_epi8(0x20), ka = _mm256_set1_epi8('a' - 1),
                 kz = _mm256_set1_epi8('z' + 1);
   const __m256i k0 = _mm256_set1_epi8('0' - 1), k9 = _mm256_set1_epi8('9' + 1);
@@ -253,10 +258,12 @@ __attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n
                         _mm256_or_si256(_mm256_cmpeq_epi8(b, ksl), _mm256_cmpeq_epi8(b, kat)));
     std::uint64_t tm = static_cast<std::uint32_t>(_mm256_movemask_epi8(t));
     std::uint64_t sm = static_cast<std::uint32_t>(_mm256_movemask_epi8(sd));
+    std::uint64_t cm = static_cast<std::uint32_t>(_mm256_movemask_epi8(col));
     tok[i / 64] |= tm << (i % 64);
     seed[i / 64] |= sm << (i % 64);
+    colon[i / 64] |= cm << (i % 64);
   }
-  BuildMasksScalar(p, i, n, tok, seed);
+  BuildMasksScalar(p, i, n, tok, seed, colon);
 }
 
 __attribute__((target("avx2"))) std::uint64_t CountNewlinesAvx2(const char* p, std::size_t n) {
@@ -278,13 +285,27 @@ std::uint64_t CountNewlines(const char* p, std::size_t n) {
   return static_cast<std::uint64_t>(std::count(p, p + n, '\n'));
 }
 
-void BuildMasks(const char* p, std::size_t n, std::uint64_t* tok, std::uint64_t* seed) {
+void BuildMasks(const char* p, std::size_t n, std::uint64_t* tok, std::uint64_t* seed,
+                std::uint64_t* colon) {
   static const bool avx2 = __builtin_cpu_supports("avx2");
   if (avx2) {
-    BuildMasksAvx2(p, n, tok, seed);
+    BuildMasksAvx2(p, n, tok, seed, colon);
   } else {
-    BuildMasksScalar(p, 0, n, tok, seed);
+    BuildMasksScalar(p, 0, n, tok, seed, colon);
   }
+}
+
+// Whether any bit in [from, to) of the mask is set.
+inline bool AnyBit(const std::uint64_t* m, std::size_t from, std::size_t to) {
+  while (from < to) {
+    std::size_t w = from / 64, lo = from % 64;
+    std::size_t hi = std::min<std::size_t>(64, lo + (to - from));
+    std::uint64_t bits = m[w] >> lo;
+    if (hi - lo < 64) bits &= (std::uint64_t{1} << (hi - lo)) - 1;
+    if (bits) return true;
+    from += hi - lo;
+  }
+  return false;
 }
 
 }  // namespace
@@ -315,7 +336,7 @@ struct Scanner::Impl {
   std::vector<Cand> cands;
   std::vector<V4Cand> v4s;
   std::vector<std::uint32_t> found, positives;
-  std::vector<std::uint64_t> tokm, seedm;
+  std::vector<std::uint64_t> tokm, seedm, colm;
   std::vector<std::uint8_t> token_hit;
   std::vector<PendingHit> pending;
   std::string scratch;
@@ -345,12 +366,14 @@ struct Scanner::Impl {
   bool NegCached(std::uint64_t k) const { return neg_cache[(k ^ (k >> 29)) & 16383] == k; }
   void NegRemember(std::uint64_t k) { neg_cache[(k ^ (k >> 29)) & 16383] = k; }
 
-  std::uint32_t AddToken(const char* base, const char* s, std::size_t len, ObservableType t) {
+  __attribute__((always_inline)) std::uint32_t AddToken(const char* base, const char* s,
+                                                        std::size_t len, ObservableType t) {
     tokens.push_back({static_cast<std::uint32_t>(s - base), static_cast<std::uint32_t>(len), t});
     return static_cast<std::uint32_t>(tokens.size() - 1);
   }
-  void AddCand(ObservableType t, const char* key, std::size_t len, ProbeKind kind,
-               std::uint32_t token, std::uint64_t hash) {
+  __attribute__((always_inline)) void AddCand(ObservableType t, const char* key, std::size_t len,
+                                              ProbeKind kind, std::uint32_t token,
+                                              std::uint64_t hash) {
     cands.push_back({hash, key, static_cast<std::uint32_t>(len), t, kind, token});
   }
   void AddExact(ObservableType t, const char* key, std::size_t len, std::uint32_t token) {
@@ -457,6 +480,18 @@ struct Scanner::Impl {
     while (e < end && (Cls(e) & kUrl) && static_cast<std::size_t>(e - s) < opt.max_token_bytes) ++e;
     std::size_t len = static_cast<std::size_t>(e - s);
     if (len >= 2 && len < opt.max_token_bytes) {
+      // Request paths repeat as much as addresses do: skip one that matched nothing recently.
+      const std::uint64_t rk = XXH3_64bits_withSeed(s, len, kPathSeed) | 1;
+      if (NegCached(rk)) return e;
+      const std::size_t t0 = tokens.size();
+      PathTokens(base, s, len);
+      for (std::size_t t = t0; t < tokens.size(); ++t) tokens[t].run_key = rk;
+    }
+    return e;
+  }
+  static constexpr std::uint64_t kPathSeed = 0x70617468;  // "path"
+  void PathTokens(const char* base, const char* s, std::size_t len) {
+    {
       if (auto p = NormalizeUrlPath({s, len}))
         NormalizedCand(base, s, len, ObservableType::kUrlPath, *p);
       std::string_view v(s, len);
@@ -464,7 +499,6 @@ struct Scanner::Impl {
         if (auto p = NormalizeUrlPath(v.substr(0, q)))
           NormalizedCand(base, s, q, ObservableType::kUrlPath, *p);
     }
-    return e;
   }
 
   void Url(const char* base, const char* s, const char* end) {
@@ -561,7 +595,8 @@ struct Scanner::Impl {
     const std::size_t words = (n + 63) / 64;
     tokm.assign(words + 2, 0);
     seedm.assign(words + 2, 0);
-    BuildMasks(p0, n, tokm.data(), seedm.data());
+    colm.assign(words + 2, 0);
+    BuildMasks(p0, n, tokm.data(), seedm.data(), colm.data());
     if (want_hash) {
       for (std::size_t w = 0; w < words; ++w) {
         __extension__ unsigned __int128 v =
@@ -622,8 +657,8 @@ struct Scanner::Impl {
         const std::size_t rl = e - s;
         // A run without ':' and not before '@' yields at most one token, decided by its bytes
         // alone: when those bytes matched nothing recently, skip the whole run.
-        if (!(e < n && p0[e] == '@') && !std::memchr(rs, ':', rl)) {
-          const std::uint64_t rk = Index::Hash(ObservableType::kOther, {rs, rl}) | 1;
+        if (!(e < n && p0[e] == '@') && !AnyBit(colm.data(), s, e)) {
+          const std::uint64_t rk = XXH3_64bits(rs, rl) | 1;
           if (NegCached(rk)) continue;
           const std::size_t t0 = tokens.size();
           ProcessRun(base, rs, p0 + e, end);
@@ -824,10 +859,16 @@ struct Scanner::Impl {
     token_hit.assign(tokens.size(), 0);
     for (const PendingHit& ph : pending) token_hit[ph.token] = 1;
     for (std::size_t i = 0; i < tokens.size(); ++i)
-      if (!token_hit[i]) {
-        if (tokens[i].neg_key != 0) NegRemember(tokens[i].neg_key);
-        if (tokens[i].run_key != 0) NegRemember(tokens[i].run_key);
-      }
+      if (!token_hit[i] && tokens[i].neg_key != 0) NegRemember(tokens[i].neg_key);
+    // A run or path is remembered only when none of its tokens (they are adjacent) matched.
+    for (std::size_t i = 0; i < tokens.size();) {
+      const std::uint64_t rk = tokens[i].run_key;
+      bool hit = false;
+      std::size_t j = i;
+      for (; j < tokens.size() && tokens[j].run_key == rk; ++j) hit |= token_hit[j] != 0;
+      if (rk != 0 && !hit) NegRemember(rk);
+      i = j;
+    }
     if (pending.empty()) return;
     std::stable_sort(pending.begin(), pending.end(), [&](const PendingHit& a, const PendingHit& b) {
       return tokens[a.token].pos < tokens[b.token].pos;
@@ -982,7 +1023,8 @@ struct Scanner::Impl {
     }
   }
 
-  Status ScanSource(Source& raw, const std::string& input_name) {
+  // Takes the current generation and resets the per-input state.
+  Status BeginInput(const std::string& input_name) {
     auto next = handle.Current();
     if (!next) return Status::Unavailable("no index generation published");
     if (next != idx) {  // both are only valid for one generation
@@ -998,6 +1040,8 @@ struct Scanner::Impl {
     warned_fields = warned_long = false;
     line = 1;
     region_offset = 0;
+    at_line_start = true;
+    cut_mid_token = false;
     want_v4 = idx->HasType(ObservableType::kIpv4);
     want_v4cidr = opt.cidrs && idx->has_v4_prefixes();
     want_v6 = idx->HasType(ObservableType::kIpv6) || (opt.cidrs && idx->has_v6_prefixes());
@@ -1008,6 +1052,70 @@ struct Scanner::Impl {
                 idx->HasType(ObservableType::kSha256);
     want_path = idx->HasType(ObservableType::kUrlPath);
     sum.inputs++;
+    return Status::Ok();
+  }
+
+  bool at_line_start = true, cut_mid_token = false;  // where the next region begins
+
+  std::size_t RegionCap() const {
+    return std::max<std::size_t>(opt.chunk_bytes, 2 * opt.max_token_bytes + 16);
+  }
+
+  // Scans a prefix of the `have` bytes at `data` (all of them when `eof`): up to the last
+  // newline, else (a line longer than the window) up to a token boundary. Returns its length.
+  std::size_t Step(const char* data, std::size_t have, bool eof) {
+    if (!format_known) DetectFormat({data, have});
+    std::size_t end = have;
+    bool cut_tail = false, ends_line = true;
+    if (!eof) {
+      const char* nl = static_cast<const char*>(memrchr(data, '\n', have));
+      if (nl) {
+        end = static_cast<std::size_t>(nl - data) + 1;
+      } else {
+        ends_line = false;
+        if (!warned_long) {
+          warned_long = true;
+          Warn(name + ":" + std::to_string(line) + ": line longer than " +
+               std::to_string(RegionCap()) + " bytes; scanned in pieces");
+        }
+        // Cut after the last non-token byte within reach, else mid-token.
+        std::size_t lim = have > opt.max_token_bytes ? have - opt.max_token_bytes : 0;
+        std::size_t k = have;
+        while (k > lim && (Cls(data + k - 1) & kTok)) --k;
+        if (k > lim) {
+          end = k;
+        } else {
+          cut_tail = true;
+        }
+      }
+    }
+    ProcessRegion(data, end, at_line_start, cut_mid_token, cut_tail);
+    // Lines: count newlines in the region.
+    std::uint64_t nls = CountNewlines(data, end);
+    line += nls;
+    sum.records += nls;
+    sum.bytes += end;
+    region_offset += end;
+    at_line_start = ends_line;
+    cut_mid_token = cut_tail;
+    return end;
+  }
+
+  // Bytes already in memory, not compressed: scanned in place, window by window.
+  Status ScanMemory(std::string_view data, const std::string& input_name) {
+    ENTENTE_RETURN_IF_ERROR(BeginInput(input_name));
+    const std::size_t cap = RegionCap();
+    while (!data.empty()) {
+      const bool eof = data.size() <= cap;
+      std::size_t used = Step(data.data(), eof ? data.size() : cap, eof);
+      data.remove_prefix(used);
+    }
+    if (!at_line_start) sum.records++;  // last line without newline
+    return Status::Ok();
+  }
+
+  Status ScanSource(Source& raw, const std::string& input_name) {
+    ENTENTE_RETURN_IF_ERROR(BeginInput(input_name));
 
     // Sniff gzip.
     std::string head(2, '\0');
@@ -1029,11 +1137,11 @@ struct Scanner::Impl {
       prefix = head;
     }
 
-    const std::size_t cap = std::max<std::size_t>(opt.chunk_bytes, 2 * opt.max_token_bytes + 16);
+    const std::size_t cap = RegionCap();
     std::string buf(cap, '\0');
     std::size_t have = prefix.size();
     std::memcpy(buf.data(), prefix.data(), have);
-    bool eof = false, starts_line = true, cut_head = false;
+    bool eof = false;
     Status read_error;
     while (true) {
       while (!eof && have < cap) {
@@ -1047,45 +1155,12 @@ struct Scanner::Impl {
         have += *r;
       }
       if (have == 0) break;
-      if (!format_known) DetectFormat({buf.data(), have});
-      std::size_t end = have;
-      bool cut_tail = false, ends_line = true;
-      if (!eof) {
-        const char* nl = static_cast<const char*>(memrchr(buf.data(), '\n', have));
-        if (nl) {
-          end = static_cast<std::size_t>(nl - buf.data()) + 1;
-        } else {
-          ends_line = false;
-          if (!warned_long) {
-            warned_long = true;
-            Warn(name + ":" + std::to_string(line) + ": line longer than " + std::to_string(cap) +
-                 " bytes; scanned in pieces");
-          }
-          // Cut after the last non-token byte within reach, else mid-token.
-          std::size_t lim = have > opt.max_token_bytes ? have - opt.max_token_bytes : 0;
-          std::size_t k = have;
-          while (k > lim && (Cls(buf.data() + k - 1) & kTok)) --k;
-          if (k > lim) {
-            end = k;
-          } else {
-            cut_tail = true;
-          }
-        }
-      }
-      ProcessRegion(buf.data(), end, starts_line, cut_head, cut_tail);
-      // Lines: count newlines in the region.
-      std::uint64_t nls = CountNewlines(buf.data(), end);
-      line += nls;
-      sum.records += nls;
-      sum.bytes += end;
-      region_offset += end;
-      starts_line = ends_line;
-      cut_head = cut_tail;
+      std::size_t end = Step(buf.data(), have, eof);
       std::memmove(buf.data(), buf.data() + end, have - end);
       have -= end;
       if (eof && have == 0) break;
     }
-    if (!starts_line) sum.records++;  // last line without newline
+    if (!at_line_start) sum.records++;  // last line without newline
     if (gz && !gz->pending_error().ok())
       Warn(gz->pending_error().message() + "; scanned what was readable");
     if (!read_error.ok()) Warn(read_error.message());
@@ -1120,8 +1195,10 @@ Status Scanner::ScanFd(int fd, const std::string& name) {
 
 Status Scanner::ScanBuffer(std::string_view data, const std::string& name) {
   auto t0 = std::chrono::steady_clock::now();
+  const bool gzip = data.size() >= 2 && static_cast<unsigned char>(data[0]) == 0x1f &&
+                    static_cast<unsigned char>(data[1]) == 0x8b;
   MemSource src(data);
-  Status s = impl_->ScanSource(src, name);
+  Status s = gzip ? impl_->ScanSource(src, name) : impl_->ScanMemory(data, name);
   impl_->sum.seconds +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return s;

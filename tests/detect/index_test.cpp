@@ -211,6 +211,25 @@ TEST(Index, BatchAgreesWithSingleFindsAndMemoryStaysCompact) {
   for (std::size_t i = 0; i < probes.size(); ++i) {
     EXPECT_EQ(out[i], idx->Find(probes[i].hash, probes[i].type, probes[i].key));
     EXPECT_EQ(out[i] != Index::kNone, i % 2 == 1) << keys[i];
+    if (out[i] != Index::kNone) {
+      EXPECT_EQ(idx->key(idx->entry(out[i])), keys[i]);
+    }
+  }
+  // The same bytes under another type (and the domain seed, so the same bucket and
+  // fingerprint) must not match: the key record's type decides.
+  for (auto& p : probes) p.type = ObservableType::kUrl;
+  idx->FindBatch(probes, out.data());
+  for (std::size_t i = 0; i < probes.size(); ++i) EXPECT_EQ(out[i], Index::kNone) << keys[i];
+  // Batches shorter than the pipeline's depth, and empty ones.
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{23}}) {
+    std::vector<Index::Probe> few;
+    for (std::size_t i = 0; i < n; ++i)
+      few.push_back(
+          {Index::Hash(ObservableType::kDomain, keys[i]), keys[i], ObservableType::kDomain});
+    std::vector<std::uint32_t> got(n + 1, 12345);
+    idx->FindBatch(few, got.data());
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(got[i] != Index::kNone, i % 2 == 1) << i;
+    EXPECT_EQ(got[n], 12345u);  // nothing written past the batch
   }
 }
 
