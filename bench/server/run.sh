@@ -37,6 +37,19 @@ start_server() {  # $1: extra flags
   port=${url##*:}
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" || true; server_pid=""; }
+# The server's CPU time (user + system, clock ticks) from /proc: on a shared machine the
+# server's CPU per request is steadier than requests/s.
+server_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+get_by_id() {  # $1: http or https
+  local before after requests
+  before=$(server_ticks)
+  IDS="$home/ids.txt" TOKEN="$token" wrk -t2 -c256 -d"${seconds}s" --latency \
+    -s "$here/get_by_id.lua" "$1://127.0.0.1:$port" >"$home/wrk.out"
+  after=$(server_ticks)
+  grep -E "Requests/sec|Latency|50%|99%|requests in|Non-2xx" "$home/wrk.out"
+  requests=$(grep -o '[0-9]* requests in' "$home/wrk.out" | cut -d' ' -f1)
+  echo "server CPU per request: $(( (after - before) * 1000000 / $(getconf CLK_TCK) / requests )) us"
+}
 
 start_server --plain
 collection=$(curl -s -H "Authorization: Bearer $token" -H 'Accept: application/taxii+json;version=2.1' \
@@ -47,10 +60,8 @@ echo "== TAXII paged reads: the whole collection, pages of 1000"
 $load page "$port" "$token" "$collection" 1000
 $load ids "$port" "$token" "$collection" 100000 "$home/ids.txt" >/dev/null
 echo "== GET /api/v1/objects/{id}: wrk -t2 -c256 -d${seconds}s, plain HTTP keep-alive"
-IDS="$home/ids.txt" TOKEN="$token" wrk -t2 -c256 -d"${seconds}s" --latency -s "$here/get_by_id.lua" \
-  "http://127.0.0.1:$port" | grep -E "Requests/sec|Latency|50%|99%|requests in|Non-2xx"
+get_by_id http
 stop_server
 start_server ""
 echo "== GET /api/v1/objects/{id}: wrk -t2 -c256 -d${seconds}s, TLS 1.3 keep-alive"
-IDS="$home/ids.txt" TOKEN="$token" wrk -t2 -c256 -d"${seconds}s" --latency -s "$here/get_by_id.lua" \
-  "https://127.0.0.1:$port" | grep -E "Requests/sec|Latency|50%|99%|requests in|Non-2xx"
+get_by_id https

@@ -51,6 +51,69 @@ HttpResponse PlainError(http::status status, std::string_view text) {
   return res;
 }
 
+// The connection's one deadline, for the operation in progress (reading a request header,
+// reading a body, writing a response). Re-arming it is a store into a shared struct, not a
+// timer operation: the timer fires at the deadline it was set for, finds the deadline moved
+// later, and waits again, so a busy keep-alive connection costs one timer wait per timeout
+// period instead of a wait and a cancel per request. When it fires while armed it cancels the
+// socket's pending operation and records that it did. Everything runs on the connection's
+// executor (one thread), so the state needs no lock.
+template <class Stream>
+class Deadline {
+ public:
+  explicit Deadline(Stream& stream)
+      : stream_(stream), timer_(stream.get_executor()), state_(std::make_shared<State>()) {}
+  ~Deadline() { state_->gone = true; }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+
+  // Watches the next operation: cancels it if it is still pending after `timeout`.
+  void Arm(std::chrono::milliseconds timeout) {
+    state_->armed = true;
+    state_->fired = false;
+    state_->at = std::chrono::steady_clock::now() + timeout;
+    // A wait already pending for an earlier time will re-wait on its own; one for a later time
+    // (the previous deadline was longer) must be replaced.
+    if (!state_->waiting || state_->at < timer_.expiry()) Wait();
+  }
+  void Disarm() { state_->armed = false; }
+  bool fired() const { return state_->fired; }
+
+ private:
+  struct State {
+    std::chrono::steady_clock::time_point at{};
+    std::uint64_t generation = 0;
+    bool armed = false;
+    bool fired = false;
+    bool waiting = false;
+    bool gone = false;  // the connection ended: a completion still queued must do nothing
+  };
+
+  void Wait() {
+    State& st = *state_;
+    st.waiting = true;
+    std::uint64_t generation = ++st.generation;
+    timer_.expires_at(st.at);
+    timer_.async_wait([this, state = state_, generation](boost::beast::error_code ec) {
+      if (state->gone || generation != state->generation) return;
+      state->waiting = false;
+      if (ec || !state->armed) return;
+      if (std::chrono::steady_clock::now() < state->at) {
+        Wait();
+        return;
+      }
+      state->armed = false;
+      state->fired = true;
+      boost::beast::error_code ignored;
+      boost::beast::get_lowest_layer(stream_).socket().cancel(ignored);
+    });
+  }
+
+  Stream& stream_;
+  boost::asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
+
 }  // namespace
 
 // One open connection, as the shutdown logic sees it.
@@ -62,9 +125,14 @@ struct Connection {
 struct HttpServer::Impl {
   ServerOptions options;
   Handler handler;
-  asio::io_context ioc;
+  // One io_context per I/O thread, each run by its thread alone: a connection lives on one of
+  // them (assigned in turn at accept), so its handlers need no strand and no thread hands work
+  // to another. The acceptor is on the first.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::size_t next_context = 0;
   std::optional<ssl::context> tls;
-  tcp::acceptor acceptor{ioc};
+  std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   bool waited = false;
@@ -76,7 +144,13 @@ struct HttpServer::Impl {
   std::atomic<std::uint64_t> accepted{0}, refused{0}, open{0}, requests{0}, timeouts{0},
       rejected{0};
 
-  explicit Impl(int thread_count) : ioc(thread_count) {}
+  explicit Impl(int thread_count) {
+    for (int i = 0; i < thread_count; ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+      guards.push_back(asio::make_work_guard(*contexts.back()));
+    }
+    acceptor.emplace(*contexts.front());
+  }
 
   std::list<std::shared_ptr<Connection>>::iterator Register(std::shared_ptr<Connection> c) {
     std::lock_guard lock(mu);
@@ -102,12 +176,12 @@ struct HttpServer::Impl {
 
 asio::awaitable<void> HttpServer::Impl::Accept() {
   for (;;) {
-    tcp::socket socket(asio::make_strand(ioc));
-    auto [ec] = co_await acceptor.async_accept(socket, kNoThrow);
+    tcp::socket socket(*contexts[next_context++ % contexts.size()]);
+    auto [ec] = co_await acceptor->async_accept(socket, kNoThrow);
     if (stopping) co_return;
     if (ec) {
       // EMFILE and friends: back off briefly rather than spin.
-      asio::steady_timer t(ioc, std::chrono::milliseconds(50));
+      asio::steady_timer t(acceptor->get_executor(), std::chrono::milliseconds(50));
       co_await t.async_wait(kNoThrow);
       continue;
     }
@@ -145,37 +219,23 @@ asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionInfo inf
                                               Connection& self) {
   beast::flat_buffer buffer;
   bool first = true;
-  // The header deadline is a per-connection timer that cancels the pending read rather than
-  // the stream's own time-out, which would close the socket: a stalled client is told 408
-  // before it goes. The handler runs on this connection's strand; `alive` tells it whether
-  // the coroutine (and the stream) still exist.
-  asio::steady_timer deadline(stream.get_executor());
-  auto alive = std::make_shared<bool>(false);  // true while a header read may time out
-  bool timed_out = false;
-  std::weak_ptr<bool> watch = alive;
+  // The header, body and write deadlines are one per-connection timer (Deadline) that cancels
+  // the pending operation rather than the stream's own time-out, which would close the
+  // socket (and costs a timer wait and cancel per operation): a stalled client is told 408
+  // before it goes.
+  Deadline<Stream> deadline(stream);
   for (;;) {
     self.idle = true;
     if (stopping) break;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    beast::get_lowest_layer(stream).expires_never();
-    deadline.expires_after(first ? options.header_timeout : options.idle_timeout);
+    deadline.Arm(first ? options.header_timeout : options.idle_timeout);
     first = false;
-    timed_out = false;
-    *alive = true;
-    deadline.async_wait([watch, &stream, &timed_out](beast::error_code wait_ec) {
-      auto armed = watch.lock();
-      if (wait_ec || !armed || !*armed) return;
-      timed_out = true;
-      beast::error_code ignored;
-      beast::get_lowest_layer(stream).socket().cancel(ignored);
-    });
     auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
     (void)n;
-    *alive = false;
-    deadline.cancel();
-    if (timed_out && ec == asio::error::operation_aborted) ec = beast::error::timeout;
+    deadline.Disarm();
+    if (deadline.fired() && ec == asio::error::operation_aborted) ec = beast::error::timeout;
     if (ec) {
       if (ec == beast::error::timeout) {
         ++timeouts;
@@ -214,9 +274,13 @@ asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionInfo inf
       break;
     }
     if (!parser.is_done()) {
-      beast::get_lowest_layer(stream).expires_after(options.body_timeout);
+      deadline.Arm(options.body_timeout);
       auto [body_ec, body_n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
       (void)body_n;
+      deadline.Disarm();
+      if (deadline.fired() && body_ec == asio::error::operation_aborted) {
+        body_ec = beast::error::timeout;
+      }
       if (body_ec) {
         if (body_ec == http::error::body_limit) {
           ++rejected;
@@ -249,9 +313,11 @@ asio::awaitable<void> HttpServer::Impl::Serve(Stream& stream, ConnectionInfo inf
     response.version(request.version());
     response.keep_alive(keep_alive);
     response.prepare_payload();
-    beast::get_lowest_layer(stream).expires_after(options.body_timeout);
+    deadline.Arm(options.body_timeout);
     auto [write_ec, written] = co_await http::async_write(stream, response, kNoThrow);
     (void)written;
+    deadline.Disarm();
+    if (write_ec && deadline.fired()) ++timeouts;
     if (write_ec || !keep_alive) break;
   }
 }
@@ -350,6 +416,8 @@ asio::awaitable<void> HttpServer::Impl::ServeTls(tcp::socket socket) {
   beast::get_lowest_layer(stream).expires_after(options.header_timeout);
   auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, kNoThrow);
   if (!ec) {
+    // From here Serve's Deadline watches every operation.
+    beast::get_lowest_layer(stream).expires_never();
     if (X509* cert = SSL_get1_peer_certificate(stream.native_handle())) {
       char name[512];
       X509_NAME_oneline(X509_get_subject_name(cert), name, sizeof name);
@@ -403,17 +471,17 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(ServerOptions options, Han
   auto address = asio::ip::make_address(options.address, ec);
   if (ec) return Status::InvalidArgument("listen address '" + options.address + "' is not an IP");
   tcp::endpoint endpoint(address, options.port);
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  impl->acceptor->open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor->bind(endpoint, ec);
+  if (!ec) impl->acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Status::IoError("cannot listen on " + options.address + ":" +
                            std::to_string(options.port) + ": " + ec.message());
   }
-  asio::co_spawn(impl->ioc, impl->Accept(), asio::detached);
-  for (int i = 0; i < options.threads; ++i) {
-    impl->threads.emplace_back([io = &impl->ioc] { io->run(); });
+  asio::co_spawn(*impl->contexts.front(), impl->Accept(), asio::detached);
+  for (auto& context : impl->contexts) {
+    impl->threads.emplace_back([io = context.get()] { io->run(); });
   }
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -427,7 +495,7 @@ HttpServer::~HttpServer() {
 
 std::uint16_t HttpServer::port() const noexcept {
   beast::error_code ec;
-  auto ep = impl_->acceptor.local_endpoint(ec);
+  auto ep = impl_->acceptor->local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
 
@@ -446,10 +514,12 @@ ServerStats HttpServer::stats() const noexcept {
 
 void HttpServer::Stop() noexcept {
   if (impl_->stopping.exchange(true)) return;
-  asio::post(impl_->ioc, [impl = impl_.get()] {
+  asio::post(*impl_->contexts.front(), [impl = impl_.get()] {
     beast::error_code ignored;
-    impl->acceptor.close(ignored);
+    impl->acceptor->close(ignored);
   });
+  // The threads now return once their connections are gone (or Wait() stops them).
+  for (auto& guard : impl_->guards) guard.reset();
   // Idle connections are closed now; busy ones finish their request and then close.
   std::lock_guard lock(impl_->mu);
   for (auto& c : impl_->connections) {
@@ -476,7 +546,7 @@ void HttpServer::Wait() {
       }
     }
   }
-  impl_->ioc.stop();
+  for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) {
     if (t.joinable()) t.join();
   }

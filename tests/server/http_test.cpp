@@ -77,6 +77,36 @@ TEST(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_EQ(server->stats().requests, 5u);
 }
 
+// The deadline moves with each request: a connection that keeps sending is never cut off,
+// however long it lives, while one that goes quiet is (the next test).
+TEST(HttpServerTest, BusyKeepAliveConnectionOutlivesTheTimeouts) {
+  ServerOptions o;
+  o.header_timeout = std::chrono::milliseconds(200);
+  o.idle_timeout = std::chrono::milliseconds(200);
+  auto server = StartServer(o);
+  ASSERT_TRUE(server);
+  Client c(server->port());
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(900);
+  int served = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    beast::error_code ec;
+    auto res = c.Get("/busy", &ec);
+    ASSERT_FALSE(ec) << "after " << served << " requests: " << ec.message();
+    EXPECT_EQ(res.result_int(), 200);
+    ++served;
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  }
+  EXPECT_GE(served, 8);
+  EXPECT_EQ(server->stats().connections_accepted, 1u);
+  EXPECT_EQ(server->stats().timeouts, 0u);
+  // Quiet past the idle timeout: closed.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  beast::error_code ec;
+  c.Read(ec);
+  EXPECT_TRUE(ec);
+  EXPECT_EQ(server->stats().timeouts, 1u);
+}
+
 TEST(HttpServerTest, RefusesOversizedHeadersAndBodies) {
   ServerOptions o;
   o.max_header_bytes = 2048;
@@ -272,6 +302,39 @@ TEST_F(TlsTest, ServesTls13AndVerifiesAgainstTheNodeCertificate) {
   wrong.load_verify_file(client_cert_);
   wrong.set_verify_mode(asio::ssl::verify_peer);
   EXPECT_EQ(Get(server->port(), wrong), -1);
+}
+
+// After the handshake, the handshake's time limit must not stay on the connection.
+TEST_F(TlsTest, KeepAliveOutlivesTheHandshakeTimeout) {
+  ServerOptions o;
+  o.tls.certificate_file = cert_;
+  o.tls.private_key_file = key_;
+  o.header_timeout = std::chrono::milliseconds(300);
+  o.idle_timeout = std::chrono::milliseconds(300);
+  auto server = StartServer(o);
+  ASSERT_TRUE(server);
+  asio::ssl::context ctx(asio::ssl::context::tls_client);
+  ctx.load_verify_file(cert_);
+  ctx.set_verify_mode(asio::ssl::verify_peer);
+  asio::io_context ioc;
+  beast::ssl_stream<tcp::socket> stream(ioc, ctx);
+  stream.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->port()));
+  SSL_set_tlsext_host_name(stream.native_handle(), "localhost");
+  stream.handshake(asio::ssl::stream_base::client);
+  beast::flat_buffer buffer;
+  for (int i = 0; i < 10; ++i) {  // 10 x 100 ms: well past the 300 ms limits
+    HttpRequest req{http::verb::get, "/k" + std::to_string(i), 11};
+    req.set(http::field::host, "localhost");
+    beast::error_code ec;
+    http::write(stream, req, ec);
+    ASSERT_FALSE(ec) << "request " << i << ": " << ec.message();
+    HttpResponse res;
+    http::read(stream, buffer, res, ec);
+    ASSERT_FALSE(ec) << "request " << i << ": " << ec.message();
+    EXPECT_EQ(res.body(), "/k" + std::to_string(i) + "|");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(server->stats().connections_accepted, 1u);
 }
 
 TEST_F(TlsTest, ClientCertificatesWhenRequired) {

@@ -319,6 +319,10 @@ TEST_F(TaxiiTest, PostReturnsStatusAndIsIdempotent) {
             "2024-03-01T00:00:00.000Z");
   EXPECT_EQ(events_.size(), events_before + 1);
   EXPECT_EQ(events_.back().kind, "share");
+  // The log leaf names the exact text stored (sha256sum of `obj`, computed outside the code).
+  EXPECT_EQ(events_.back().payload_hash,
+            "sha256:d3e13b26e90dbd02029468a150214bd4ab778c5fe3f3c8a2a21abb7091ba5c9e");
+  EXPECT_EQ(events_.back().subject, "indicator--0b8f4a0c-7c4b-4bd9-9e6e-6fb0f3e3c1a1");
 
   auto got = Get("/api/status/" + status.find("id")->str() + "/");
   ASSERT_EQ(got.result_int(), 200);

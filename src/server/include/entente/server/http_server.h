@@ -11,11 +11,14 @@
 // Connections beyond `max_connections` are answered 503 and closed at once, so a flood cannot
 // exhaust descriptors or memory while established clients keep being served.
 //
-// Threading: `threads` I/O threads run the coroutines; the handler is called on them
-// concurrently and must be thread-safe. Stop() may be called from any thread (a signal
-// handler thread included): it stops accepting, lets in-flight requests finish and answer
-// (with `Connection: close`), and closes idle connections; Wait() returns when all are done
-// or `drain_timeout` has passed.
+// Threading: `threads` I/O threads, each with its own event loop; a connection is assigned to
+// one of them in turn when accepted and stays there, so its handler calls never move between
+// threads. The handler is called on all of them concurrently and must be thread-safe; while
+// it runs, the other connections of its thread wait (a slow handler, such as a large POST that
+// syncs the store, delays them by its duration; more threads than cores shortens that wait).
+// Stop() may be called from any thread (a signal handler thread included): it stops
+// accepting, lets in-flight requests finish and answer (with `Connection: close`), and closes
+// idle connections; Wait() returns when all are done or `drain_timeout` has passed.
 #pragma once
 
 #include <boost/beast/http.hpp>
