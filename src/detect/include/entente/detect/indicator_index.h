@@ -6,8 +6,8 @@
 //    buckets of 8 slots = one cache line, load 0.625, so an absent key costs one cache line
 //    and a present one two (the bucket, then its key record: header with entry number, length
 //    and type, then the key bytes); entries (16 bytes) point into that arena (for output) and
-//    into a posting list of indicator records. A posting list per value is what correlation builds on: every indicator (any
-//    member's) that names the value is one posting.
+//    into a posting list of indicator records. A posting list per value is what correlation builds
+//    on: every indicator (any member's) that names the value is one posting.
 //  * CIDRs, IPv4 and IPv6: prefixes flattened into disjoint sorted ranges whose value is the
 //    longest matching prefix (each prefix knows its enclosing prefix, so all covering prefixes
 //    are reachable); IPv4 adds a 2^16-entry direct index on the top 16 bits so a lookup is one

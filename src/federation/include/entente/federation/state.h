@@ -37,7 +37,7 @@ struct PeerRecord {
   // Where this node reaches the peer when not at the trust list's endpoint (a private link, a
   // forwarding proxy); empty: the trust list's. TLS and page signatures are checked the same.
   std::string endpoint;
-  std::string added;   // RFC 3339
+  std::string added;  // RFC 3339
   std::string last_sync;
   std::string last_error;
   std::string last_error_at;
