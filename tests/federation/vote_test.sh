@@ -24,36 +24,14 @@ fail() {
 }
 ent() { local n=$1; shift; $entente --home "$root/$n" "$@"; }
 export ENTENTE_PASSPHRASE="federation vote test passphrase"
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
 steps=()
-step_wait() { local p; for p in "${steps[@]}"; do wait "$p" || fail "a setup step failed"; done; steps=(); }
 
-for _ in $(seq 50); do
-  base=$((20000 + RANDOM % 30000))
-  command -v ss >/dev/null || break
-  used=$(ss -ltnH 2>/dev/null | awk '{print $4}' |
-         grep -cE ":($base|$((base + 1))|$((base + 2))|$((base + 3))|$((base + 4)))$" || true)
-  [[ $used == 0 ]] && break
-done
-i=0
-for n in "${nodes[@]}"; do port[$n]=$((base + i)); i=$((i + 1)); done
-
-for n in "${nodes[@]}"; do
-  (ent "$n" init --name "$n node" --state "${country[$n]}" >/dev/null
-   mkdir -p "$root/$n/keys"
-   $entente keygen --out "$root/$n/keys/node" --kind node --label "$n" >/dev/null) &
-  steps+=($!)
-done
-$entente keygen --out "$root/issuer" --kind node --label issuer >/dev/null
-step_wait
-for n in "${nodes[@]}"; do org[$n]=$(grep -o 'identity--[0-9a-f-]*' "$root/$n/node.json" | head -1); done
+pick_ports
+make_homes
 list=$root/list.json
-$entente trust create "$list" --key "$root/issuer.pub" --node-id issuer --state EU \
-  --org identity--6f1c0e2a-3b4d-4e5f-8a6b-7c8d9e0f1a2b --sequence 1 >/dev/null
-for n in "${nodes[@]}"; do
-  $entente trust add-member "$list" --key "$root/$n/keys/node.pub" --org "${org[$n]}" \
-    --node-id "$n" --state "${country[$n]}" --endpoint "https://127.0.0.1:${port[$n]}/" >/dev/null
-done
-$entente trust sign "$list" --key "$root/issuer.key" >/dev/null
+sign_trust_list "$list" 1 "${nodes[@]}"
 for n in "${nodes[@]}"; do
   (ent "$n" peer trust "$list" --issuer "$root/issuer.pub" --node-id "$n" >/dev/null
    ent "$n" user add official --role analyst --role authority --org "${org[$n]}" \
