@@ -59,6 +59,16 @@ done
 step_wait
 # A peer outside the trust list is not trusted.
 if ent fr peer add xx --token-file "$root/fr.alice" 2>/dev/null; then fail "untrusted peer added"; fi
+# A quota or endpoint that does not parse is refused with its reason, and adds nothing.
+err=$(ent fr peer add eu --token-file "$root/fr.alice" --quota 12X 2>&1) && fail "quota 12X accepted"
+[[ $err == *"--quota: '12X' is not a size"* ]] || fail "quota error: $err"
+err=$(ent fr peer add eu --token-file "$root/fr.alice" --quota 99999999999999T 2>&1) &&
+  fail "an overflowing quota accepted"
+[[ $err == *"too large"* ]] || fail "overflow error: $err"
+err=$(ent fr peer add eu --token-file "$root/fr.alice" --endpoint http://127.0.0.1:1/ 2>&1) &&
+  fail "a plain-HTTP endpoint accepted"
+[[ $err == *"--endpoint: an https:// URL"* ]] || fail "endpoint error: $err"
+[[ $(ent fr --json peer list) != *'"eu"'* ]] || fail "a refused peer add left a peer"
 
 launch() {
   local n=$1
