@@ -18,12 +18,16 @@
 // Memory: the tree keeps every complete subtree hash (about 64 bytes per entry) and one 8-byte
 // offset per entry; Open reads and hashes the whole file once (O(n)).
 //
-// Threads: Ledger is thread-safe. Appends are serialised (one writer at a time, fsync included);
-// Head, proofs and Entry take a shared lock and run concurrently with each other.
+// Threads: Ledger is thread-safe. Appends are serialised (one writer at a time, fsync included)
+// but hash their leaves before queueing, so concurrent appenders overlap hashing with each
+// other's I/O; AppendLeaves hashes a batch of 4096 leaves or more on two threads. Head, proofs
+// and Entry take a shared lock, run concurrently with each other, and wait for an append only
+// while it updates the tree (after its fsync), never for the disk.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <span>
@@ -128,6 +132,7 @@ class Ledger {
   std::uint64_t end_ = 0;  // file size (= offset of the next record)
   Recovery recovery_;
   std::string log_id_;
+  std::mutex append_mu_;  // one writer at a time: write, fsync, then the tree under mu_
   mutable std::shared_mutex mu_;
   MerkleTree tree_;
   std::vector<std::uint64_t> offsets_;
