@@ -129,9 +129,57 @@ std::int64_t Stmt::Int(int col) { return sqlite3_column_int64(stmt_, col); }
 
 SqliteStore::~SqliteStore() {
   statements_.reset();
-  read_statements_.reset();
-  if (read_db_ != nullptr) sqlite3_close_v2(read_db_);
+  idle_readers_.clear();
   if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+// close_v2 defers the close until the statements (members, destroyed after this body) are
+// finalised.
+SqliteStore::Reader::~Reader() {
+  if (db != nullptr) sqlite3_close_v2(db);
+}
+
+SqliteStore::ReaderLease::~ReaderLease() {
+  if (reader_ == nullptr) return;  // moved from
+  std::lock_guard<std::mutex> lock(store_->readers_mutex_);
+  if (store_->idle_readers_.size() < kMaxIdleReaders) {
+    store_->idle_readers_.push_back(std::move(reader_));
+  }
+}
+
+Result<std::unique_ptr<SqliteStore::Reader>> SqliteStore::OpenReader() const {
+  auto r = std::make_unique<Reader>();
+  if (sqlite3_open_v2(path_.c_str(), &r->db, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READONLY, nullptr) !=
+      SQLITE_OK) {
+    return Status::IoError("cannot open store " + path_ + " for reading" +
+                           (r->db != nullptr ? std::string(": ") + sqlite3_errmsg(r->db) : ""));
+  }
+  sqlite3_extended_result_codes(r->db, 1);
+  sqlite3_busy_timeout(r->db, 5000);
+  ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA cache_size=-65536"));
+  ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA mmap_size=4294967296"));
+  ENTENTE_RETURN_IF_ERROR(r->get_latest.Prepare(
+      r->db,
+      "SELECT o.id, o.type, o.version, o.date_added, o.revoked, o.json FROM latest l "
+      "JOIN objects o ON o.date_added = l.date_added WHERE l.id = ?1"));
+  ENTENTE_RETURN_IF_ERROR(r->get_versions.Prepare(
+      r->db,
+      "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
+      "ORDER BY version_ns"));
+  return r;
+}
+
+Result<SqliteStore::ReaderLease> SqliteStore::LeaseReader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mutex_);
+    if (!idle_readers_.empty()) {
+      ReaderLease lease(this, std::move(idle_readers_.back()));
+      idle_readers_.pop_back();
+      return lease;
+    }
+  }
+  ENTENTE_ASSIGN_OR_RETURN(std::unique_ptr<Reader> r, OpenReader());
+  return ReaderLease(this, std::move(r));
 }
 
 Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreOptions options) {
@@ -160,14 +208,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
   } else {
     ENTENTE_RETURN_IF_ERROR(store->Migrate());
   }
-  if (sqlite3_open_v2(path.c_str(), &store->read_db_, SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READONLY,
-                      nullptr) != SQLITE_OK) {
-    return Status::IoError("cannot open store " + path + " for reading");
+  store->path_ = path;
+  {
+    // The first reader now, so a store that cannot be read fails to open.
+    ENTENTE_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, store->OpenReader());
+    store->idle_readers_.push_back(std::move(reader));
   }
-  sqlite3_extended_result_codes(store->read_db_, 1);
-  sqlite3_busy_timeout(store->read_db_, 5000);
-  ENTENTE_RETURN_IF_ERROR(Exec(store->read_db_, "PRAGMA cache_size=-65536"));
-  ENTENTE_RETURN_IF_ERROR(Exec(store->read_db_, "PRAGMA mmap_size=4294967296"));
   ENTENTE_RETURN_IF_ERROR(store->PrepareStatements());
   // Continue the date_added sequence after what is stored.
   Stmt max;
@@ -275,15 +321,6 @@ Status SqliteStore::PrepareStatements() {
       st.insert_marking.Prepare(db_, "INSERT INTO markings(marking, date_added) VALUES(?1, ?2)"));
   ENTENTE_RETURN_IF_ERROR(st.insert_search.Prepare(
       db_, "INSERT INTO search(rowid, name, description) VALUES(?1, ?2, ?3)"));
-  read_statements_ = std::make_unique<ReadStatements>();
-  ENTENTE_RETURN_IF_ERROR(read_statements_->get_latest.Prepare(
-      read_db_,
-      "SELECT o.id, o.type, o.version, o.date_added, o.revoked, o.json FROM latest l "
-      "JOIN objects o ON o.date_added = l.date_added WHERE l.id = ?1"));
-  ENTENTE_RETURN_IF_ERROR(read_statements_->get_versions.Prepare(
-      read_db_,
-      "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
-      "ORDER BY version_ns"));
   return Status::Ok();
 }
 
@@ -458,10 +495,10 @@ StoredObject RowToObject(Stmt& s) {
 
 Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
                                         std::string_view version) {
-  std::lock_guard<std::mutex> lock(read_mutex_);
+  ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
   if (!version.empty()) {
     Stmt s;
-    ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_,
+    ENTENTE_RETURN_IF_ERROR(s.Prepare(reader->db,
                                       "SELECT id, type, version, date_added, revoked, json FROM "
                                       "objects WHERE id = ?1 AND version_ns = ?2"));
     s.Bind(1, id);
@@ -473,7 +510,7 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
   if (which == Versions::kFirst) {
     Stmt s;
     ENTENTE_RETURN_IF_ERROR(
-        s.Prepare(read_db_,
+        s.Prepare(reader->db,
                   "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
                   "ORDER BY version_ns LIMIT 1"));
     s.Bind(1, id);
@@ -481,7 +518,7 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
     if (!row) return Status::NotFound(std::string(id));
     return RowToObject(s);
   }
-  Stmt& s = read_statements_->get_latest;
+  Stmt& s = reader->get_latest;
   s.Reset();
   s.Bind(1, id);
   auto row = s.Step();
@@ -496,8 +533,8 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
 }
 
 Result<std::vector<StoredObject>> SqliteStore::DoGetVersions(std::string_view id) {
-  std::lock_guard<std::mutex> lock(read_mutex_);
-  Stmt& s = read_statements_->get_versions;
+  ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
+  Stmt& s = reader->get_versions;
   s.Reset();
   s.Bind(1, id);
   std::vector<StoredObject> out;
@@ -587,9 +624,9 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
   std::size_t limit = std::clamp<std::size_t>(q.limit, 1, 10000);
   sql += " ORDER BY o.date_added LIMIT " + std::to_string(limit + 1);
 
-  std::lock_guard<std::mutex> lock(read_mutex_);
+  ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
   Stmt s;
-  ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_, sql.c_str()));
+  ENTENTE_RETURN_IF_ERROR(s.Prepare(reader->db, sql.c_str()));
   for (const auto& [i, v] : text_binds) s.Bind(i, std::string_view(v));
   for (const auto& [i, v] : int_binds) s.Bind(i, v);
   Page page;
@@ -678,11 +715,11 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
 }
 
 Result<Counts> SqliteStore::DoCount() {
-  std::lock_guard<std::mutex> lock(read_mutex_);
+  ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
   Counts c;
   Stmt s;
   ENTENTE_RETURN_IF_ERROR(
-      s.Prepare(read_db_, "SELECT type, COUNT(*) FROM latest GROUP BY type ORDER BY type"));
+      s.Prepare(reader->db, "SELECT type, COUNT(*) FROM latest GROUP BY type ORDER BY type"));
   for (;;) {
     ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
@@ -690,16 +727,16 @@ Result<Counts> SqliteStore::DoCount() {
     c.objects += static_cast<std::uint64_t>(s.Int(1));
   }
   Stmt v;
-  ENTENTE_RETURN_IF_ERROR(v.Prepare(read_db_, "SELECT COUNT(*) FROM objects"));
+  ENTENTE_RETURN_IF_ERROR(v.Prepare(reader->db, "SELECT COUNT(*) FROM objects"));
   ENTENTE_ASSIGN_OR_RETURN(bool row, v.Step());
   if (row) c.versions = static_cast<std::uint64_t>(v.Int(0));
   return c;
 }
 
 Status SqliteStore::DoCheckIntegrity() {
-  std::lock_guard<std::mutex> lock(read_mutex_);
+  ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
   Stmt s;
-  ENTENTE_RETURN_IF_ERROR(s.Prepare(read_db_, "PRAGMA integrity_check"));
+  ENTENTE_RETURN_IF_ERROR(s.Prepare(reader->db, "PRAGMA integrity_check"));
   ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row || s.Text(0) != "ok") {
     return Status::Corruption("SQLite integrity_check: " +
@@ -722,7 +759,7 @@ Status SqliteStore::DoCheckIntegrity() {
   };
   for (const Check& c : checks) {
     Stmt q;
-    ENTENTE_RETURN_IF_ERROR(q.Prepare(read_db_, c.sql));
+    ENTENTE_RETURN_IF_ERROR(q.Prepare(reader->db, c.sql));
     ENTENTE_ASSIGN_OR_RETURN(bool r, q.Step());
     if (r && q.Int(0) != 0) return Status::Corruption(std::to_string(q.Int(0)) + " " + c.what);
   }

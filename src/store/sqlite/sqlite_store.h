@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "entente/store/store.h"
 
@@ -49,8 +50,31 @@ class SqliteStore final : public Store {
   struct Statements {
     Stmt insert_object, find_version, upsert_latest, insert_label, insert_marking, insert_search;
   };
-  struct ReadStatements {
+  // A read-only connection and its prepared statements. Readers are pooled: each read takes an
+  // idle one (opening another when none is idle) and gives it back, so concurrent reads (the
+  // server's I/O threads) run side by side instead of queueing on one connection.
+  struct Reader {
+    sqlite3* db = nullptr;
     Stmt get_latest, get_versions;
+    Reader() = default;
+    Reader(const Reader&) = delete;
+    Reader& operator=(const Reader&) = delete;
+    ~Reader();
+  };
+  // Returns its reader to the pool when it goes out of scope. Declare it before any Stmt on
+  // its connection, so those are finalised first.
+  class ReaderLease {
+   public:
+    ReaderLease(SqliteStore* store, std::unique_ptr<Reader> reader)
+        : store_(store), reader_(std::move(reader)) {}
+    ReaderLease(ReaderLease&& other) noexcept = default;
+    ReaderLease& operator=(ReaderLease&&) = delete;
+    ~ReaderLease();
+    Reader* operator->() const { return reader_.get(); }
+
+   private:
+    SqliteStore* store_;
+    std::unique_ptr<Reader> reader_;
   };
 
   SqliteStore() = default;
@@ -60,6 +84,8 @@ class SqliteStore final : public Store {
   Status CheckVersion();
   static Result<int> SchemaVersion(sqlite3* db);
   Status PrepareStatements();
+  Result<std::unique_ptr<Reader>> OpenReader() const;
+  Result<ReaderLease> LeaseReader();
   std::int64_t NextDateAdded();
 
   Result<std::unique_ptr<WriteBatch>> DoBeginBatch() override;
@@ -72,15 +98,16 @@ class SqliteStore final : public Store {
   Result<Counts> DoCount() override;
   Status DoCheckIntegrity() override;
 
-  // Two connections: WAL lets the reader see the last commit while a batch is open on the
-  // writer. Each connection is used by one thread at a time, under its mutex.
-  sqlite3* db_ = nullptr;       // writer, guarded by write_mutex_
-  sqlite3* read_db_ = nullptr;  // reader, guarded by read_mutex_
+  // One writer connection and a pool of readers: WAL lets readers see the last commit while a
+  // batch is open on the writer. Each connection is used by one thread at a time.
+  static constexpr std::size_t kMaxIdleReaders = 8;  // more are closed when given back
+  std::string path_;
+  sqlite3* db_ = nullptr;  // writer, guarded by write_mutex_
   std::mutex write_mutex_;
-  std::mutex read_mutex_;
-  std::unique_ptr<Statements> statements_;           // on db_
-  std::unique_ptr<ReadStatements> read_statements_;  // on read_db_
-  std::int64_t last_date_added_ = 0;                 // guarded by write_mutex_
+  std::unique_ptr<Statements> statements_;  // on db_
+  std::int64_t last_date_added_ = 0;        // guarded by write_mutex_
+  std::mutex readers_mutex_;
+  std::vector<std::unique_ptr<Reader>> idle_readers_;  // guarded by readers_mutex_
 };
 
 }  // namespace entente::store
