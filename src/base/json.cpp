@@ -435,12 +435,27 @@ class Parser {
   }
 
   // Duplicate keys are refused: RFC 8259 leaves their meaning open, and two parsers that read
-  // them differently is how a filter is bypassed. Checked with a small open-addressing table of
-  // key record indexes (hash of length and three bytes, then a full compare on collision), so
-  // the check is linear in the member count and allocates nothing in the steady state.
+  // them differently is how a filter is bypassed. Objects of up to kSmallObject members (every
+  // STIX object in practice) are checked with a 64-bit filter of 6-bit key hashes kept on the
+  // stack: only keys whose hash was seen before are compared with the earlier keys of the same
+  // hash. Larger objects use an open-addressing table of key record indexes kept in the
+  // Document. Both are linear in the member count and allocate nothing in the steady state.
+  static constexpr std::uint32_t kSmallObject = 64;
+
+  static std::uint32_t KeyHash(std::string_view key) noexcept {
+    std::uint32_t h = static_cast<std::uint32_t>(key.size()) * 0x9E3779B1u;
+    if (!key.empty()) {
+      h ^= static_cast<unsigned char>(key[0]) * 31u +
+           static_cast<unsigned char>(key.back()) * 131u +
+           static_cast<unsigned char>(key[key.size() / 2]) * 7u;
+    }
+    return h;
+  }
+
   bool CheckDuplicateKeys(std::uint32_t object) {
     const Record& r = doc_.records_[object];
     if (r.size < 2) return true;
+    if (r.size <= kSmallObject) return CheckDuplicateKeysSmall(object);
     std::size_t capacity = 16;
     while (capacity < r.size * 2) capacity *= 2;
     auto& slots = doc_.key_slots_;
@@ -448,12 +463,7 @@ class Parser {
     const std::size_t mask = capacity - 1;
     for (std::uint32_t k = object + 1; k < r.end;) {
       std::string_view key = StringAt(k);
-      std::size_t h = key.size() * 0x9E3779B1u;
-      if (!key.empty()) {
-        h ^= static_cast<unsigned char>(key[0]) * 31u +
-             static_cast<unsigned char>(key.back()) * 131u +
-             static_cast<unsigned char>(key[key.size() / 2]) * 7u;
-      }
+      std::size_t h = KeyHash(key);
       for (std::size_t slot = (h ^ (h >> 7)) & mask;; slot = (slot + 1) & mask) {
         std::uint32_t occupant = slots[slot];
         if (occupant == 0) {
@@ -463,6 +473,30 @@ class Parser {
         if (StringAt(occupant - 1) == key) return DuplicateKey(key);
       }
       k = doc_.records_[k + 1].end;
+    }
+    return true;
+  }
+
+  bool CheckDuplicateKeysSmall(std::uint32_t object) {
+    const Record* recs = doc_.records_.data();
+    const std::uint32_t end = recs[object].end;
+    std::uint64_t seen = 0;
+    std::uint32_t keys[kSmallObject];
+    std::uint8_t hashes[kSmallObject];
+    std::uint32_t n = 0;
+    for (std::uint32_t k = object + 1; k < end; k = recs[k + 1].end) {
+      std::string_view key = StringAt(k);
+      auto h = static_cast<std::uint8_t>((KeyHash(key) * 0x9E3779B1u) >> 26);
+      std::uint64_t bit = std::uint64_t{1} << h;
+      if ((seen & bit) != 0) {
+        for (std::uint32_t j = 0; j < n; ++j) {
+          if (hashes[j] == h && StringAt(keys[j]) == key) return DuplicateKey(key);
+        }
+      }
+      seen |= bit;
+      keys[n] = k;
+      hashes[n] = h;
+      ++n;
     }
     return true;
   }
@@ -538,21 +572,6 @@ Status Document::Parse(std::string_view text, const ParseLimits& limits) {
 
 // ---- Node -------------------------------------------------------------------------------------
 
-Kind Node::kind() const noexcept {
-  return doc_ == nullptr ? Kind::kMissing : doc_->records_[index_].kind;
-}
-
-std::string_view Node::str() const noexcept {
-  if (kind() != Kind::kString) return {};
-  const auto& r = doc_->records_[index_];
-  if (r.escaped) return {doc_->strings_.data() + r.decoded, r.size};
-  return doc_->text_.substr(r.begin_offset + 1, r.size);
-}
-
-std::string_view Node::number_text() const noexcept {
-  return kind() == Kind::kNumber ? raw() : std::string_view();
-}
-
 std::optional<std::int64_t> Node::as_int64() const noexcept {
   std::string_view t = number_text();
   if (t.empty()) return std::nullopt;
@@ -572,66 +591,12 @@ std::optional<double> Node::as_double() const noexcept {
   return v;
 }
 
-std::size_t Node::size() const noexcept {
-  Kind k = kind();
-  return (k == Kind::kArray || k == Kind::kObject) ? doc_->records_[index_].size : 0;
-}
-
-Node Node::operator[](std::string_view key) const noexcept {
-  if (kind() != Kind::kObject) return {};
-  const auto& recs = doc_->records_;
-  std::uint32_t end = recs[index_].end;
-  const char* text = doc_->text_.data();
-  for (std::uint32_t k = index_ + 1; k < end;) {
-    const auto& r = recs[k];
-    if (r.size == key.size()) {
-      const char* p = r.escaped ? doc_->strings_.data() + r.decoded : text + r.begin_offset + 1;
-      if (std::memcmp(p, key.data(), key.size()) == 0) return Node(doc_, k + 1);
-    }
-    k = recs[k + 1].end;
-  }
-  return {};
-}
-
 Node Node::at(std::size_t index) const noexcept {
   if (kind() != Kind::kArray || index >= size()) return {};
   const auto& recs = doc_->records_;
   std::uint32_t k = index_ + 1;
   for (std::size_t n = 0; n < index; ++n) k = recs[k].end;
   return Node(doc_, k);
-}
-
-std::string_view Node::raw() const noexcept {
-  if (doc_ == nullptr) return {};
-  const auto& r = doc_->records_[index_];
-  return doc_->text_.substr(r.begin_offset, r.end_offset - r.begin_offset);
-}
-
-std::size_t Node::offset() const noexcept {
-  return doc_ == nullptr ? 0 : doc_->records_[index_].begin_offset;
-}
-
-std::pair<std::string_view, Node> Node::Iterator::operator*() const noexcept {
-  if (object_) return {Node(doc_, index_).str(), Node(doc_, index_ + 1)};
-  return {std::string_view(), Node(doc_, index_)};
-}
-
-Node::Iterator& Node::Iterator::operator++() noexcept {
-  const auto& recs = doc_->records_;
-  index_ = object_ ? recs[index_ + 1].end : recs[index_].end;
-  return *this;
-}
-
-Node::Iterator Node::begin() const noexcept {
-  Kind k = kind();
-  if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
-  return Iterator(doc_, index_ + 1, k == Kind::kObject);
-}
-
-Node::Iterator Node::end() const noexcept {
-  Kind k = kind();
-  if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
-  return Iterator(doc_, doc_->records_[index_].end, k == Kind::kObject);
 }
 
 // ---- Value ------------------------------------------------------------------------------------

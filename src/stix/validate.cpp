@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
-#include <unordered_map>
+#include <vector>
 
 #include "entente/base/bytes.h"
 #include "entente/base/time.h"
@@ -283,18 +283,20 @@ constexpr PropertySpec kMarkingCommonForTable[] = {
     {"extensions", PropKind::kExtensions},
 };
 
+// Tables indexed by the spec's position in AllTypes(): one subtraction per object instead of
+// hashing the type name.
 const PropertyTable& TableFor(const TypeSpec& type) {
   static const auto* tables = [] {
-    auto* m = new std::unordered_map<std::string_view, std::unique_ptr<PropertyTable>>();
+    auto* v = new std::vector<std::unique_ptr<PropertyTable>>();
     for (const TypeSpec& t : AllTypes()) {
       std::span<const PropertySpec> common =
           t.type == "marking-definition" ? std::span<const PropertySpec>(kMarkingCommonForTable)
                                          : CommonProperties(t.object_class);
-      (*m)[t.type] = std::make_unique<PropertyTable>(t, common);
+      v->push_back(std::make_unique<PropertyTable>(t, common));
     }
-    return m;
+    return v;
   }();
-  return *tables->at(type.type);
+  return *(*tables)[static_cast<std::size_t>(&type - AllTypes().data())];
 }
 
 const PropertyTable& CustomTable(ObjectClass c) {
@@ -526,14 +528,28 @@ class Checker {
   bool CheckTimestamp(std::string_view prop, json::Node v, bool millis) {
     if (!v.is_string()) return Error(prop, "timestamp", "must be a string timestamp");
     std::string_view s = v.str();
-    if (!IsValidTimestamp(s)) {
+    Timestamp t;
+    if (!TryParseTimestamp(s, &t)) {
       return Error(prop, "timestamp", ParseTimestamp(s, "value").status().message());
     }
     if (millis && !HasMillis(s)) {
       return Error(prop, "timestamp-precision",
                    "'" + std::string(s) + "' must be precise to at least the millisecond");
     }
+    if (parsed_count_ < kParsedSlots) parsed_[parsed_count_++] = {s, t};
     return true;
+  }
+
+  // The value of a timestamp string already parsed by CheckTimestamp (same text in the same
+  // document, so the same address), else parsed now; false if it does not parse.
+  bool TimestampOf(std::string_view s, Timestamp* t) const noexcept {
+    for (std::size_t i = 0; i < parsed_count_; ++i) {
+      if (parsed_[i].text.data() == s.data() && parsed_[i].text.size() == s.size()) {
+        *t = parsed_[i].value;
+        return true;
+      }
+    }
+    return TryParseTimestamp(s, t);
   }
 
   // `index` >= 0 names the list item in the error (the path is built only on failure).
@@ -747,9 +763,11 @@ class Checker {
                bool strict = false) {
     json::Node a = obj[earlier], b = obj[later];
     if (!a.is_string() || !b.is_string()) return true;
-    auto ta = ParseTimestamp(a.str()), tb = ParseTimestamp(b.str());
-    if (!ta.ok() || !tb.ok()) return true;  // reported by the property check
-    if (strict ? *tb > *ta : *tb >= *ta) return true;
+    Timestamp ta, tb;
+    if (!TimestampOf(a.str(), &ta) || !TimestampOf(b.str(), &tb)) {
+      return true;  // reported by the property check
+    }
+    if (strict ? tb > ta : tb >= ta) return true;
     return Error(later, "time-order",
                  std::string(later) + " '" + std::string(b.str()) + "' must be " +
                      (strict ? "later than " : "no earlier than ") + std::string(earlier) + " '" +
@@ -832,6 +850,14 @@ class Checker {
   std::vector<Issue>* issues_;
   std::string_view id_;
   int failed_ = 0;
+  // Timestamps parsed by the property checks, reused by the time-order rules.
+  struct ParsedTimestamp {
+    std::string_view text;
+    Timestamp value;
+  };
+  static constexpr std::size_t kParsedSlots = 6;
+  std::array<ParsedTimestamp, kParsedSlots> parsed_;
+  std::size_t parsed_count_ = 0;
 };
 
 }  // namespace

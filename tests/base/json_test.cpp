@@ -109,6 +109,73 @@ TEST(JsonDocument, ManyKeysDuplicateDetectedBySortPath) {
   EXPECT_NE(s.message().find("duplicate key \"k57\""), std::string::npos);
 }
 
+// Objects of up to 64 members take the stack-filter path, larger ones the table path: a
+// duplicate must be found whichever two positions it occupies, on both sides of that size.
+TEST(JsonDocument, DuplicateKeyFoundAtEveryPairOfPositions) {
+  Document doc;
+  for (int n : {2, 3, 17, 63, 64, 65, 70}) {
+    for (int first = 0; first < n; ++first) {
+      for (int second = first + 1; second < n; ++second) {
+        std::string text = "{";
+        for (int i = 0; i < n; ++i) {
+          if (i > 0) text += ',';
+          int name = i == second ? first : i;
+          text += "\"key_" + std::to_string(name) + "\":" + std::to_string(i);
+        }
+        text += "}";
+        Status s = doc.Parse(text);
+        ASSERT_FALSE(s.ok()) << n << " members, duplicate at " << first << " and " << second;
+        EXPECT_NE(s.message().find("duplicate key \"key_" + std::to_string(first) + "\""),
+                  std::string::npos)
+            << s.message();
+      }
+    }
+    // And the same keys all distinct are accepted.
+    std::string text = "{";
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) text += ',';
+      text += "\"key_" + std::to_string(i) + "\":" + std::to_string(i);
+    }
+    text += "}";
+    EXPECT_TRUE(doc.Parse(text).ok()) << n;
+  }
+}
+
+TEST(JsonDocument, DuplicateKeyComparesDecodedBytesNotHashes) {
+  Document doc;
+  // Equal once decoded: one spelled with an escape.
+  EXPECT_FALSE(doc.Parse(R"({"abc":1,"a\u0062c":2})").ok());
+  EXPECT_FALSE(doc.Parse("{\"x\":0,\"\\u00e9\":1,\"y\":2,\"\xc3\xa9\":3}").ok());
+  // Same length, first, middle and last bytes (so the same cheap hash) but different keys.
+  ASSERT_TRUE(doc.Parse(R"({"aXbYc":1,"aZbYc":2,"aZbWc":3,"":4})").ok());
+  EXPECT_EQ(doc.root().size(), 4u);
+  EXPECT_EQ(doc.root()["aZbWc"].as_int64(), 3);
+  EXPECT_EQ(doc.root()[""].as_int64(), 4);
+  // The empty key twice is a duplicate too.
+  EXPECT_FALSE(doc.Parse(R"({"":1,"b":2,"":3})").ok());
+  // Up to 64 keys that all share one hash, then a duplicate of the first: 64 members take the
+  // small-object path, 65 the table path.
+  for (int distinct : {63, 64}) {
+    std::string text = "{";
+    for (int i = 0; i < distinct; ++i) {
+      // Length 5, first 'k', middle 'm', last 'z': only bytes 1 and 3 differ.
+      std::string key = "k";
+      key += static_cast<char>('a' + i / 8);
+      key += 'm';
+      key += static_cast<char>('a' + i % 8);
+      key += 'z';
+      text += "\"" + key + "\":" + std::to_string(i) + ",";
+    }
+    std::string accepted = text.substr(0, text.size() - 1) + "}";
+    EXPECT_TRUE(doc.Parse(accepted).ok()) << distinct;
+    EXPECT_EQ(doc.root().size(), static_cast<std::size_t>(distinct));
+    text += "\"kamaz\":0}";
+    Status s = doc.Parse(text);
+    ASSERT_FALSE(s.ok()) << distinct;
+    EXPECT_NE(s.message().find("duplicate key \"kamaz\""), std::string::npos) << s.message();
+  }
+}
+
 TEST(JsonDocument, ReuseAfterFailureIsClean) {
   Document doc;
   EXPECT_FALSE(doc.Parse("[1,").ok());

@@ -28,6 +28,25 @@ TEST(Timestamp, RejectsWhatStixForbids) {
   }
 }
 
+TEST(Timestamp, TryParseAgreesWithParse) {
+  for (const char* text :
+       {"1970-01-01T00:00:00Z", "2016-05-12T08:17:27.000Z", "2000-02-29T23:59:59.123456789Z",
+        "2016-12-31T23:59:60Z", "1678-01-01T00:00:00Z", "2261-12-31T23:59:59.9Z",
+        "2016-05-12T08:17:27", "2016-13-01T00:00:00Z", "2019-02-29T00:00:00Z",
+        "2016-05-12T08:17:27.Z", "2016-05-12T08:17:27.1234567890Z", "", "9999-01-01T00:00:00Z",
+        "2016-05-12T08:17:27.5z", "2016-05-12T08:17:27Zx"}) {
+    Timestamp t{-42};
+    auto parsed = ParseTimestamp(text);
+    EXPECT_EQ(TryParseTimestamp(text, &t), parsed.ok()) << text;
+    EXPECT_EQ(IsValidTimestamp(text), parsed.ok()) << text;
+    if (parsed.ok()) {
+      EXPECT_EQ(t, *parsed) << text;
+    } else {
+      EXPECT_EQ(t.nanos, -42) << text << ": left unchanged on failure";
+    }
+  }
+}
+
 TEST(Timestamp, FormatRoundTrips) {
   auto t = *ParseTimestamp("2024-02-29T13:14:15.123456Z");
   EXPECT_EQ(FormatTimestamp(t, 3), "2024-02-29T13:14:15.123Z");

@@ -51,7 +51,7 @@ class Node {
  public:
   Node() = default;
 
-  Kind kind() const noexcept;
+  inline Kind kind() const noexcept;
   bool missing() const noexcept { return kind() == Kind::kMissing; }
   bool is_null() const noexcept { return kind() == Kind::kNull; }
   bool is_bool() const noexcept { return kind() == Kind::kTrue || kind() == Kind::kFalse; }
@@ -61,32 +61,32 @@ class Node {
   bool is_object() const noexcept { return kind() == Kind::kObject; }
 
   // Decoded string value; empty for non-strings.
-  std::string_view str() const noexcept;
+  inline std::string_view str() const noexcept;
   bool boolean() const noexcept { return kind() == Kind::kTrue; }
   // The number exactly as written in the source ("1.50e3"); empty for non-numbers.
-  std::string_view number_text() const noexcept;
+  inline std::string_view number_text() const noexcept;
   // The number as int64 if it is an integer literal that fits; nullopt otherwise.
   std::optional<std::int64_t> as_int64() const noexcept;
   // The number as double (strtod semantics); nullopt for non-numbers.
   std::optional<double> as_double() const noexcept;
 
   // Members of an object / elements of an array; 0 otherwise.
-  std::size_t size() const noexcept;
+  inline std::size_t size() const noexcept;
   // Object member by key (linear scan: objects here are small); kMissing if absent.
-  Node operator[](std::string_view key) const noexcept;
+  inline Node operator[](std::string_view key) const noexcept;
   // Array element by index; kMissing if out of range or not an array.
   Node at(std::size_t index) const noexcept;
 
   // The exact source text of this value (for objects and arrays: from the bracket to its match).
-  std::string_view raw() const noexcept;
+  inline std::string_view raw() const noexcept;
   // Byte offset of this value in the source.
-  std::size_t offset() const noexcept;
+  inline std::size_t offset() const noexcept;
 
   // Iteration. For objects, yields (key, value); for arrays, the key is empty.
   class Iterator {
    public:
-    std::pair<std::string_view, Node> operator*() const noexcept;
-    Iterator& operator++() noexcept;
+    inline std::pair<std::string_view, Node> operator*() const noexcept;
+    inline Iterator& operator++() noexcept;
     bool operator!=(const Iterator& o) const noexcept { return index_ != o.index_; }
 
    private:
@@ -97,8 +97,8 @@ class Node {
     std::uint32_t index_;
     bool object_;
   };
-  Iterator begin() const noexcept;
-  Iterator end() const noexcept;
+  inline Iterator begin() const noexcept;
+  inline Iterator end() const noexcept;
 
  private:
   friend class Document;
@@ -148,6 +148,77 @@ class Document {
   // Scratch for the duplicate-key check, kept here so parsing allocates nothing per object.
   std::vector<std::uint32_t> key_slots_;
 };
+
+// ---- Node accessors, inline: the validator calls them several times per member ----------------
+
+inline Kind Node::kind() const noexcept {
+  return doc_ == nullptr ? Kind::kMissing : doc_->records_[index_].kind;
+}
+
+inline std::string_view Node::str() const noexcept {
+  if (kind() != Kind::kString) return {};
+  const Document::Record& r = doc_->records_[index_];
+  if (r.escaped) return {doc_->strings_.data() + r.decoded, r.size};
+  return {doc_->text_.data() + r.begin_offset + 1, r.size};
+}
+
+inline std::string_view Node::raw() const noexcept {
+  if (doc_ == nullptr) return {};
+  const Document::Record& r = doc_->records_[index_];
+  return {doc_->text_.data() + r.begin_offset, r.end_offset - r.begin_offset};
+}
+
+inline std::string_view Node::number_text() const noexcept {
+  return kind() == Kind::kNumber ? raw() : std::string_view();
+}
+
+inline std::size_t Node::size() const noexcept {
+  Kind k = kind();
+  return (k == Kind::kArray || k == Kind::kObject) ? doc_->records_[index_].size : 0;
+}
+
+inline Node Node::operator[](std::string_view key) const noexcept {
+  if (kind() != Kind::kObject) return {};
+  const Document::Record* recs = doc_->records_.data();
+  std::uint32_t end = recs[index_].end;
+  const char* text = doc_->text_.data();
+  for (std::uint32_t k = index_ + 1; k < end;) {
+    const Document::Record& r = recs[k];
+    if (r.size == key.size()) {
+      const char* p = r.escaped ? doc_->strings_.data() + r.decoded : text + r.begin_offset + 1;
+      if (std::char_traits<char>::compare(p, key.data(), key.size()) == 0) return Node(doc_, k + 1);
+    }
+    k = recs[k + 1].end;
+  }
+  return {};
+}
+
+inline std::size_t Node::offset() const noexcept {
+  return doc_ == nullptr ? 0 : doc_->records_[index_].begin_offset;
+}
+
+inline std::pair<std::string_view, Node> Node::Iterator::operator*() const noexcept {
+  if (object_) return {Node(doc_, index_).str(), Node(doc_, index_ + 1)};
+  return {std::string_view(), Node(doc_, index_)};
+}
+
+inline Node::Iterator& Node::Iterator::operator++() noexcept {
+  const Document::Record* recs = doc_->records_.data();
+  index_ = object_ ? recs[index_ + 1].end : recs[index_].end;
+  return *this;
+}
+
+inline Node::Iterator Node::begin() const noexcept {
+  Kind k = kind();
+  if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
+  return Iterator(doc_, index_ + 1, k == Kind::kObject);
+}
+
+inline Node::Iterator Node::end() const noexcept {
+  Kind k = kind();
+  if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
+  return Iterator(doc_, doc_->records_[index_].end, k == Kind::kObject);
+}
 
 // A mutable JSON value with ordered object members; numbers keep their source text.
 class Value {
