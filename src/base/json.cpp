@@ -594,7 +594,7 @@ std::optional<double> Node::as_double() const noexcept {
 Node Node::at(std::size_t index) const noexcept {
   if (kind() != Kind::kArray || index >= size()) return {};
   const auto& recs = doc_->records_;
-  std::uint32_t k = index_ + 1;
+  auto k = static_cast<std::uint32_t>(index_ + 1);
   for (std::size_t n = 0; n < index; ++n) k = recs[k].end;
   return Node(doc_, k);
 }

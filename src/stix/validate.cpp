@@ -421,7 +421,10 @@ class Checker {
       const PropertySpec* prop = table->Find(name, &bit);
       if (prop != nullptr) {
         seen |= std::uint64_t{1} << bit;
-        if (!CheckProperty(*prop, name, value) && !all_) return false;
+        current_bit_ = bit;
+        bool checked = CheckProperty(*prop, name, value);
+        current_bit_ = -1;
+        if (!checked && !all_) return false;
       } else if (!IsCustomPropertyName(name)) {
         if (!Error(name, "property-name",
                    "property names are 3-250 characters of a-z, 0-9 and '_'") &&
@@ -433,6 +436,8 @@ class Checker {
           return false;
       }
     }
+    table_ = table;
+    seen_ = seen;
     // Required ones.
     if (std::uint64_t missing = table->required_mask() & ~seen; missing != 0) {
       const auto& specs = table->all();
@@ -536,20 +541,33 @@ class Checker {
       return Error(prop, "timestamp-precision",
                    "'" + std::string(s) + "' must be precise to at least the millisecond");
     }
-    if (parsed_count_ < kParsedSlots) parsed_[parsed_count_++] = {s, t};
+    if (current_bit_ >= 0 && parsed_count_ < kParsedSlots) {
+      parsed_[parsed_count_++] = {current_bit_, s, t};
+    }
     return true;
   }
 
-  // The value of a timestamp string already parsed by CheckTimestamp (same text in the same
-  // document, so the same address), else parsed now; false if it does not parse.
-  bool TimestampOf(std::string_view s, Timestamp* t) const noexcept {
-    for (std::size_t i = 0; i < parsed_count_; ++i) {
-      if (parsed_[i].text.data() == s.data() && parsed_[i].text.size() == s.size()) {
-        *t = parsed_[i].value;
-        return true;
+  // The member `name` as a valid timestamp, for the time-order rules: false when it is absent,
+  // not a string or not a timestamp (the property checks report those). Uses the member pass's
+  // presence bits and the values CheckTimestamp parsed, so a present member is neither looked
+  // up nor parsed again and an absent one costs no scan.
+  bool TimestampMember(json::Node obj, std::string_view name, std::string_view* text,
+                       Timestamp* t) const noexcept {
+    int bit = -1;
+    if (table_ != nullptr && table_->Find(name, &bit) != nullptr) {
+      if (((seen_ >> bit) & 1) == 0) return false;
+      for (std::size_t i = 0; i < parsed_count_; ++i) {
+        if (parsed_[i].bit == bit) {
+          *text = parsed_[i].text;
+          *t = parsed_[i].value;
+          return true;
+        }
       }
     }
-    return TryParseTimestamp(s, t);
+    json::Node n = obj[name];
+    if (!n.is_string()) return false;
+    *text = n.str();
+    return TryParseTimestamp(*text, t);
   }
 
   // `index` >= 0 names the list item in the error (the path is built only on failure).
@@ -761,17 +779,16 @@ class Checker {
   // `later` must not be before `earlier` when both are present.
   bool Ordered(json::Node obj, std::string_view earlier, std::string_view later,
                bool strict = false) {
-    json::Node a = obj[earlier], b = obj[later];
-    if (!a.is_string() || !b.is_string()) return true;
+    std::string_view a, b;
     Timestamp ta, tb;
-    if (!TimestampOf(a.str(), &ta) || !TimestampOf(b.str(), &tb)) {
-      return true;  // reported by the property check
+    if (!TimestampMember(obj, earlier, &a, &ta) || !TimestampMember(obj, later, &b, &tb)) {
+      return true;  // absent, or reported by the property check
     }
     if (strict ? tb > ta : tb >= ta) return true;
     return Error(later, "time-order",
-                 std::string(later) + " '" + std::string(b.str()) + "' must be " +
+                 std::string(later) + " '" + std::string(b) + "' must be " +
                      (strict ? "later than " : "no earlier than ") + std::string(earlier) + " '" +
-                     std::string(a.str()) + "'");
+                     std::string(a) + "'");
   }
 
   bool TypeRules(std::string_view type, json::Node obj) {
@@ -852,12 +869,18 @@ class Checker {
   int failed_ = 0;
   // Timestamps parsed by the property checks, reused by the time-order rules.
   struct ParsedTimestamp {
+    int bit;  // the property's bit in table_
     std::string_view text;
     Timestamp value;
   };
   static constexpr std::size_t kParsedSlots = 6;
   std::array<ParsedTimestamp, kParsedSlots> parsed_;
   std::size_t parsed_count_ = 0;
+  // Set by the member pass: the type's property table, which of its properties are present,
+  // and the bit of the property being checked (-1 outside the pass).
+  const PropertyTable* table_ = nullptr;
+  std::uint64_t seen_ = 0;
+  int current_bit_ = -1;
 };
 
 }  // namespace

@@ -104,7 +104,10 @@ class Node {
   friend class Document;
   Node(const Document* doc, std::uint32_t index) noexcept : doc_(doc), index_(index) {}
   const Document* doc_ = nullptr;
-  std::uint32_t index_ = 0;
+  // A record index (always < 2^32) held in a full word: a Node is passed and returned in two
+  // registers, and a 32-bit member spilled and reloaded as the register's 64 bits stalls store
+  // forwarding in the validator's member loop.
+  std::size_t index_ = 0;
 };
 
 // Parses a text into a flat, reusable node table. Parsing again reuses the memory, so a loop
@@ -182,7 +185,7 @@ inline Node Node::operator[](std::string_view key) const noexcept {
   const Document::Record* recs = doc_->records_.data();
   std::uint32_t end = recs[index_].end;
   const char* text = doc_->text_.data();
-  for (std::uint32_t k = index_ + 1; k < end;) {
+  for (auto k = static_cast<std::uint32_t>(index_ + 1); k < end;) {
     const Document::Record& r = recs[k];
     if (r.size == key.size()) {
       const char* p = r.escaped ? doc_->strings_.data() + r.decoded : text + r.begin_offset + 1;
@@ -211,7 +214,7 @@ inline Node::Iterator& Node::Iterator::operator++() noexcept {
 inline Node::Iterator Node::begin() const noexcept {
   Kind k = kind();
   if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
-  return Iterator(doc_, index_ + 1, k == Kind::kObject);
+  return Iterator(doc_, static_cast<std::uint32_t>(index_ + 1), k == Kind::kObject);
 }
 
 inline Node::Iterator Node::end() const noexcept {
