@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -100,11 +101,16 @@ class Parser {
  public:
   Parser(Document& doc, std::string_view text, const ParseLimits& limits)
       : doc_(doc),
+        recs_(doc.records_.data()),
+        cap_(static_cast<std::uint32_t>(std::min<std::size_t>(doc.records_.size(), 0xFFFFFFFFu))),
         text_(text),
         limits_(limits),
         p_(reinterpret_cast<const unsigned char*>(text.data())),
         begin_(p_),
         end_(p_ + text.size()) {}
+
+  // The records of a successful parse.
+  std::uint32_t record_count() const noexcept { return n_; }
 
   Status Run() {
     if (text_.size() > limits_.max_bytes) {
@@ -138,10 +144,21 @@ class Parser {
 
   std::uint32_t Offset() const noexcept { return static_cast<std::uint32_t>(p_ - begin_); }
 
+  // Appends a record. The Document's vector is only storage here (its size is the high-water
+  // mark, reused from parse to parse); n_ counts this parse's records, so the hot path is two
+  // compares and a store, and growth, rare, is out of line.
   std::uint32_t Push(Kind kind) {
-    auto index = static_cast<std::uint32_t>(doc_.records_.size());
-    doc_.records_.push_back(Record{kind, false, 0, index + 1, Offset(), Offset(), 0});
+    if (n_ == cap_) Grow();
+    std::uint32_t index = n_++;
+    recs_[index] = Record{kind, false, 0, 0, index + 1, Offset(), Offset(), 0};
     return index;
+  }
+
+  [[gnu::noinline]] void Grow() {
+    auto& storage = doc_.records_;
+    storage.resize(std::max<std::size_t>(64, storage.size() * 2));
+    recs_ = storage.data();
+    cap_ = static_cast<std::uint32_t>(std::min<std::size_t>(storage.size(), 0xFFFFFFFFu));
   }
 
   bool ParseValue(std::uint32_t depth) {
@@ -172,7 +189,7 @@ class Parser {
     }
     std::uint32_t i = Push(kind);
     p_ += word.size();
-    doc_.records_[i].end_offset = Offset();
+    recs_[i].end_offset = Offset();
     return true;
   }
 
@@ -200,32 +217,31 @@ class Parser {
         return Fail("invalid number: expected exponent digits");
       while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
-    doc_.records_[i].end_offset = Offset();
+    recs_[i].end_offset = Offset();
     return true;
   }
 
-  // Advances p_ over plain string bytes (printable ASCII other than '"' and '\\').
-  void ScanPlain() noexcept {
+  // The first byte at or after p that is not plain string content (printable ASCII other than
+  // '"' and '\\'), or end_. Sixteen bytes at a time where SSE2 is available.
+  const unsigned char* ScanPlain(const unsigned char* p) const noexcept {
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"');
     const __m128i slash = _mm_set1_epi8('\\');
     const __m128i space = _mm_set1_epi8(0x1F);
-    while (end_ - p_ >= 16) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+    while (end_ - p >= 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       // Bytes >= 0x80 are negative as signed, so cmpgt(v, 0x1F) is false for them and for
       // control characters: one test catches both.
       __m128i special =
           _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
                        _mm_andnot_si128(_mm_cmpgt_epi8(v, space), _mm_set1_epi8(-1)));
       int mask = _mm_movemask_epi8(special);
-      if (mask != 0) {
-        p_ += __builtin_ctz(static_cast<unsigned>(mask));
-        return;
-      }
-      p_ += 16;
+      if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+      p += 16;
     }
 #endif
-    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && *p_ >= 0x20 && *p_ < 0x80) ++p_;
+    while (p < end_ && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80) ++p;
+    return p;
   }
 
   bool ParseHex4(std::uint32_t& out) {
@@ -248,16 +264,48 @@ class Parser {
     return true;
   }
 
+  // Strings without escapes (nearly all) are scanned with a local cursor and stay slices of the
+  // source; at the first backslash or control character the general loop takes over.
   bool ParseString() {
     std::uint32_t i = Push(Kind::kString);
-    ++p_;  // opening quote
-    const unsigned char* start = p_;
+    const unsigned char* const start = p_ + 1;  // after the opening quote
+    const unsigned char* p = start;
+    for (;;) {
+      p = ScanPlain(p);
+      if (p >= end_) {
+        p_ = p;
+        return Fail("unterminated string");
+      }
+      if (*p == '"') break;
+      if (*p < 0x80) {
+        p_ = p;  // a backslash or a control character
+        return ParseStringSlow(i, start);
+      }
+      std::size_t n = Utf8SequenceLength(p, end_);
+      if (n == 0) {
+        p_ = p;
+        return Fail("invalid UTF-8 in string");
+      }
+      p += n;
+    }
+    auto len = static_cast<std::size_t>(p - start);
+    p_ = p;
+    if (len > limits_.max_string_bytes) return Fail("string longer than the limit");
+    p_ = p + 1;  // closing quote
+    Record& r = recs_[i];
+    r.size = static_cast<std::uint32_t>(len);
+    r.end_offset = Offset();
+    return true;
+  }
+
+  // The general string loop, entered at p_ (in the string started at `start`, record i).
+  bool ParseStringSlow(std::uint32_t i, const unsigned char* start) {
     bool escaped = false;
     std::string& buf = doc_.strings_;
     std::size_t decoded_start = 0;
     for (;;) {
       const unsigned char* plain = p_;
-      ScanPlain();
+      p_ = ScanPlain(p_);
       if (escaped)
         buf.append(reinterpret_cast<const char*>(plain), static_cast<std::size_t>(p_ - plain));
       if (p_ >= end_) return Fail("unterminated string");
@@ -329,7 +377,7 @@ class Parser {
         return Fail("string longer than the limit");
       }
     }
-    Record& r = doc_.records_[i];
+    Record& r = recs_[i];
     if (escaped) {
       std::size_t len = buf.size() - decoded_start;
       if (len > limits_.max_string_bytes) return Fail("string longer than the limit");
@@ -347,7 +395,7 @@ class Parser {
   }
 
   std::string_view StringAt(std::uint32_t index) const noexcept {
-    const Record& r = doc_.records_[index];
+    const Record& r = recs_[index];
     if (r.escaped) return {doc_.strings_.data() + r.decoded, r.size};
     return text_.substr(r.begin_offset + 1, r.size);
   }
@@ -381,9 +429,9 @@ class Parser {
         return Fail("expected ',' or ']' in array");
       }
     }
-    Record& r = doc_.records_[i];
+    Record& r = recs_[i];
     r.size = count;
-    r.end = static_cast<std::uint32_t>(doc_.records_.size());
+    r.end = n_;
     r.end_offset = Offset();
     return true;
   }
@@ -399,8 +447,9 @@ class Parser {
     } else {
       for (;;) {
         if (p_ >= end_ || *p_ != '"') return Fail("expected a string key in object");
-        std::uint32_t key = static_cast<std::uint32_t>(doc_.records_.size());
+        std::uint32_t key = n_;
         if (!ParseString()) return false;
+        recs_[key].key_hash = KeyHash8(StringAt(key));
         SkipWs();
         if (p_ >= end_ || *p_ != ':') {
           PathKey(StringAt(key));
@@ -427,19 +476,20 @@ class Parser {
         return Fail("expected ',' or '}' in object");
       }
     }
-    Record& r = doc_.records_[i];
+    Record& r = recs_[i];
     r.size = count;
-    r.end = static_cast<std::uint32_t>(doc_.records_.size());
+    r.end = n_;
     r.end_offset = Offset();
     return CheckDuplicateKeys(i);
   }
 
   // Duplicate keys are refused: RFC 8259 leaves their meaning open, and two parsers that read
   // them differently is how a filter is bypassed. Objects of up to kSmallObject members (every
-  // STIX object in practice) are checked with a 64-bit filter of 6-bit key hashes kept on the
-  // stack: only keys whose hash was seen before are compared with the earlier keys of the same
-  // hash. Larger objects use an open-addressing table of key record indexes kept in the
-  // Document. Both are linear in the member count and allocate nothing in the steady state.
+  // STIX object in practice) are checked with a 64-bit filter over the key hashes stored while
+  // parsing: only a key whose filter bit was already set is compared with the earlier keys of
+  // the same hash, a walk bounded by the 64 members. Larger objects use an open-addressing table
+  // of key record indexes kept in the Document. Both are linear in the member count and
+  // allocate nothing in the steady state.
   static constexpr std::uint32_t kSmallObject = 64;
 
   static std::uint32_t KeyHash(std::string_view key) noexcept {
@@ -453,7 +503,7 @@ class Parser {
   }
 
   bool CheckDuplicateKeys(std::uint32_t object) {
-    const Record& r = doc_.records_[object];
+    const Record& r = recs_[object];
     if (r.size < 2) return true;
     if (r.size <= kSmallObject) return CheckDuplicateKeysSmall(object);
     std::size_t capacity = 16;
@@ -472,31 +522,30 @@ class Parser {
         }
         if (StringAt(occupant - 1) == key) return DuplicateKey(key);
       }
-      k = doc_.records_[k + 1].end;
+      k = recs_[k + 1].end;
     }
     return true;
   }
 
+  // 8 bits of KeyHash, stored in each key's record while parsing (the key's bytes are at hand).
+  static std::uint8_t KeyHash8(std::string_view key) noexcept {
+    return static_cast<std::uint8_t>((KeyHash(key) * 0x9E3779B1u) >> 24);
+  }
+
   bool CheckDuplicateKeysSmall(std::uint32_t object) {
-    const Record* recs = doc_.records_.data();
+    const Record* recs = recs_;
     const std::uint32_t end = recs[object].end;
     std::uint64_t seen = 0;
-    std::uint32_t keys[kSmallObject];
-    std::uint8_t hashes[kSmallObject];
-    std::uint32_t n = 0;
     for (std::uint32_t k = object + 1; k < end; k = recs[k + 1].end) {
-      std::string_view key = StringAt(k);
-      auto h = static_cast<std::uint8_t>((KeyHash(key) * 0x9E3779B1u) >> 26);
-      std::uint64_t bit = std::uint64_t{1} << h;
+      const std::uint8_t h = recs[k].key_hash;
+      const std::uint64_t bit = std::uint64_t{1} << (h & 63);
       if ((seen & bit) != 0) {
-        for (std::uint32_t j = 0; j < n; ++j) {
-          if (hashes[j] == h && StringAt(keys[j]) == key) return DuplicateKey(key);
+        std::string_view key = StringAt(k);
+        for (std::uint32_t j = object + 1; j < k; j = recs[j + 1].end) {
+          if (recs[j].key_hash == h && StringAt(j) == key) return DuplicateKey(key);
         }
       }
       seen |= bit;
-      keys[n] = k;
-      hashes[n] = h;
-      ++n;
     }
     return true;
   }
@@ -547,6 +596,9 @@ class Parser {
   }
 
   Document& doc_;
+  Record* recs_;
+  std::uint32_t n_ = 0;
+  std::uint32_t cap_;
   std::string_view text_;
   const ParseLimits& limits_;
   const unsigned char* p_;
@@ -557,14 +609,31 @@ class Parser {
   std::string dup_message_;
 };
 
+Document::Document(Document&& other) noexcept
+    : text_(other.text_),
+      records_(std::move(other.records_)),
+      record_count_(std::exchange(other.record_count_, 0)),
+      strings_(std::move(other.strings_)),
+      key_slots_(std::move(other.key_slots_)) {}
+
+Document& Document::operator=(Document&& other) noexcept {
+  text_ = other.text_;
+  records_ = std::move(other.records_);
+  record_count_ = std::exchange(other.record_count_, 0);
+  strings_ = std::move(other.strings_);
+  key_slots_ = std::move(other.key_slots_);
+  return *this;
+}
+
 Status Document::Parse(std::string_view text, const ParseLimits& limits) {
   text_ = text;
-  records_.clear();
+  record_count_ = 0;
   strings_.clear();
   Parser parser(*this, text, limits);
   Status s = parser.Run();
-  if (!s.ok()) {
-    records_.clear();
+  if (s.ok()) {
+    record_count_ = parser.record_count();
+  } else {
     strings_.clear();
   }
   return s;

@@ -176,6 +176,129 @@ TEST(JsonDocument, DuplicateKeyComparesDecodedBytesNotHashes) {
   }
 }
 
+// The string scanner looks at 16 bytes at a time and finishes byte by byte near the end of the
+// input: put each kind of special byte at every position of the first blocks, at several
+// alignments of the string in the input, and with the input ending right after the string.
+TEST(JsonDocument, StringScanFindsEverySpecialByteAtEveryPosition) {
+  Document doc;
+  std::string held;  // Parse refers to its text: keep it alive while the result is read
+  auto parse = [&](std::string text, const ParseLimits& limits = {}) {
+    held = std::move(text);
+    return doc.Parse(held, limits);
+  };
+  for (std::size_t lead = 0; lead < 3; ++lead) {
+    for (std::size_t pos = 0; pos < 40; ++pos) {
+      const std::string before(pos, 'a');
+      const std::string after(37 - pos % 37, 'b');
+      auto text_of = [&](const std::string& middle) {
+        return std::string(lead, ' ') + "\"" + before + middle + after + "\"";
+      };
+      std::string where = "lead " + std::to_string(lead) + ", position " + std::to_string(pos);
+
+      // Terminating quote at pos (the string is just `before`).
+      std::string text = std::string(lead, ' ') + "\"" + before + "\"";
+      ASSERT_TRUE(doc.Parse(text).ok()) << where;
+      EXPECT_EQ(doc.root().str(), before) << where;
+      // Missing closing quote: the input ends inside the string.
+      text = std::string(lead, ' ') + "\"" + before;
+      Status s = doc.Parse(text);
+      ASSERT_FALSE(s.ok()) << where;
+      EXPECT_NE(s.message().find("unterminated string"), std::string::npos) << s.message();
+
+      // Escapes decode.
+      text = text_of("\\n\\\"\\u00e9/");
+      ASSERT_TRUE(doc.Parse(text).ok()) << where;
+      EXPECT_EQ(doc.root().str(), before + "\n\"\xc3\xa9/" + after) << where;
+      // Escape after a multi-byte character.
+      text = text_of("\xe2\x82\xac\\t");
+      ASSERT_TRUE(doc.Parse(text).ok()) << where;
+      EXPECT_EQ(doc.root().str(), before + "\xe2\x82\xac\t" + after) << where;
+
+      // Control characters must be escaped (0x01, 0x1F, tab, newline, NUL); DEL need not be.
+      for (char c : {'\x01', '\x1f', '\t', '\n', '\0'}) {
+        s = parse(text_of(std::string(1, c)));
+        ASSERT_FALSE(s.ok()) << where << " byte " << int(c);
+        EXPECT_NE(s.message().find("control character"), std::string::npos) << s.message();
+      }
+      ASSERT_TRUE(parse(text_of("\x7f")).ok()) << where;
+
+      // Valid UTF-8 of each length, possibly straddling a block boundary.
+      for (const char* good : {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xc2\x80",
+                               "\xef\xbf\xbf", "\xf4\x8f\xbf\xbf"}) {
+        ASSERT_TRUE(parse(text_of(good)).ok()) << where;
+        EXPECT_EQ(doc.root().str(), before + good + after) << where;
+      }
+      // Invalid UTF-8: stray continuation, bad lead, overlong, surrogate, above U+10FFFF,
+      // sequence cut by the closing quote, or by the end of the input.
+      for (const char* bad :
+           {"\x80", "\xff", "\xc0\x80", "\xc1\xbf", "\xe0\x80\x80", "\xed\xa0\x80",
+            "\xf4\x90\x80\x80", "\xf5\x80\x80\x80", "\xc3", "\xe2\x82", "\xf0\x9f\x98"}) {
+        s = parse(text_of(bad));
+        ASSERT_FALSE(s.ok()) << where << " " << bad;
+        EXPECT_NE(s.message().find("invalid UTF-8"), std::string::npos) << s.message();
+        s = parse(std::string(lead, ' ') + "\"" + before + bad);
+        ASSERT_FALSE(s.ok()) << where;
+      }
+    }
+  }
+}
+
+TEST(JsonDocument, StringLimitHoldsWithAndWithoutEscapes) {
+  Document doc;
+  std::string held;
+  auto parse = [&](std::string text, const ParseLimits& limits = {}) {
+    held = std::move(text);
+    return doc.Parse(held, limits);
+  };
+  ParseLimits limits;
+  limits.max_string_bytes = 20;
+  EXPECT_TRUE(parse("\"" + std::string(20, 'x') + "\"", limits).ok());
+  EXPECT_EQ(parse("\"" + std::string(21, 'x') + "\"", limits).code(), ErrorCode::kLimitExceeded);
+  EXPECT_EQ(parse("{\"" + std::string(21, 'k') + "\":1}", limits).code(),
+            ErrorCode::kLimitExceeded);
+  EXPECT_TRUE(parse("\"" + std::string(18, 'x') + "\\n\\t\"", limits).ok());
+  EXPECT_EQ(parse("\"" + std::string(19, 'x') + "\\n\\t\"", limits).code(),
+            ErrorCode::kLimitExceeded);
+}
+
+// The node table is storage kept across parses: a large document, then a small one, then a
+// large one again must each read back exactly, and a moved-from Document is empty.
+TEST(JsonDocument, NodeTableReuseAndMove) {
+  auto array_text = [](int n) {
+    std::string t = "[";
+    for (int i = 0; i < n; ++i)
+      t += (i ? "," : "") + std::string("{\"v\":") + std::to_string(i) + "}";
+    return t + "]";
+  };
+  Document doc;
+  const std::string big = array_text(5000), small = array_text(3), bigger = array_text(9000);
+  ASSERT_TRUE(doc.Parse(big).ok());
+  EXPECT_EQ(doc.root().size(), 5000u);
+  EXPECT_EQ(doc.root().at(4999)["v"].as_int64(), 4999);
+  ASSERT_TRUE(doc.Parse(small).ok());
+  EXPECT_EQ(doc.root().size(), 3u);
+  EXPECT_TRUE(doc.root().at(3).missing());
+  std::size_t count = 0;
+  for (auto [k, v] : doc.root()) count += v["v"].as_int64() == static_cast<std::int64_t>(count);
+  EXPECT_EQ(count, 3u);
+  EXPECT_EQ(doc.root().raw(), small);
+  ASSERT_TRUE(doc.Parse(bigger).ok());
+  EXPECT_EQ(doc.root().at(8999)["v"].as_int64(), 8999);
+  EXPECT_FALSE(doc.Parse("[1,2,").ok());
+  EXPECT_TRUE(doc.root().missing());
+  ASSERT_TRUE(doc.Parse(small).ok());
+
+  Document moved(std::move(doc));
+  EXPECT_EQ(moved.root().size(), 3u);
+  EXPECT_TRUE(doc.root().missing());  // NOLINT(bugprone-use-after-move): documented state
+  Document assigned;
+  assigned = std::move(moved);
+  EXPECT_EQ(assigned.root().at(2)["v"].as_int64(), 2);
+  EXPECT_TRUE(moved.root().missing());  // NOLINT(bugprone-use-after-move)
+  ASSERT_TRUE(doc.Parse(big).ok());     // a moved-from Document parses again
+  EXPECT_EQ(doc.root().size(), 5000u);
+}
+
 TEST(JsonDocument, ReuseAfterFailureIsClean) {
   Document doc;
   EXPECT_FALSE(doc.Parse("[1,").ok());

@@ -112,14 +112,15 @@ class Node {
 
 // Parses a text into a flat, reusable node table. Parsing again reuses the memory, so a loop
 // that parses millions of small objects allocates nothing in the steady state.
-// The Document refers to the text it parsed: the caller keeps that text alive.
+// The Document refers to the text it parsed: the caller keeps that text alive. A moved-from
+// Document has no root until it parses again.
 class Document {
  public:
   Document() = default;
   Document(const Document&) = delete;
   Document& operator=(const Document&) = delete;
-  Document(Document&&) = default;
-  Document& operator=(Document&&) = default;
+  Document(Document&& other) noexcept;
+  Document& operator=(Document&& other) noexcept;
 
   // Parses exactly one JSON value (surrounding whitespace allowed). On failure the message says
   // what was expected, the line and column, and the JSON path ("$.objects[2].labels").
@@ -130,7 +131,7 @@ class Document {
       Parse(T&& text, const ParseLimits& limits = {})
   = delete;  // a temporary would dangle
 
-  Node root() const noexcept { return records_.empty() ? Node() : Node(this, 0); }
+  Node root() const noexcept { return record_count_ == 0 ? Node() : Node(this, 0); }
   std::string_view text() const noexcept { return text_; }
 
  private:
@@ -138,15 +139,19 @@ class Document {
   friend class Parser;
   struct Record {
     Kind kind;
-    bool escaped;        // string: decoded copy lives in strings_ (else it is the source slice)
-    std::uint32_t size;  // string: decoded length; container: member/element count
-    std::uint32_t end;   // index one past this value's subtree
+    bool escaped;           // string: decoded copy lives in strings_ (else it is the source slice)
+    std::uint8_t key_hash;  // object key: a hash of it, for the duplicate check
+    std::uint32_t size;     // string: decoded length; container: member/element count
+    std::uint32_t end;      // index one past this value's subtree
     std::uint32_t begin_offset;  // source offset of the first byte
     std::uint32_t end_offset;    // source offset one past the last byte
     std::uint32_t decoded;       // string with escapes: offset in strings_
   };
   std::string_view text_;
+  // The first record_count_ records are the parsed value's; the vector's size is storage kept
+  // from earlier parses, so that re-parsing allocates nothing once it is large enough.
   std::vector<Record> records_;
+  std::uint32_t record_count_ = 0;
   std::string strings_;
   // Scratch for the duplicate-key check, kept here so parsing allocates nothing per object.
   std::vector<std::uint32_t> key_slots_;
