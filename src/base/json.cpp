@@ -442,6 +442,8 @@ class Parser {
     ++p_;
     SkipWs();
     std::uint32_t count = 0;
+    std::uint64_t filter[4] = {};  // for the first kSmallObject keys: which 8-bit hashes were seen
+    std::uint32_t duplicate = 0;   // first key (record index + 1) equal to an earlier one
     if (p_ < end_ && *p_ == '}') {
       ++p_;
     } else {
@@ -449,7 +451,7 @@ class Parser {
         if (p_ >= end_ || *p_ != '"') return Fail("expected a string key in object");
         std::uint32_t key = n_;
         if (!ParseString()) return false;
-        recs_[key].key_hash = KeyHash8(StringAt(key));
+        if (count < kSmallObject) NoteKey(i, key, filter, duplicate);
         SkipWs();
         if (p_ >= end_ || *p_ != ':') {
           PathKey(StringAt(key));
@@ -480,16 +482,19 @@ class Parser {
     r.size = count;
     r.end = n_;
     r.end_offset = Offset();
-    return CheckDuplicateKeys(i);
+    // Reported once the object is complete, so a syntax error inside it still comes first.
+    if (count > kSmallObject) return CheckDuplicateKeys(i);
+    if (duplicate != 0) return DuplicateKey(StringAt(duplicate - 1));
+    return true;
   }
 
   // Duplicate keys are refused: RFC 8259 leaves their meaning open, and two parsers that read
-  // them differently is how a filter is bypassed. Objects of up to kSmallObject members (every
-  // STIX object in practice) are checked with a 64-bit filter over the key hashes stored while
-  // parsing: only a key whose filter bit was already set is compared with the earlier keys of
-  // the same hash, a walk bounded by the 64 members. Larger objects use an open-addressing table
-  // of key record indexes kept in the Document. Both are linear in the member count and
-  // allocate nothing in the steady state.
+  // them differently is how a filter is bypassed. For objects of up to kSmallObject members
+  // (every STIX object in practice) each key's 8-bit hash is noted as it is parsed, in its record
+  // and in a 256-bit filter on the stack: only a key whose hash was seen before is compared with
+  // the earlier keys of that hash, a walk bounded by the 64 members. Larger objects are checked
+  // when complete with an open-addressing table of key record indexes kept in the Document.
+  // Both are linear in the member count and allocate nothing in the steady state.
   static constexpr std::uint32_t kSmallObject = 64;
 
   static std::uint32_t KeyHash(std::string_view key) noexcept {
@@ -502,10 +507,28 @@ class Parser {
     return h;
   }
 
+  // Records the hash of `key` (a record index) in object `object` and sets `duplicate` to the
+  // first key equal to an earlier one.
+  void NoteKey(std::uint32_t object, std::uint32_t key, std::uint64_t (&filter)[4],
+               std::uint32_t& duplicate) noexcept {
+    std::string_view text = StringAt(key);
+    const auto h = static_cast<std::uint8_t>((KeyHash(text) * 0x9E3779B1u) >> 24);
+    recs_[key].key_hash = h;
+    const std::uint64_t bit = std::uint64_t{1} << (h & 63);
+    std::uint64_t& word = filter[h >> 6];
+    if ((word & bit) != 0 && duplicate == 0) {
+      for (std::uint32_t j = object + 1; j < key; j = recs_[j + 1].end) {
+        if (recs_[j].key_hash == h && SameBytes(StringAt(j), text)) {
+          duplicate = key + 1;
+          break;
+        }
+      }
+    }
+    word |= bit;
+  }
+
   bool CheckDuplicateKeys(std::uint32_t object) {
     const Record& r = recs_[object];
-    if (r.size < 2) return true;
-    if (r.size <= kSmallObject) return CheckDuplicateKeysSmall(object);
     std::size_t capacity = 16;
     while (capacity < r.size * 2) capacity *= 2;
     auto& slots = doc_.key_slots_;
@@ -523,29 +546,6 @@ class Parser {
         if (StringAt(occupant - 1) == key) return DuplicateKey(key);
       }
       k = recs_[k + 1].end;
-    }
-    return true;
-  }
-
-  // 8 bits of KeyHash, stored in each key's record while parsing (the key's bytes are at hand).
-  static std::uint8_t KeyHash8(std::string_view key) noexcept {
-    return static_cast<std::uint8_t>((KeyHash(key) * 0x9E3779B1u) >> 24);
-  }
-
-  bool CheckDuplicateKeysSmall(std::uint32_t object) {
-    const Record* recs = recs_;
-    const std::uint32_t end = recs[object].end;
-    std::uint64_t seen = 0;
-    for (std::uint32_t k = object + 1; k < end; k = recs[k + 1].end) {
-      const std::uint8_t h = recs[k].key_hash;
-      const std::uint64_t bit = std::uint64_t{1} << (h & 63);
-      if ((seen & bit) != 0) {
-        std::string_view key = StringAt(k);
-        for (std::uint32_t j = object + 1; j < k; j = recs[j + 1].end) {
-          if (recs[j].key_hash == h && StringAt(j) == key) return DuplicateKey(key);
-        }
-      }
-      seen |= bit;
     }
     return true;
   }

@@ -242,7 +242,7 @@ class PropertyTable {
       std::uint8_t v = slots_[slot];
       if (v == 0) return nullptr;
       const PropertySpec* p = specs_[v - 1];
-      if (p->name == name) {
+      if (json::SameBytes(p->name, name)) {
         *bit = v - 1;
         return p;
       }
@@ -307,6 +307,15 @@ const PropertyTable& CustomTable(ObjectClass c) {
   return c == ObjectClass::kSco ? sco : sdo;
 }
 
+// Whether `id` is "<type>--<UUID>" for a `type` that already passed IsValidTypeName: then
+// IsIdentifier(id) holds and IdentifierType(id) == type. A type ending in '-' is left to the
+// general checks, since the first "--" of its id would fall inside the type.
+bool IsOwnIdentifier(std::string_view type, std::string_view id) noexcept {
+  const std::size_t n = type.size();
+  return id.size() == n + 38 && type.back() != '-' && id[n] == '-' && id[n + 1] == '-' &&
+         json::SameBytes(id.data(), type.data(), n) && IsUuid(id.substr(n + 2));
+}
+
 bool IsCustomPropertyName(std::string_view name) noexcept {
   if (name.size() < 3 || name.size() > 250) return false;
   for (char c : name) {
@@ -336,7 +345,7 @@ bool InList(std::string_view list, std::string_view value) noexcept {
   while (!list.empty()) {
     std::size_t bar = list.find('|');
     std::string_view item = list.substr(0, bar);
-    if (item == value) return true;
+    if (json::SameBytes(item, value)) return true;
     if (bar == std::string_view::npos) break;
     list.remove_prefix(bar + 1);
   }
@@ -384,6 +393,8 @@ class Checker {
     bool ok = true;
     if (!id_node.is_string()) {
       ok = Error("id", "required", "missing or not a string");
+    } else if (IsOwnIdentifier(type, id_)) {
+      // The usual case, decided without checking the type name a second time.
     } else if (!IsIdentifier(id_)) {
       ok = Error("id", "identifier",
                  "'" + std::string(id_.substr(0, 80)) + "' is not <type>--<RFC 4122 UUID>");

@@ -215,6 +215,31 @@ TEST(Validate, TimeOrderUsesEachPropertysOwnValue) {
   EXPECT_EQ(FirstErrorRule(reordered), "time-order");
 }
 
+// The id check has a fast path for "<type>--<uuid>"; these must still get the general answers.
+TEST(Validate, IdentifierMatchesItsType) {
+  const std::string uuid = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+  auto object = [&](const std::string& type, const std::string& id) {
+    Value v = Value::MakeObject();
+    v.set("type", type);
+    v.set("id", id);
+    return v;
+  };
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget--" + uuid)), "");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-gadget--" + uuid)), "identifier-type");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widge--" + uuid)), "identifier-type");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widgets--" + uuid)), "identifier-type");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget-" + uuid)), "identifier");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget--" + uuid.substr(1))), "identifier");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget--" + uuid + "0")), "identifier");
+  std::string bad_variant = uuid;
+  bad_variant[19] = '0';
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget--" + bad_variant)), "identifier");
+  // A type may end in '-' (the schema's pattern allows it); its id's first "--" then falls
+  // inside the type, so the id's type differs from the type.
+  EXPECT_EQ(FirstErrorRule(object("x-widget-", "x-widget---" + uuid)), "identifier-type");
+  EXPECT_EQ(FirstErrorRule(object("Indicator", "Indicator--" + uuid)), "type-name");
+}
+
 TEST(Validate, TypeRules) {
   EXPECT_TRUE(CheckValue(Indicator()).ok());
   Value v = Indicator();
