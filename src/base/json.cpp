@@ -509,8 +509,9 @@ class Parser {
 
   // Records the hash of `key` (a record index) in object `object` and sets `duplicate` to the
   // first key equal to an earlier one.
-  void NoteKey(std::uint32_t object, std::uint32_t key, std::uint64_t (&filter)[4],
-               std::uint32_t& duplicate) noexcept {
+  [[gnu::always_inline]] void NoteKey(std::uint32_t object, std::uint32_t key,
+                                      std::uint64_t (&filter)[4],
+                                      std::uint32_t& duplicate) noexcept {
     std::string_view text = StringAt(key);
     const auto h = static_cast<std::uint8_t>((KeyHash(text) * 0x9E3779B1u) >> 24);
     recs_[key].key_hash = h;
