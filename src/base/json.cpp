@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -100,11 +101,16 @@ class Parser {
  public:
   Parser(Document& doc, std::string_view text, const ParseLimits& limits)
       : doc_(doc),
+        recs_(doc.records_.data()),
+        cap_(static_cast<std::uint32_t>(std::min<std::size_t>(doc.records_.size(), 0xFFFFFFFFu))),
         text_(text),
         limits_(limits),
         p_(reinterpret_cast<const unsigned char*>(text.data())),
         begin_(p_),
         end_(p_ + text.size()) {}
+
+  // The records of a successful parse.
+  std::uint32_t record_count() const noexcept { return n_; }
 
   Status Run() {
     if (text_.size() > limits_.max_bytes) {
@@ -138,10 +144,21 @@ class Parser {
 
   std::uint32_t Offset() const noexcept { return static_cast<std::uint32_t>(p_ - begin_); }
 
+  // Appends a record. The Document's vector is only storage here (its size is the high-water
+  // mark, reused from parse to parse); n_ counts this parse's records, so the hot path is two
+  // compares and a store, and growth, rare, is out of line.
   std::uint32_t Push(Kind kind) {
-    auto index = static_cast<std::uint32_t>(doc_.records_.size());
-    doc_.records_.push_back(Record{kind, false, 0, index + 1, Offset(), Offset(), 0});
+    if (n_ == cap_) Grow();
+    std::uint32_t index = n_++;
+    recs_[index] = Record{kind, false, 0, 0, index + 1, Offset(), Offset(), 0};
     return index;
+  }
+
+  [[gnu::noinline]] void Grow() {
+    auto& storage = doc_.records_;
+    storage.resize(std::max<std::size_t>(64, storage.size() * 2));
+    recs_ = storage.data();
+    cap_ = static_cast<std::uint32_t>(std::min<std::size_t>(storage.size(), 0xFFFFFFFFu));
   }
 
   bool ParseValue(std::uint32_t depth) {
@@ -172,7 +189,7 @@ class Parser {
     }
     std::uint32_t i = Push(kind);
     p_ += word.size();
-    doc_.records_[i].end_offset = Offset();
+    recs_[i].end_offset = Offset();
     return true;
   }
 
@@ -200,32 +217,31 @@ class Parser {
         return Fail("invalid number: expected exponent digits");
       while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
     }
-    doc_.records_[i].end_offset = Offset();
+    recs_[i].end_offset = Offset();
     return true;
   }
 
-  // Advances p_ over plain string bytes (printable ASCII other than '"' and '\\').
-  void ScanPlain() noexcept {
+  // The first byte at or after p that is not plain string content (printable ASCII other than
+  // '"' and '\\'), or end_. Sixteen bytes at a time where SSE2 is available.
+  const unsigned char* ScanPlain(const unsigned char* p) const noexcept {
 #if defined(__SSE2__)
     const __m128i quote = _mm_set1_epi8('"');
     const __m128i slash = _mm_set1_epi8('\\');
     const __m128i space = _mm_set1_epi8(0x1F);
-    while (end_ - p_ >= 16) {
-      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+    while (end_ - p >= 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
       // Bytes >= 0x80 are negative as signed, so cmpgt(v, 0x1F) is false for them and for
       // control characters: one test catches both.
       __m128i special =
           _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)),
                        _mm_andnot_si128(_mm_cmpgt_epi8(v, space), _mm_set1_epi8(-1)));
       int mask = _mm_movemask_epi8(special);
-      if (mask != 0) {
-        p_ += __builtin_ctz(static_cast<unsigned>(mask));
-        return;
-      }
-      p_ += 16;
+      if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+      p += 16;
     }
 #endif
-    while (p_ < end_ && *p_ != '"' && *p_ != '\\' && *p_ >= 0x20 && *p_ < 0x80) ++p_;
+    while (p < end_ && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80) ++p;
+    return p;
   }
 
   bool ParseHex4(std::uint32_t& out) {
@@ -248,16 +264,48 @@ class Parser {
     return true;
   }
 
+  // Strings without escapes (nearly all) are scanned with a local cursor and stay slices of the
+  // source; at the first backslash or control character the general loop takes over.
   bool ParseString() {
     std::uint32_t i = Push(Kind::kString);
-    ++p_;  // opening quote
-    const unsigned char* start = p_;
+    const unsigned char* const start = p_ + 1;  // after the opening quote
+    const unsigned char* p = start;
+    for (;;) {
+      p = ScanPlain(p);
+      if (p >= end_) {
+        p_ = p;
+        return Fail("unterminated string");
+      }
+      if (*p == '"') break;
+      if (*p < 0x80) {
+        p_ = p;  // a backslash or a control character
+        return ParseStringSlow(i, start);
+      }
+      std::size_t n = Utf8SequenceLength(p, end_);
+      if (n == 0) {
+        p_ = p;
+        return Fail("invalid UTF-8 in string");
+      }
+      p += n;
+    }
+    auto len = static_cast<std::size_t>(p - start);
+    p_ = p;
+    if (len > limits_.max_string_bytes) return Fail("string longer than the limit");
+    p_ = p + 1;  // closing quote
+    Record& r = recs_[i];
+    r.size = static_cast<std::uint32_t>(len);
+    r.end_offset = Offset();
+    return true;
+  }
+
+  // The general string loop, entered at p_ (in the string started at `start`, record i).
+  bool ParseStringSlow(std::uint32_t i, const unsigned char* start) {
     bool escaped = false;
     std::string& buf = doc_.strings_;
     std::size_t decoded_start = 0;
     for (;;) {
       const unsigned char* plain = p_;
-      ScanPlain();
+      p_ = ScanPlain(p_);
       if (escaped)
         buf.append(reinterpret_cast<const char*>(plain), static_cast<std::size_t>(p_ - plain));
       if (p_ >= end_) return Fail("unterminated string");
@@ -329,7 +377,7 @@ class Parser {
         return Fail("string longer than the limit");
       }
     }
-    Record& r = doc_.records_[i];
+    Record& r = recs_[i];
     if (escaped) {
       std::size_t len = buf.size() - decoded_start;
       if (len > limits_.max_string_bytes) return Fail("string longer than the limit");
@@ -347,7 +395,7 @@ class Parser {
   }
 
   std::string_view StringAt(std::uint32_t index) const noexcept {
-    const Record& r = doc_.records_[index];
+    const Record& r = recs_[index];
     if (r.escaped) return {doc_.strings_.data() + r.decoded, r.size};
     return text_.substr(r.begin_offset + 1, r.size);
   }
@@ -381,9 +429,9 @@ class Parser {
         return Fail("expected ',' or ']' in array");
       }
     }
-    Record& r = doc_.records_[i];
+    Record& r = recs_[i];
     r.size = count;
-    r.end = static_cast<std::uint32_t>(doc_.records_.size());
+    r.end = n_;
     r.end_offset = Offset();
     return true;
   }
@@ -394,13 +442,16 @@ class Parser {
     ++p_;
     SkipWs();
     std::uint32_t count = 0;
+    std::uint64_t filter[4] = {};  // for the first kSmallObject keys: which 8-bit hashes were seen
+    std::uint32_t duplicate = 0;   // first key (record index + 1) equal to an earlier one
     if (p_ < end_ && *p_ == '}') {
       ++p_;
     } else {
       for (;;) {
         if (p_ >= end_ || *p_ != '"') return Fail("expected a string key in object");
-        std::uint32_t key = static_cast<std::uint32_t>(doc_.records_.size());
+        std::uint32_t key = n_;
         if (!ParseString()) return false;
+        if (count < kSmallObject) NoteKey(i, key, filter, duplicate);
         SkipWs();
         if (p_ >= end_ || *p_ != ':') {
           PathKey(StringAt(key));
@@ -427,20 +478,58 @@ class Parser {
         return Fail("expected ',' or '}' in object");
       }
     }
-    Record& r = doc_.records_[i];
+    Record& r = recs_[i];
     r.size = count;
-    r.end = static_cast<std::uint32_t>(doc_.records_.size());
+    r.end = n_;
     r.end_offset = Offset();
-    return CheckDuplicateKeys(i);
+    // Reported once the object is complete, so a syntax error inside it still comes first.
+    if (count > kSmallObject) return CheckDuplicateKeys(i);
+    if (duplicate != 0) return DuplicateKey(StringAt(duplicate - 1));
+    return true;
   }
 
   // Duplicate keys are refused: RFC 8259 leaves their meaning open, and two parsers that read
-  // them differently is how a filter is bypassed. Checked with a small open-addressing table of
-  // key record indexes (hash of length and three bytes, then a full compare on collision), so
-  // the check is linear in the member count and allocates nothing in the steady state.
+  // them differently is how a filter is bypassed. For objects of up to kSmallObject members
+  // (every STIX object in practice) each key's 8-bit hash is noted as it is parsed, in its record
+  // and in a 256-bit filter on the stack: only a key whose hash was seen before is compared with
+  // the earlier keys of that hash, a walk bounded by the 64 members. Larger objects are checked
+  // when complete with an open-addressing table of key record indexes kept in the Document.
+  // Both are linear in the member count and allocate nothing in the steady state.
+  static constexpr std::uint32_t kSmallObject = 64;
+
+  static std::uint32_t KeyHash(std::string_view key) noexcept {
+    std::uint32_t h = static_cast<std::uint32_t>(key.size()) * 0x9E3779B1u;
+    if (!key.empty()) {
+      h ^= static_cast<unsigned char>(key[0]) * 31u +
+           static_cast<unsigned char>(key.back()) * 131u +
+           static_cast<unsigned char>(key[key.size() / 2]) * 7u;
+    }
+    return h;
+  }
+
+  // Records the hash of `key` (a record index) in object `object` and sets `duplicate` to the
+  // first key equal to an earlier one.
+  [[gnu::always_inline]] void NoteKey(std::uint32_t object, std::uint32_t key,
+                                      std::uint64_t (&filter)[4],
+                                      std::uint32_t& duplicate) noexcept {
+    std::string_view text = StringAt(key);
+    const auto h = static_cast<std::uint8_t>((KeyHash(text) * 0x9E3779B1u) >> 24);
+    recs_[key].key_hash = h;
+    const std::uint64_t bit = std::uint64_t{1} << (h & 63);
+    std::uint64_t& word = filter[h >> 6];
+    if ((word & bit) != 0 && duplicate == 0) {
+      for (std::uint32_t j = object + 1; j < key; j = recs_[j + 1].end) {
+        if (recs_[j].key_hash == h && SameBytes(StringAt(j), text)) {
+          duplicate = key + 1;
+          break;
+        }
+      }
+    }
+    word |= bit;
+  }
+
   bool CheckDuplicateKeys(std::uint32_t object) {
-    const Record& r = doc_.records_[object];
-    if (r.size < 2) return true;
+    const Record& r = recs_[object];
     std::size_t capacity = 16;
     while (capacity < r.size * 2) capacity *= 2;
     auto& slots = doc_.key_slots_;
@@ -448,12 +537,7 @@ class Parser {
     const std::size_t mask = capacity - 1;
     for (std::uint32_t k = object + 1; k < r.end;) {
       std::string_view key = StringAt(k);
-      std::size_t h = key.size() * 0x9E3779B1u;
-      if (!key.empty()) {
-        h ^= static_cast<unsigned char>(key[0]) * 31u +
-             static_cast<unsigned char>(key.back()) * 131u +
-             static_cast<unsigned char>(key[key.size() / 2]) * 7u;
-      }
+      std::size_t h = KeyHash(key);
       for (std::size_t slot = (h ^ (h >> 7)) & mask;; slot = (slot + 1) & mask) {
         std::uint32_t occupant = slots[slot];
         if (occupant == 0) {
@@ -462,7 +546,7 @@ class Parser {
         }
         if (StringAt(occupant - 1) == key) return DuplicateKey(key);
       }
-      k = doc_.records_[k + 1].end;
+      k = recs_[k + 1].end;
     }
     return true;
   }
@@ -513,6 +597,9 @@ class Parser {
   }
 
   Document& doc_;
+  Record* recs_;
+  std::uint32_t n_ = 0;
+  std::uint32_t cap_;
   std::string_view text_;
   const ParseLimits& limits_;
   const unsigned char* p_;
@@ -523,35 +610,37 @@ class Parser {
   std::string dup_message_;
 };
 
+Document::Document(Document&& other) noexcept
+    : text_(other.text_),
+      records_(std::move(other.records_)),
+      record_count_(std::exchange(other.record_count_, 0)),
+      strings_(std::move(other.strings_)),
+      key_slots_(std::move(other.key_slots_)) {}
+
+Document& Document::operator=(Document&& other) noexcept {
+  text_ = other.text_;
+  records_ = std::move(other.records_);
+  record_count_ = std::exchange(other.record_count_, 0);
+  strings_ = std::move(other.strings_);
+  key_slots_ = std::move(other.key_slots_);
+  return *this;
+}
+
 Status Document::Parse(std::string_view text, const ParseLimits& limits) {
   text_ = text;
-  records_.clear();
+  record_count_ = 0;
   strings_.clear();
   Parser parser(*this, text, limits);
   Status s = parser.Run();
-  if (!s.ok()) {
-    records_.clear();
+  if (s.ok()) {
+    record_count_ = parser.record_count();
+  } else {
     strings_.clear();
   }
   return s;
 }
 
 // ---- Node -------------------------------------------------------------------------------------
-
-Kind Node::kind() const noexcept {
-  return doc_ == nullptr ? Kind::kMissing : doc_->records_[index_].kind;
-}
-
-std::string_view Node::str() const noexcept {
-  if (kind() != Kind::kString) return {};
-  const auto& r = doc_->records_[index_];
-  if (r.escaped) return {doc_->strings_.data() + r.decoded, r.size};
-  return doc_->text_.substr(r.begin_offset + 1, r.size);
-}
-
-std::string_view Node::number_text() const noexcept {
-  return kind() == Kind::kNumber ? raw() : std::string_view();
-}
 
 std::optional<std::int64_t> Node::as_int64() const noexcept {
   std::string_view t = number_text();
@@ -572,66 +661,12 @@ std::optional<double> Node::as_double() const noexcept {
   return v;
 }
 
-std::size_t Node::size() const noexcept {
-  Kind k = kind();
-  return (k == Kind::kArray || k == Kind::kObject) ? doc_->records_[index_].size : 0;
-}
-
-Node Node::operator[](std::string_view key) const noexcept {
-  if (kind() != Kind::kObject) return {};
-  const auto& recs = doc_->records_;
-  std::uint32_t end = recs[index_].end;
-  const char* text = doc_->text_.data();
-  for (std::uint32_t k = index_ + 1; k < end;) {
-    const auto& r = recs[k];
-    if (r.size == key.size()) {
-      const char* p = r.escaped ? doc_->strings_.data() + r.decoded : text + r.begin_offset + 1;
-      if (std::memcmp(p, key.data(), key.size()) == 0) return Node(doc_, k + 1);
-    }
-    k = recs[k + 1].end;
-  }
-  return {};
-}
-
 Node Node::at(std::size_t index) const noexcept {
   if (kind() != Kind::kArray || index >= size()) return {};
   const auto& recs = doc_->records_;
-  std::uint32_t k = index_ + 1;
+  auto k = static_cast<std::uint32_t>(index_ + 1);
   for (std::size_t n = 0; n < index; ++n) k = recs[k].end;
   return Node(doc_, k);
-}
-
-std::string_view Node::raw() const noexcept {
-  if (doc_ == nullptr) return {};
-  const auto& r = doc_->records_[index_];
-  return doc_->text_.substr(r.begin_offset, r.end_offset - r.begin_offset);
-}
-
-std::size_t Node::offset() const noexcept {
-  return doc_ == nullptr ? 0 : doc_->records_[index_].begin_offset;
-}
-
-std::pair<std::string_view, Node> Node::Iterator::operator*() const noexcept {
-  if (object_) return {Node(doc_, index_).str(), Node(doc_, index_ + 1)};
-  return {std::string_view(), Node(doc_, index_)};
-}
-
-Node::Iterator& Node::Iterator::operator++() noexcept {
-  const auto& recs = doc_->records_;
-  index_ = object_ ? recs[index_ + 1].end : recs[index_].end;
-  return *this;
-}
-
-Node::Iterator Node::begin() const noexcept {
-  Kind k = kind();
-  if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
-  return Iterator(doc_, index_ + 1, k == Kind::kObject);
-}
-
-Node::Iterator Node::end() const noexcept {
-  Kind k = kind();
-  if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
-  return Iterator(doc_, doc_->records_[index_].end, k == Kind::kObject);
 }
 
 // ---- Value ------------------------------------------------------------------------------------

@@ -89,6 +89,13 @@ bool IsValidTimestamp(std::string_view text) noexcept {
   return ParseInto(text, t) == nullptr;
 }
 
+bool TryParseTimestamp(std::string_view text, Timestamp* out) noexcept {
+  Timestamp t;
+  if (ParseInto(text, t) != nullptr) return false;
+  *out = t;
+  return true;
+}
+
 std::string FormatTimestamp(Timestamp t, int digits) {
   std::int64_t secs = t.seconds();
   std::int64_t frac = t.nanos - secs * 1000000000;

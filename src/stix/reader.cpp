@@ -5,7 +5,53 @@
 #include <cstring>
 #include <memory>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace entente::stix {
+namespace {
+
+// The index of the first '"' at or after i in data[0, n), or n. Sixteen bytes at a time where
+// SSE2 is available: most strings here are short keys, where a library memchr call costs more
+// than the scan.
+std::size_t NextQuote(const char* data, std::size_t i, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  for (; n - i >= 16; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(v, quote));
+    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  while (i < n && data[i] != '"') ++i;
+  return i;
+}
+
+// The index of the first '"', '{', '}', '[' or ']' at or after i in data[0, n), or n.
+std::size_t NextStructural(const char* data, std::size_t i, std::size_t n) noexcept {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"');
+  const __m128i lb = _mm_set1_epi8('['), rb = _mm_set1_epi8(']');
+  const __m128i lc = _mm_set1_epi8('{'), rc = _mm_set1_epi8('}');
+  for (; n - i >= 16; i += 16) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+    __m128i hit =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, lb)),
+                     _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, rb), _mm_cmpeq_epi8(v, lc)),
+                                  _mm_cmpeq_epi8(v, rc)));
+    int mask = _mm_movemask_epi8(hit);
+    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i < n; ++i) {
+    char c = data[i];
+    if (c == '"' || c == '{' || c == '}' || c == '[' || c == ']') return i;
+  }
+  return i;
+}
+
+}  // namespace
 
 std::string SourceLocation::ToString() const {
   std::string out = bundle_index >= 0 ? "objects[" + std::to_string(bundle_index) + "]"
@@ -95,12 +141,11 @@ Result<std::size_t> ObjectReader::ScanString(std::size_t from) {
   std::size_t i = from + 1;
   for (;;) {
     while (i < buf_.size()) {
-      const char* q = static_cast<const char*>(std::memchr(buf_.data() + i, '"', buf_.size() - i));
-      if (q == nullptr) {
-        i = buf_.size();
+      std::size_t at = NextQuote(buf_.data(), i, buf_.size());
+      if (at == buf_.size()) {
+        i = at;
         break;
       }
-      std::size_t at = static_cast<std::size_t>(q - buf_.data());
       // Count the backslashes before the quote: an odd number escapes it.
       std::size_t k = at;
       while (k > from + 1 && buf_[k - 1] == '\\') --k;
@@ -138,7 +183,9 @@ Result<std::size_t> ObjectReader::ScanValue(std::size_t from) {
   std::size_t depth = 0;
   std::size_t i = from;
   for (;;) {
-    while (i < buf_.size()) {
+    for (;;) {
+      i = NextStructural(buf_.data(), i, buf_.size());
+      if (i >= buf_.size()) break;
       char d = buf_[i];
       if (d == '"') {
         ENTENTE_ASSIGN_OR_RETURN(i, ScanString(i));

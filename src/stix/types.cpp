@@ -1,6 +1,8 @@
 #include "entente/stix/types.h"
 
 #include <array>
+#include <cstdint>
+#include <iterator>
 
 namespace entente::stix {
 namespace {
@@ -451,7 +453,52 @@ std::string_view ObjectClassName(ObjectClass c) noexcept {
   return "unknown";
 }
 
+namespace {
+
+// FindType runs for every object: a small hash on length, first and last letters picks a
+// bucket of at most kBucketSlots candidates instead of comparing against all types. A bucket
+// that would overflow is marked with kScanAll and searched linearly (correct, just slower).
+constexpr std::size_t kTypeBuckets = 128;
+constexpr std::size_t kBucketSlots = 4;
+constexpr std::uint8_t kScanAll = 0xFF;
+
+std::size_t TypeBucket(std::string_view t) noexcept {
+  return (t.size() * 7u + static_cast<unsigned char>(t[0]) * 3u +
+          static_cast<unsigned char>(t.back())) %
+         kTypeBuckets;
+}
+
+using TypeIndex = std::array<std::array<std::uint8_t, kBucketSlots>, kTypeBuckets>;
+
+TypeIndex BuildTypeIndex() noexcept {
+  static_assert(std::size(kTypes) < kScanAll);
+  TypeIndex index{};
+  for (std::size_t i = 0; i < std::size(kTypes); ++i) {
+    auto& bucket = index[TypeBucket(kTypes[i].type)];
+    std::size_t k = 0;
+    while (k < kBucketSlots && bucket[k] != 0) ++k;
+    if (k == kBucketSlots) {
+      bucket[0] = kScanAll;
+    } else {
+      bucket[k] = static_cast<std::uint8_t>(i + 1);
+    }
+  }
+  return index;
+}
+
+}  // namespace
+
 const TypeSpec* FindType(std::string_view type) noexcept {
+  if (type.empty()) return nullptr;
+  static const TypeIndex index = BuildTypeIndex();
+  const auto& bucket = index[TypeBucket(type)];
+  if (bucket[0] != kScanAll) {
+    for (std::uint8_t v : bucket) {
+      if (v == 0) return nullptr;
+      if (kTypes[v - 1].type == type) return &kTypes[v - 1];
+    }
+    return nullptr;
+  }
   for (const TypeSpec& t : kTypes) {
     if (t.type == type) return &t;
   }

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
-#include <unordered_map>
+#include <vector>
 
 #include "entente/base/bytes.h"
 #include "entente/base/time.h"
@@ -242,7 +242,7 @@ class PropertyTable {
       std::uint8_t v = slots_[slot];
       if (v == 0) return nullptr;
       const PropertySpec* p = specs_[v - 1];
-      if (p->name == name) {
+      if (json::SameBytes(p->name, name)) {
         *bit = v - 1;
         return p;
       }
@@ -283,18 +283,20 @@ constexpr PropertySpec kMarkingCommonForTable[] = {
     {"extensions", PropKind::kExtensions},
 };
 
+// Tables indexed by the spec's position in AllTypes(): one subtraction per object instead of
+// hashing the type name.
 const PropertyTable& TableFor(const TypeSpec& type) {
   static const auto* tables = [] {
-    auto* m = new std::unordered_map<std::string_view, std::unique_ptr<PropertyTable>>();
+    auto* v = new std::vector<std::unique_ptr<PropertyTable>>();
     for (const TypeSpec& t : AllTypes()) {
       std::span<const PropertySpec> common =
           t.type == "marking-definition" ? std::span<const PropertySpec>(kMarkingCommonForTable)
                                          : CommonProperties(t.object_class);
-      (*m)[t.type] = std::make_unique<PropertyTable>(t, common);
+      v->push_back(std::make_unique<PropertyTable>(t, common));
     }
-    return m;
+    return v;
   }();
-  return *tables->at(type.type);
+  return *(*tables)[static_cast<std::size_t>(&type - AllTypes().data())];
 }
 
 const PropertyTable& CustomTable(ObjectClass c) {
@@ -303,6 +305,15 @@ const PropertyTable& CustomTable(ObjectClass c) {
   static const PropertyTable sdo(kCustomSdo, CommonProperties(ObjectClass::kSdo));
   static const PropertyTable sco(kCustomSco, CommonProperties(ObjectClass::kSco));
   return c == ObjectClass::kSco ? sco : sdo;
+}
+
+// Whether `id` is "<type>--<UUID>" for a `type` that already passed IsValidTypeName: then
+// IsIdentifier(id) holds and IdentifierType(id) == type. A type ending in '-' is left to the
+// general checks, since the first "--" of its id would fall inside the type.
+bool IsOwnIdentifier(std::string_view type, std::string_view id) noexcept {
+  const std::size_t n = type.size();
+  return id.size() == n + 38 && type.back() != '-' && id[n] == '-' && id[n + 1] == '-' &&
+         json::SameBytes(id.data(), type.data(), n) && IsUuid(id.substr(n + 2));
 }
 
 bool IsCustomPropertyName(std::string_view name) noexcept {
@@ -334,7 +345,7 @@ bool InList(std::string_view list, std::string_view value) noexcept {
   while (!list.empty()) {
     std::size_t bar = list.find('|');
     std::string_view item = list.substr(0, bar);
-    if (item == value) return true;
+    if (json::SameBytes(item, value)) return true;
     if (bar == std::string_view::npos) break;
     list.remove_prefix(bar + 1);
   }
@@ -382,6 +393,8 @@ class Checker {
     bool ok = true;
     if (!id_node.is_string()) {
       ok = Error("id", "required", "missing or not a string");
+    } else if (IsOwnIdentifier(type, id_)) {
+      // The usual case, decided without checking the type name a second time.
     } else if (!IsIdentifier(id_)) {
       ok = Error("id", "identifier",
                  "'" + std::string(id_.substr(0, 80)) + "' is not <type>--<RFC 4122 UUID>");
@@ -419,7 +432,10 @@ class Checker {
       const PropertySpec* prop = table->Find(name, &bit);
       if (prop != nullptr) {
         seen |= std::uint64_t{1} << bit;
-        if (!CheckProperty(*prop, name, value) && !all_) return false;
+        current_bit_ = bit;
+        bool checked = CheckProperty(*prop, name, value);
+        current_bit_ = -1;
+        if (!checked && !all_) return false;
       } else if (!IsCustomPropertyName(name)) {
         if (!Error(name, "property-name",
                    "property names are 3-250 characters of a-z, 0-9 and '_'") &&
@@ -431,6 +447,8 @@ class Checker {
           return false;
       }
     }
+    table_ = table;
+    seen_ = seen;
     // Required ones.
     if (std::uint64_t missing = table->required_mask() & ~seen; missing != 0) {
       const auto& specs = table->all();
@@ -526,14 +544,41 @@ class Checker {
   bool CheckTimestamp(std::string_view prop, json::Node v, bool millis) {
     if (!v.is_string()) return Error(prop, "timestamp", "must be a string timestamp");
     std::string_view s = v.str();
-    if (!IsValidTimestamp(s)) {
+    Timestamp t;
+    if (!TryParseTimestamp(s, &t)) {
       return Error(prop, "timestamp", ParseTimestamp(s, "value").status().message());
     }
     if (millis && !HasMillis(s)) {
       return Error(prop, "timestamp-precision",
                    "'" + std::string(s) + "' must be precise to at least the millisecond");
     }
+    if (current_bit_ >= 0 && parsed_count_ < kParsedSlots) {
+      parsed_[parsed_count_++] = {current_bit_, s, t};
+    }
     return true;
+  }
+
+  // The member `name` as a valid timestamp, for the time-order rules: false when it is absent,
+  // not a string or not a timestamp (the property checks report those). Uses the member pass's
+  // presence bits and the values CheckTimestamp parsed, so a present member is neither looked
+  // up nor parsed again and an absent one costs no scan.
+  bool TimestampMember(json::Node obj, std::string_view name, std::string_view* text,
+                       Timestamp* t) const noexcept {
+    int bit = -1;
+    if (table_ != nullptr && table_->Find(name, &bit) != nullptr) {
+      if (((seen_ >> bit) & 1) == 0) return false;
+      for (std::size_t i = 0; i < parsed_count_; ++i) {
+        if (parsed_[i].bit == bit) {
+          *text = parsed_[i].text;
+          *t = parsed_[i].value;
+          return true;
+        }
+      }
+    }
+    json::Node n = obj[name];
+    if (!n.is_string()) return false;
+    *text = n.str();
+    return TryParseTimestamp(*text, t);
   }
 
   // `index` >= 0 names the list item in the error (the path is built only on failure).
@@ -745,15 +790,16 @@ class Checker {
   // `later` must not be before `earlier` when both are present.
   bool Ordered(json::Node obj, std::string_view earlier, std::string_view later,
                bool strict = false) {
-    json::Node a = obj[earlier], b = obj[later];
-    if (!a.is_string() || !b.is_string()) return true;
-    auto ta = ParseTimestamp(a.str()), tb = ParseTimestamp(b.str());
-    if (!ta.ok() || !tb.ok()) return true;  // reported by the property check
-    if (strict ? *tb > *ta : *tb >= *ta) return true;
+    std::string_view a, b;
+    Timestamp ta, tb;
+    if (!TimestampMember(obj, earlier, &a, &ta) || !TimestampMember(obj, later, &b, &tb)) {
+      return true;  // absent, or reported by the property check
+    }
+    if (strict ? tb > ta : tb >= ta) return true;
     return Error(later, "time-order",
-                 std::string(later) + " '" + std::string(b.str()) + "' must be " +
+                 std::string(later) + " '" + std::string(b) + "' must be " +
                      (strict ? "later than " : "no earlier than ") + std::string(earlier) + " '" +
-                     std::string(a.str()) + "'");
+                     std::string(a) + "'");
   }
 
   bool TypeRules(std::string_view type, json::Node obj) {
@@ -832,6 +878,20 @@ class Checker {
   std::vector<Issue>* issues_;
   std::string_view id_;
   int failed_ = 0;
+  // Timestamps parsed by the property checks, reused by the time-order rules.
+  struct ParsedTimestamp {
+    int bit;  // the property's bit in table_
+    std::string_view text;
+    Timestamp value;
+  };
+  static constexpr std::size_t kParsedSlots = 6;
+  std::array<ParsedTimestamp, kParsedSlots> parsed_;
+  std::size_t parsed_count_ = 0;
+  // Set by the member pass: the type's property table, which of its properties are present,
+  // and the bit of the property being checked (-1 outside the pass).
+  const PropertyTable* table_ = nullptr;
+  std::uint64_t seen_ = 0;
+  int current_bit_ = -1;
 };
 
 }  // namespace

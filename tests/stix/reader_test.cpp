@@ -60,6 +60,45 @@ TEST(ObjectReader, SmallChunksGiveSameResult) {
   EXPECT_EQ(a, b);
 }
 
+// The reader finds quotes and brackets 16 bytes at a time: put brackets, escaped quotes and
+// backslashes inside strings at every position of a block, and read with chunk sizes that
+// cut the input at every place, to check each object comes out whole and exact.
+TEST(ObjectReader, BracketsAndEscapesInsideStringsAtEveryPosition) {
+  for (std::size_t pos = 0; pos < 34; ++pos) {
+    const std::string pad(pos, 'a');
+    std::vector<std::string> objects = {
+        "{\"type\":\"note\",\"x\":\"" + pad + "}]{[\"}",
+        "{\"type\":\"note\",\"x\":\"" + pad + "\\\"}\\\\\",\"y\":[{\"z\":\"]\"}]}",
+        "{\"" + pad + "\\\\\":{\"a\":[[],{}]},\"b\":\"\\\\\\\"]\"}",
+    };
+    std::string bundle = "{\"type\":\"bundle\",\"objects\":[";
+    for (std::size_t k = 0; k < objects.size(); ++k) bundle += (k ? "," : "") + objects[k];
+    bundle += "]}";
+    for (std::size_t chunk :
+         {std::size_t{1}, std::size_t{5}, std::size_t{16}, std::size_t{1} << 20}) {
+      ReaderLimits limits;
+      limits.read_chunk = chunk;
+      auto reader = ObjectReader::FromText(bundle, limits);
+      std::string_view text;
+      for (const std::string& expected : objects) {
+        auto more = reader.Next(&text);
+        ASSERT_TRUE(more.ok()) << more.status().ToString() << " pos " << pos << " chunk " << chunk;
+        ASSERT_TRUE(*more);
+        EXPECT_EQ(text, expected) << "pos " << pos << " chunk " << chunk;
+      }
+      auto more = reader.Next(&text);
+      ASSERT_TRUE(more.ok());
+      EXPECT_FALSE(*more);
+    }
+    // An unterminated string inside an object is reported, not run past.
+    std::string truncated = "{\"type\":\"bundle\",\"objects\":[{\"x\":\"" + pad + "\\\"}]}";
+    auto reader = ObjectReader::FromText(truncated);
+    std::string_view text;
+    auto more = reader.Next(&text);
+    EXPECT_FALSE(more.ok() && *more) << "pos " << pos;
+  }
+}
+
 TEST(ObjectReader, TruncatedAndMalformedInputFailWithOffset) {
   Status s;
   auto objs = ReadAll(R"({"type":"bundle","objects":[{"id":"a"},{"id":"b")", {}, &s);

@@ -164,6 +164,82 @@ Value Indicator() {
     "valid_from":"2016-01-01T00:00:00Z"})");
 }
 
+TEST(Types, FindTypeFindsEveryTypeAndNothingElse) {
+  for (const TypeSpec& t : AllTypes()) {
+    EXPECT_EQ(FindType(t.type), &t) << t.type;
+    std::string longer = std::string(t.type) + "s";
+    EXPECT_EQ(FindType(longer), nullptr) << longer;
+    EXPECT_EQ(FindType(t.type.substr(0, t.type.size() - 1)), nullptr) << t.type;
+    std::string upper(t.type);
+    upper[0] = static_cast<char>(upper[0] - 'a' + 'A');
+    EXPECT_EQ(FindType(upper), nullptr) << upper;
+  }
+  for (std::string_view other :
+       {"", "x", "x-acme-widget", "indicatoR", "indicatr", "ipv5-addr", "Bundle", "file "}) {
+    EXPECT_EQ(FindType(other), nullptr) << other;
+  }
+}
+
+// The time-order rules reuse the timestamps the property checks parsed; these cases would pass
+// if a cached value were attached to the wrong property.
+TEST(Validate, TimeOrderUsesEachPropertysOwnValue) {
+  Value v = Indicator();
+  v.set("created", "2016-04-06T20:03:48.000Z");
+  v.set("modified", "2016-04-06T20:03:48.000Z");  // equal: allowed
+  v.set("valid_from", "2016-04-06T20:03:48.000Z");
+  v.set("valid_until", "2016-04-06T20:03:48.001Z");
+  EXPECT_TRUE(CheckValue(v).ok()) << CheckValue(v).ToString();
+  v.set("valid_until", "2016-04-06T20:03:48.000Z");  // equal: valid_until must be later
+  EXPECT_EQ(FirstErrorRule(v), "time-order");
+  v.set("valid_until", "2016-04-06T20:03:48.001Z");
+  v.set("modified", "2016-04-06T20:03:47.999Z");
+  EXPECT_EQ(FirstErrorRule(v), "time-order");
+  // modified later than created by a nanosecond only.
+  v.set("created", "2016-04-06T20:03:48.000000001Z");
+  v.set("modified", "2016-04-06T20:03:48.000000002Z");
+  EXPECT_TRUE(CheckValue(v).ok()) << CheckValue(v).ToString();
+  v.set("modified", "2016-04-06T20:03:48.000000000Z");
+  EXPECT_EQ(FirstErrorRule(v), "time-order");
+  // Members in another order: the rule does not depend on where they stand.
+  Value reordered = Value::MakeObject();
+  for (const char* key : {"valid_until", "modified", "valid_from", "created"}) {
+    reordered.set(key, *v.find(key));
+  }
+  for (const auto& [key, value] : v.object()) {
+    if (reordered.find(key) == nullptr) reordered.set(key, value);
+  }
+  EXPECT_EQ(FirstErrorRule(reordered), "time-order");
+  reordered.set("modified", "2016-04-06T20:03:48.000000003Z");
+  EXPECT_TRUE(CheckValue(reordered).ok()) << CheckValue(reordered).ToString();
+  reordered.set("valid_from", "2016-04-06T20:03:49Z");  // now after valid_until
+  EXPECT_EQ(FirstErrorRule(reordered), "time-order");
+}
+
+// The id check has a fast path for "<type>--<uuid>"; these must still get the general answers.
+TEST(Validate, IdentifierMatchesItsType) {
+  const std::string uuid = "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+  auto object = [&](const std::string& type, const std::string& id) {
+    Value v = Value::MakeObject();
+    v.set("type", type);
+    v.set("id", id);
+    return v;
+  };
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget--" + uuid)), "");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-gadget--" + uuid)), "identifier-type");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widge--" + uuid)), "identifier-type");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widgets--" + uuid)), "identifier-type");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget-" + uuid)), "identifier");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget--" + uuid.substr(1))), "identifier");
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget--" + uuid + "0")), "identifier");
+  std::string bad_variant = uuid;
+  bad_variant[19] = '0';
+  EXPECT_EQ(FirstErrorRule(object("x-widget", "x-widget--" + bad_variant)), "identifier");
+  // A type may end in '-' (the schema's pattern allows it); its id's first "--" then falls
+  // inside the type, so the id's type differs from the type.
+  EXPECT_EQ(FirstErrorRule(object("x-widget-", "x-widget---" + uuid)), "identifier-type");
+  EXPECT_EQ(FirstErrorRule(object("Indicator", "Indicator--" + uuid)), "type-name");
+}
+
 TEST(Validate, TypeRules) {
   EXPECT_TRUE(CheckValue(Indicator()).ok());
   Value v = Indicator();

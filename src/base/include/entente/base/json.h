@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,6 +41,37 @@ enum class Kind : std::uint8_t {
   kObject
 };
 
+// Whether n bytes at a and b are equal, inline: the keys and names compared in lookups are
+// short, and a library memcmp call per comparison was a measurable part of validation.
+inline bool SameBytes(const char* a, const char* b, std::size_t n) noexcept {
+  auto load64 = [](const char* p) {
+    std::uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  };
+  auto load32 = [](const char* p) {
+    std::uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+  };
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if (load64(a + i) != load64(b + i)) return false;
+    }
+    return load64(a + n - 8) == load64(b + n - 8);
+  }
+  if (n >= 4) return load32(a) == load32(b) && load32(a + n - 4) == load32(b + n - 4);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
+// The same for two views: equal sizes and SameBytes.
+inline bool SameBytes(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && SameBytes(a.data(), b.data(), a.size());
+}
+
 // Name of a kind for error messages: "string", "object", ...
 std::string_view KindName(Kind kind) noexcept;
 
@@ -51,7 +83,7 @@ class Node {
  public:
   Node() = default;
 
-  Kind kind() const noexcept;
+  inline Kind kind() const noexcept;
   bool missing() const noexcept { return kind() == Kind::kMissing; }
   bool is_null() const noexcept { return kind() == Kind::kNull; }
   bool is_bool() const noexcept { return kind() == Kind::kTrue || kind() == Kind::kFalse; }
@@ -61,32 +93,32 @@ class Node {
   bool is_object() const noexcept { return kind() == Kind::kObject; }
 
   // Decoded string value; empty for non-strings.
-  std::string_view str() const noexcept;
+  inline std::string_view str() const noexcept;
   bool boolean() const noexcept { return kind() == Kind::kTrue; }
   // The number exactly as written in the source ("1.50e3"); empty for non-numbers.
-  std::string_view number_text() const noexcept;
+  inline std::string_view number_text() const noexcept;
   // The number as int64 if it is an integer literal that fits; nullopt otherwise.
   std::optional<std::int64_t> as_int64() const noexcept;
   // The number as double (strtod semantics); nullopt for non-numbers.
   std::optional<double> as_double() const noexcept;
 
   // Members of an object / elements of an array; 0 otherwise.
-  std::size_t size() const noexcept;
+  inline std::size_t size() const noexcept;
   // Object member by key (linear scan: objects here are small); kMissing if absent.
-  Node operator[](std::string_view key) const noexcept;
+  inline Node operator[](std::string_view key) const noexcept;
   // Array element by index; kMissing if out of range or not an array.
   Node at(std::size_t index) const noexcept;
 
   // The exact source text of this value (for objects and arrays: from the bracket to its match).
-  std::string_view raw() const noexcept;
+  inline std::string_view raw() const noexcept;
   // Byte offset of this value in the source.
-  std::size_t offset() const noexcept;
+  inline std::size_t offset() const noexcept;
 
   // Iteration. For objects, yields (key, value); for arrays, the key is empty.
   class Iterator {
    public:
-    std::pair<std::string_view, Node> operator*() const noexcept;
-    Iterator& operator++() noexcept;
+    inline std::pair<std::string_view, Node> operator*() const noexcept;
+    inline Iterator& operator++() noexcept;
     bool operator!=(const Iterator& o) const noexcept { return index_ != o.index_; }
 
    private:
@@ -97,26 +129,30 @@ class Node {
     std::uint32_t index_;
     bool object_;
   };
-  Iterator begin() const noexcept;
-  Iterator end() const noexcept;
+  inline Iterator begin() const noexcept;
+  inline Iterator end() const noexcept;
 
  private:
   friend class Document;
   Node(const Document* doc, std::uint32_t index) noexcept : doc_(doc), index_(index) {}
   const Document* doc_ = nullptr;
-  std::uint32_t index_ = 0;
+  // A record index (always < 2^32) held in a full word: a Node is passed and returned in two
+  // registers, and a 32-bit member spilled and reloaded as the register's 64 bits stalls store
+  // forwarding in the validator's member loop.
+  std::size_t index_ = 0;
 };
 
 // Parses a text into a flat, reusable node table. Parsing again reuses the memory, so a loop
 // that parses millions of small objects allocates nothing in the steady state.
-// The Document refers to the text it parsed: the caller keeps that text alive.
+// The Document refers to the text it parsed: the caller keeps that text alive. A moved-from
+// Document has no root until it parses again.
 class Document {
  public:
   Document() = default;
   Document(const Document&) = delete;
   Document& operator=(const Document&) = delete;
-  Document(Document&&) = default;
-  Document& operator=(Document&&) = default;
+  Document(Document&& other) noexcept;
+  Document& operator=(Document&& other) noexcept;
 
   // Parses exactly one JSON value (surrounding whitespace allowed). On failure the message says
   // what was expected, the line and column, and the JSON path ("$.objects[2].labels").
@@ -127,7 +163,7 @@ class Document {
       Parse(T&& text, const ParseLimits& limits = {})
   = delete;  // a temporary would dangle
 
-  Node root() const noexcept { return records_.empty() ? Node() : Node(this, 0); }
+  Node root() const noexcept { return record_count_ == 0 ? Node() : Node(this, 0); }
   std::string_view text() const noexcept { return text_; }
 
  private:
@@ -135,19 +171,94 @@ class Document {
   friend class Parser;
   struct Record {
     Kind kind;
-    bool escaped;        // string: decoded copy lives in strings_ (else it is the source slice)
-    std::uint32_t size;  // string: decoded length; container: member/element count
-    std::uint32_t end;   // index one past this value's subtree
+    bool escaped;           // string: decoded copy lives in strings_ (else it is the source slice)
+    std::uint8_t key_hash;  // object key: a hash of it, for the duplicate check
+    std::uint32_t size;     // string: decoded length; container: member/element count
+    std::uint32_t end;      // index one past this value's subtree
     std::uint32_t begin_offset;  // source offset of the first byte
     std::uint32_t end_offset;    // source offset one past the last byte
     std::uint32_t decoded;       // string with escapes: offset in strings_
   };
   std::string_view text_;
+  // The first record_count_ records are the parsed value's; the vector's size is storage kept
+  // from earlier parses, so that re-parsing allocates nothing once it is large enough.
   std::vector<Record> records_;
+  std::uint32_t record_count_ = 0;
   std::string strings_;
   // Scratch for the duplicate-key check, kept here so parsing allocates nothing per object.
   std::vector<std::uint32_t> key_slots_;
 };
+
+// ---- Node accessors, inline: the validator calls them several times per member ----------------
+
+inline Kind Node::kind() const noexcept {
+  return doc_ == nullptr ? Kind::kMissing : doc_->records_[index_].kind;
+}
+
+inline std::string_view Node::str() const noexcept {
+  if (kind() != Kind::kString) return {};
+  const Document::Record& r = doc_->records_[index_];
+  if (r.escaped) return {doc_->strings_.data() + r.decoded, r.size};
+  return {doc_->text_.data() + r.begin_offset + 1, r.size};
+}
+
+inline std::string_view Node::raw() const noexcept {
+  if (doc_ == nullptr) return {};
+  const Document::Record& r = doc_->records_[index_];
+  return {doc_->text_.data() + r.begin_offset, r.end_offset - r.begin_offset};
+}
+
+inline std::string_view Node::number_text() const noexcept {
+  return kind() == Kind::kNumber ? raw() : std::string_view();
+}
+
+inline std::size_t Node::size() const noexcept {
+  Kind k = kind();
+  return (k == Kind::kArray || k == Kind::kObject) ? doc_->records_[index_].size : 0;
+}
+
+inline Node Node::operator[](std::string_view key) const noexcept {
+  if (kind() != Kind::kObject) return {};
+  const Document::Record* recs = doc_->records_.data();
+  std::uint32_t end = recs[index_].end;
+  const char* text = doc_->text_.data();
+  for (auto k = static_cast<std::uint32_t>(index_ + 1); k < end;) {
+    const Document::Record& r = recs[k];
+    if (r.size == key.size()) {
+      const char* p = r.escaped ? doc_->strings_.data() + r.decoded : text + r.begin_offset + 1;
+      if (SameBytes(p, key.data(), key.size())) return Node(doc_, k + 1);
+    }
+    k = recs[k + 1].end;
+  }
+  return {};
+}
+
+inline std::size_t Node::offset() const noexcept {
+  return doc_ == nullptr ? 0 : doc_->records_[index_].begin_offset;
+}
+
+inline std::pair<std::string_view, Node> Node::Iterator::operator*() const noexcept {
+  if (object_) return {Node(doc_, index_).str(), Node(doc_, index_ + 1)};
+  return {std::string_view(), Node(doc_, index_)};
+}
+
+inline Node::Iterator& Node::Iterator::operator++() noexcept {
+  const Document::Record* recs = doc_->records_.data();
+  index_ = object_ ? recs[index_ + 1].end : recs[index_].end;
+  return *this;
+}
+
+inline Node::Iterator Node::begin() const noexcept {
+  Kind k = kind();
+  if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
+  return Iterator(doc_, static_cast<std::uint32_t>(index_ + 1), k == Kind::kObject);
+}
+
+inline Node::Iterator Node::end() const noexcept {
+  Kind k = kind();
+  if (k != Kind::kArray && k != Kind::kObject) return Iterator(doc_, 0, false);
+  return Iterator(doc_, doc_->records_[index_].end, k == Kind::kObject);
+}
 
 // A mutable JSON value with ordered object members; numbers keep their source text.
 class Value {

@@ -30,6 +30,10 @@ Result<Timestamp> ParseTimestamp(std::string_view text, std::string_view where =
 // True iff ParseTimestamp would accept `text`; no allocation.
 bool IsValidTimestamp(std::string_view text) noexcept;
 
+// ParseTimestamp without the error message: true and `*out` set iff ParseTimestamp accepts
+// `text`; `*out` is left unchanged otherwise. No allocation; for hot paths (validation).
+bool TryParseTimestamp(std::string_view text, Timestamp* out) noexcept;
+
 // Formats with exactly `digits` fraction digits (0, 3, 6 or 9), e.g. 2024-01-02T03:04:05.000Z.
 std::string FormatTimestamp(Timestamp t, int digits = 3);
 
