@@ -141,6 +141,10 @@ SqliteStore::Reader::~Reader() {
 
 SqliteStore::ReaderLease::~ReaderLease() {
   if (reader_ == nullptr) return;  // moved from
+  // A statement left mid-result (an early error return) would hold its read transaction open
+  // while the reader sits idle: a stale snapshot that also keeps checkpoints from finishing.
+  reader_->get_latest.Reset();
+  reader_->get_versions.Reset();
   std::lock_guard<std::mutex> lock(store_->readers_mutex_);
   if (store_->idle_readers_.size() < kMaxIdleReaders) {
     store_->idle_readers_.push_back(std::move(reader_));
