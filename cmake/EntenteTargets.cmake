@@ -41,6 +41,7 @@ endfunction()
 function(entente_test name)
   cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS;PROPERTIES" ${ARGN})
   add_executable(${name} ${T_SOURCES})
+  set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
   target_link_libraries(${name} PRIVATE ${T_DEPS} entente_options GTest::gtest GTest::gtest_main
                         GTest::gmock)
   target_compile_definitions(${name} PRIVATE

@@ -13,6 +13,7 @@
 #include "entente/base/time.h"
 #include "entente/crypto/keys.h"
 #include "entente/identity/identity.h"
+#include "node_home.h"
 
 namespace entente::cli {
 namespace {
@@ -321,13 +322,6 @@ Result<id::TrustList> LoadList(const std::string& path) {
   return list;
 }
 
-Result<crypto::keys::PublicIdentity> LoadPublic(const std::string& path) {
-  ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
-  auto pub = crypto::keys::ParsePublic(text);
-  if (!pub.ok()) return pub.status().WithContext(path);
-  return pub;
-}
-
 void PrintList(const id::TrustList& l, bool json, bool verified) {
   if (json) {
     json::Value v = json::Value::MakeObject();
@@ -375,7 +369,7 @@ void SetupTrustCreate(CLI::App& parent, GlobalOptions& global, auto run) {
   app->add_option("--valid", o->valid, "Time until next_update (default 30d)");
   app->callback([o, &global, run] {
     run([o, &global]() -> Status {
-      ENTENTE_ASSIGN_OR_RETURN(crypto::keys::PublicIdentity pub, LoadPublic(o->key));
+      ENTENTE_ASSIGN_OR_RETURN(crypto::keys::PublicIdentity pub, LoadPublicKey(o->key));
       ENTENTE_ASSIGN_OR_RETURN(std::chrono::seconds valid, ParseDuration(o->valid));
       id::TrustList l;
       l.sequence = o->sequence;
@@ -403,7 +397,7 @@ void SetupTrustAddMember(CLI::App& parent, GlobalOptions& global, auto run) {
   app->callback([o, &global, run] {
     run([o, &global]() -> Status {
       ENTENTE_ASSIGN_OR_RETURN(id::TrustList l, LoadList(o->file));
-      ENTENTE_ASSIGN_OR_RETURN(crypto::keys::PublicIdentity pub, LoadPublic(o->key));
+      ENTENTE_ASSIGN_OR_RETURN(crypto::keys::PublicIdentity pub, LoadPublicKey(o->key));
       id::TrustMember m;
       m.member_state = o->state;
       m.organization_ref = o->org;
@@ -471,7 +465,7 @@ void SetupTrustVerify(CLI::App& parent, GlobalOptions& global, auto run) {
   app->callback([o, &global, run] {
     run([o, &global]() -> Status {
       ENTENTE_ASSIGN_OR_RETURN(std::string text, ReadText(o->file));
-      ENTENTE_ASSIGN_OR_RETURN(crypto::keys::PublicIdentity pub, LoadPublic(o->key));
+      ENTENTE_ASSIGN_OR_RETURN(crypto::keys::PublicIdentity pub, LoadPublicKey(o->key));
       id::TrustVerifyOptions options;
       options.now = Now();
       options.min_sequence = o->min_sequence;

@@ -55,13 +55,6 @@ Result<std::shared_ptr<const crypto::hybrid::SigPrivateKey>> LoadSigningKey(cons
   return std::shared_ptr<const crypto::hybrid::SigPrivateKey>(std::move(key));
 }
 
-Result<crypto::keys::PublicIdentity> LoadPublicKey(const std::string& path) {
-  ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
-  auto pub = crypto::keys::ParsePublic(text);
-  if (!pub.ok()) return pub.status().WithContext(path);
-  return pub;
-}
-
 Result<ledger::SignedTreeHead> LoadSth(const std::string& path) {
   ENTENTE_ASSIGN_OR_RETURN(std::string text,
                            crypto::keys::ReadSmallFile(path, ledger::kMaxJsonBytes));

@@ -42,13 +42,6 @@ Result<std::unique_ptr<fed::StateDb>> OpenState(const std::string& home) {
   return fed::StateDb::Open(FedDir(home) + "/state.db");
 }
 
-Result<crypto::keys::PublicIdentity> LoadPublicKey(const std::string& path) {
-  ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
-  auto pub = crypto::keys::ParsePublic(text);
-  if (!pub.ok()) return pub.status().WithContext(path);
-  return pub;
-}
-
 std::uint64_t ParseU64(const std::string& s) {
   return s.empty() ? 0 : std::strtoull(s.c_str(), nullptr, 10);
 }

@@ -57,7 +57,7 @@ Result<std::unique_ptr<crypto::hybrid::SigPrivateKey>> SigningKey(const std::str
   return id->SigKey();
 }
 
-void PrintJson(const json::Value& v) { std::printf("%s\n", v.Pretty().c_str()); }
+void PrintJsonPretty(const json::Value& v) { std::printf("%s\n", v.Pretty().c_str()); }
 
 // INCIDENT: a file (plain assessment or STIX bundle), or an incident id in the node's store.
 Result<IncidentFacts> ReadIncident(const std::string& arg, const std::string& incident_id,
@@ -137,7 +137,7 @@ void SetupOptions(CLI::App& parent, GlobalOptions& global,
       ENTENTE_ASSIGN_OR_RETURN(Assessment a, model.Assess(facts));
       auto options = Options(cat, a);
       if (global.json) {
-        PrintJson(OptionsToJson(options, a, Now()));
+        PrintJsonPretty(OptionsToJson(options, a, Now()));
       } else {
         PrintOptionsText(options, a);
       }
@@ -192,7 +192,7 @@ void SetupPropose(CLI::App& parent, GlobalOptions& global,
       ENTENTE_ASSIGN_OR_RETURN(auto key, SigningKey(o->key, o->pass_file));
       json::Value v = opened.ToStix();
       ENTENTE_RETURN_IF_ERROR(SignObject(v, kProposalDomain, *key));
-      PrintJson(v);
+      PrintJsonPretty(v);
       return Status::Ok();
     });
   });
@@ -224,7 +224,7 @@ void SetupVote(CLI::App& parent, GlobalOptions& global,
       ENTENTE_ASSIGN_OR_RETURN(auto key, SigningKey(o->key, o->pass_file));
       ENTENTE_ASSIGN_OR_RETURN(
           json::Value v, MakeSignedVote(p, o->state, c, o->declaration, o->sequence, Now(), *key));
-      PrintJson(v);
+      PrintJsonPretty(v);
       return Status::Ok();
     });
   });
@@ -277,7 +277,7 @@ void SetupStatement(CLI::App& parent, GlobalOptions& global,
       ENTENTE_ASSIGN_OR_RETURN(
           json::Value s,
           MakeJointStatement(p, r.outcome, m ? m->name : p.measure, o->state, Now(), *key));
-      PrintJson(s);
+      PrintJsonPretty(s);
       return Status::Ok();
     });
   });
@@ -352,7 +352,7 @@ const CommandRegistration kDecide(
             if (!votes.ok()) return votes.status().WithContext(o->votes);
             Outcome out = Decide(rule, *votes, table);
             if (global.json) {
-              PrintJson(out.ToJson());
+              PrintJsonPretty(out.ToJson());
             } else {
               PrintOutcomeText(out);
             }
@@ -368,7 +368,7 @@ const CommandRegistration kDecide(
           }
           ENTENTE_ASSIGN_OR_RETURN(TallyReport r, Tally(*o, p));
           if (global.json) {
-            PrintJson(r.ToJson());
+            PrintJsonPretty(r.ToJson());
           } else {
             PrintOutcomeText(r.outcome);
             std::printf("%d signed votes accepted, %zu rejected\n", r.accepted, r.rejected.size());

@@ -203,4 +203,11 @@ Result<SecretBytes> Passphrase(const std::string& file) {
       "a passphrase is needed: --passphrase-file FILE or $ENTENTE_PASSPHRASE");
 }
 
+Result<crypto::keys::PublicIdentity> LoadPublicKey(const std::string& path) {
+  ENTENTE_ASSIGN_OR_RETURN(std::string text, crypto::keys::ReadSmallFile(path));
+  auto pub = crypto::keys::ParsePublic(text);
+  if (!pub.ok()) return pub.status().WithContext(path);
+  return pub;
+}
+
 }  // namespace entente::cli

@@ -43,6 +43,9 @@ Result<SecretBytes> Passphrase(const std::string& file);
 // for beside it.
 std::string ExeDir();
 
+// A public identity file (`entente crypto keygen`'s .pub); errors name the path.
+Result<crypto::keys::PublicIdentity> LoadPublicKey(const std::string& path);
+
 // The node's STIX identity id (identity--...), from node.json; "" if the home has none.
 std::string NodeIdentity(const std::string& home);
 

@@ -8,7 +8,7 @@ namespace {
 
 using testing::AttackKb;
 
-constexpr const char* kIncident = "incident--6f0d8f2a-3a4b-4c5d-8e9f-0a1b2c3d4e5f";
+constexpr const char* kProcedureIncident = "incident--6f0d8f2a-3a4b-4c5d-8e9f-0a1b2c3d4e5f";
 constexpr const char* kAgency = "identity--0b0c0d0e-1f20-4a3b-8c4d-5e6f70819203";
 constexpr const char* kStateA = "identity--1b0c0d0e-1f20-4a3b-8c4d-5e6f70819203";
 constexpr const char* kStateB = "identity--2b0c0d0e-1f20-4a3b-8c4d-5e6f70819203";
@@ -23,7 +23,7 @@ TEST(Procedure, RunsACaseFromOpeningToFinalAssessment) {
   ProfileSet ps = ProfileSet::Build(kb);
   MemorySink sink;
   Timestamp now = *ParseTimestamp("2026-11-22T10:00:00Z");
-  auto c = AttributionCase::Open(kIncident, kAgency, &sink, now);
+  auto c = AttributionCase::Open(kProcedureIncident, kAgency, &sink, now);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->AddOpinion(OpinionValue::kAgree, "x", kStateA, now).code(),
             ErrorCode::kInvalidArgument);  // nothing to give an opinion on yet
@@ -51,7 +51,7 @@ TEST(Procedure, RunsACaseFromOpeningToFinalAssessment) {
   const json::Value& rel = sink.objects[2];
   EXPECT_EQ(rel.find("type")->str(), "relationship");
   EXPECT_EQ(rel.find("relationship_type")->str(), "attributed-to");
-  EXPECT_EQ(rel.find("source_ref")->str(), kIncident);
+  EXPECT_EQ(rel.find("source_ref")->str(), kProcedureIncident);
   EXPECT_EQ(rel.find("target_ref")->str(), testing::kSandworm);
   const json::Value& note = sink.objects[3];
   EXPECT_EQ(note.find("type")->str(), "note");
@@ -76,10 +76,10 @@ TEST(Procedure, RejectsBadIdsAndAFailingSinkStopsTheStep) {
           .ok());
   EXPECT_FALSE(AttributionCase::Open("incident--nope", kAgency, &sink, now).ok());
   FailingSink failing;
-  auto c = AttributionCase::Open(kIncident, kAgency, &failing, now);
+  auto c = AttributionCase::Open(kProcedureIncident, kAgency, &failing, now);
   EXPECT_EQ(c.status().code(), ErrorCode::kUnavailable);
-  EXPECT_FALSE(MemberOpinion(kIncident, OpinionValue::kAgree, "", kStateA, now).ok());
-  EXPECT_FALSE(MemberOpinion(kIncident, OpinionValue::kAgree, "ok", "bob", now).ok());
+  EXPECT_FALSE(MemberOpinion(kProcedureIncident, OpinionValue::kAgree, "", kStateA, now).ok());
+  EXPECT_FALSE(MemberOpinion(kProcedureIncident, OpinionValue::kAgree, "ok", "bob", now).ok());
   EXPECT_EQ(*ParseOpinion("strongly-disagree"), OpinionValue::kStronglyDisagree);
   EXPECT_FALSE(ParseOpinion("meh").ok());
 }

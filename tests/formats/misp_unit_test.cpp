@@ -19,7 +19,7 @@ std::string Event(const std::string& attributes, const std::string& extra = "") 
          attributes + "]" + extra + "}}";
 }
 
-Result<Value> Convert(const std::string& text, const MispOptions& options = {},
+Result<Value> ConvertEvent(const std::string& text, const MispOptions& options = {},
                       MispStats* stats = nullptr) {
   json::Document doc;
   Status s = doc.Parse(text);
@@ -50,7 +50,7 @@ TEST(MispMarkings, TlpTagsBecomeTlp2Markings) {
       {"tlp:red", "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "TLP:RED"},
   };
   for (const auto& c : cases) {
-    auto bundle = Convert(Event(
+    auto bundle = ConvertEvent(Event(
         R"({"uuid":"4bb235a7-7d25-4aef-802f-2c6b45c5eceb","type":"domain","category":"Network activity","value":"circl.lu","to_ids":true,"Tag":[{"name":")" +
         std::string(c.tag) + R"("},{"name":"osint:source-type=\"blog-post\""}]})"));
     ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
@@ -71,7 +71,7 @@ TEST(MispMarkings, TlpTagsBecomeTlp2Markings) {
 }
 
 TEST(MispMarkings, DistributionBecomesAStatementMarking) {
-  auto bundle = Convert(Event(
+  auto bundle = ConvertEvent(Event(
       R"({"uuid":"4bb235a7-7d25-4aef-802f-2c6b45c5eceb","type":"domain","value":"circl.lu","distribution":"4","SharingGroup":{"uuid":"5d0e1d29-6ae4-4e5e-9d7a-0b1b950d210f","name":"EU CSIRTs"}})",
       R"(,"distribution":"1")"));
   ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
@@ -104,7 +104,7 @@ TEST(MispMarkings, DistributionBecomesAStatementMarking) {
 
   MispOptions off;
   off.distribution_markings = false;
-  auto plain = Convert(
+  auto plain = ConvertEvent(
       Event(
           R"({"uuid":"4bb235a7-7d25-4aef-802f-2c6b45c5eceb","type":"domain","value":"circl.lu","distribution":"0"})"),
       off);
@@ -137,7 +137,7 @@ TEST(MispInput, ShapesAreRecognised) {
 }
 
 TEST(MispInput, EmptyEventGetsANote) {
-  auto bundle = Convert(Event(""));
+  auto bundle = ConvertEvent(Event(""));
   ASSERT_TRUE(bundle.ok());
   const Value* note = FindById(*bundle, std::string("note--") + kEventUuid);
   ASSERT_NE(note, nullptr);
@@ -147,7 +147,7 @@ TEST(MispInput, EmptyEventGetsANote) {
 }
 
 TEST(MispInput, PublishedEventIsAReport) {
-  auto bundle = Convert(Event("", R"(,"published":true,"publish_timestamp":"1603646520")"));
+  auto bundle = ConvertEvent(Event("", R"(,"published":true,"publish_timestamp":"1603646520")"));
   ASSERT_TRUE(bundle.ok());
   const Value* report = FindById(*bundle, std::string("report--") + kEventUuid);
   ASSERT_NE(report, nullptr);
@@ -155,7 +155,7 @@ TEST(MispInput, PublishedEventIsAReport) {
 }
 
 TEST(MispInput, UnknownTypeBecomesCustomAttribute) {
-  auto bundle = Convert(Event(
+  auto bundle = ConvertEvent(Event(
       R"({"uuid":"4bb235a7-7d25-4aef-802f-2c6b45c5eceb","type":"btc","category":"Financial fraud","value":"1E38kt7ryhbRXUzbam6iQ6sd93VHUUdjEE","to_ids":true,"comment":"wallet"})"));
   ASSERT_TRUE(bundle.ok());
   const Value* c = FindById(*bundle, "x-misp-attribute--4bb235a7-7d25-4aef-802f-2c6b45c5eceb");
@@ -186,7 +186,7 @@ TEST(MispErrors, NameTheEventTheItemAndTheProblem) {
       {"[1,2]", ErrorCode::kInvalidArgument, "item 0 of the list is not an object"},
   };
   for (const auto& c : cases) {
-    auto r = Convert(c.text);
+    auto r = ConvertEvent(c.text);
     ASSERT_FALSE(r.ok()) << c.text;
     EXPECT_EQ(r.status().code(), c.code) << r.status().ToString();
     EXPECT_NE(r.status().message().find(c.needle), std::string::npos) << r.status().ToString();
@@ -206,14 +206,14 @@ TEST(MispErrors, LimitsAreEnforced) {
   }
   MispOptions small;
   small.limits.max_attributes_per_event = 4;
-  auto r = Convert(Event(attrs), small);
+  auto r = ConvertEvent(Event(attrs), small);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kLimitExceeded);
   EXPECT_NE(r.status().message().find(kEventUuid), std::string::npos);
 
   MispOptions tiny_value;
   tiny_value.limits.max_value_bytes = 3;
-  r = Convert(
+  r = ConvertEvent(
       Event(R"({"uuid":"4bb235a7-7d25-4aef-802f-2c6b45c5eceb","type":"domain","value":"abcd"})"),
       tiny_value);
   ASSERT_FALSE(r.ok());
@@ -249,7 +249,7 @@ TEST(MispReverse, ObjectReferencesSurvive) {
      "ObjectReference":[{"referenced_uuid":"5ac337df-e078-4e99-8b17-02550a00020f","relationship_type":"communicates-with"}]},
     {"uuid":"5ac337df-e078-4e99-8b17-02550a00020f","name":"domain-ip","meta-category":"network","Attribute":[
       {"uuid":"91ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f","type":"domain","object_relation":"domain","value":"circl.lu"}]}])");
-  auto bundle = Convert(text);
+  auto bundle = ConvertEvent(text);
   ASSERT_TRUE(bundle.ok()) << bundle.status().ToString();
   bool found = false;
   for (const auto& o : bundle->find("objects")->array()) {

@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kOrgFr = "identity--11111111-1111-4111-8111-111111111111";
+const std::string kDirectoryOrgFr = "identity--11111111-1111-4111-8111-111111111111";
 
 class DirectoryTest : public ::testing::Test {
  protected:
@@ -40,7 +40,7 @@ class DirectoryTest : public ::testing::Test {
   User Alice(std::vector<Role> roles = {Role::kAnalyst, Role::kReader}) {
     User u;
     u.name = "alice";
-    u.organization_ref = kOrgFr;
+    u.organization_ref = kDirectoryOrgFr;
     u.member_state = "FR";
     u.roles = std::move(roles);
     return u;
@@ -69,7 +69,7 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesAsItsUser) {
   auto p = db_->Authenticate(token, NowUs());
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->user, "alice");
-  EXPECT_EQ(p->organization_ref, kOrgFr);
+  EXPECT_EQ(p->organization_ref, kDirectoryOrgFr);
   EXPECT_EQ(p->identity_ref, u->identity_ref);
   EXPECT_EQ(p->member_state, "FR");
   EXPECT_EQ(p->roles, std::vector<Role>{Role::kAnalyst});
@@ -80,7 +80,7 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesAsItsUser) {
 
   auto shared = db_->AuthenticateShared(token, NowUs());
   ASSERT_TRUE(shared.ok());
-  EXPECT_EQ((*shared)->organization_ref, kOrgFr);
+  EXPECT_EQ((*shared)->organization_ref, kDirectoryOrgFr);
   EXPECT_EQ(*shared, db_->AuthenticateShared(token, NowUs()).value());  // no copy per call
 }
 
@@ -155,7 +155,7 @@ TEST_F(DirectoryTest, ValidatesUsers) {
   u.member_state = "FR";
   u.organization_ref = "identity--nope";
   EXPECT_EQ(db_->AddUser(u).status().code(), ErrorCode::kInvalidArgument);
-  u.organization_ref = kOrgFr;
+  u.organization_ref = kDirectoryOrgFr;
   u.roles = {};
   EXPECT_EQ(db_->AddUser(u).status().code(), ErrorCode::kInvalidArgument);
   u.roles = {Role::kAuthority, Role::kAuthority};
