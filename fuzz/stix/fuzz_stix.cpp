@@ -1,8 +1,11 @@
 // What `entente ingest` does to untrusted input before storing: stream objects out of any
 // bytes, parse each strictly, upgrade 2.0 objects, validate. Never crashes or hangs; an object
 // the validator accepts has a well-formed id of its type.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <string_view>
 
 #include "entente/stix/reader.h"
@@ -14,13 +17,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   entente::stix::ReaderLimits limits;
   limits.max_object_bytes = 1 << 20;
   limits.read_chunk = 64;  // exercise refills
+  // The same bytes read in place (FromText) and streamed in 64-byte chunks must give the same
+  // objects, byte for byte, and end the same way.
   auto reader = entente::stix::ObjectReader::FromText(text, limits);
+  auto rest = std::make_shared<std::string_view>(text);
+  entente::stix::ObjectReader streamed(
+      [rest](char* buffer, std::size_t capacity) -> entente::Result<std::size_t> {
+        std::size_t n = std::min(capacity, rest->size());
+        std::memcpy(buffer, rest->data(), n);
+        rest->remove_prefix(n);
+        return n;
+      },
+      limits);
   entente::json::Document doc;
   entente::stix::Validator validator;
-  std::string_view object;
+  std::string_view object, streamed_object;
   for (int i = 0; i < 1000; ++i) {
     auto more = reader.Next(&object);
-    if (!more.ok() || !*more) break;
+    auto streamed_more = streamed.Next(&streamed_object);
+    if (more.ok() != streamed_more.ok()) std::abort();
+    if (!more.ok()) {
+      if (more.status().code() != streamed_more.status().code()) std::abort();
+      break;
+    }
+    if (*more != *streamed_more) std::abort();
+    if (!*more) break;
+    if (object != streamed_object) std::abort();
     if (!doc.Parse(object).ok()) continue;
     std::string upgraded;
     if (entente::stix::IsStix20(doc.root())) {

@@ -84,15 +84,12 @@ Result<ObjectReader> ObjectReader::OpenFile(const std::string& path, ReaderLimit
 }
 
 ObjectReader ObjectReader::FromText(std::string_view text, ReaderLimits limits) {
-  auto remaining = std::make_shared<std::string_view>(text);
-  return ObjectReader(
-      [remaining](char* buffer, std::size_t capacity) -> Result<std::size_t> {
-        std::size_t n = std::min(capacity, remaining->size());
-        std::memcpy(buffer, remaining->data(), n);
-        remaining->remove_prefix(n);
-        return n;
-      },
-      limits);
+  // The caller's text is the whole window: nothing to read, nothing to copy.
+  ObjectReader reader(ReadFn(), limits);
+  reader.data_ = text.data();
+  reader.size_ = text.size();
+  reader.eof_ = true;
+  return reader;
 }
 
 Status ObjectReader::Fill(std::size_t want) {
@@ -103,20 +100,39 @@ Status ObjectReader::Fill(std::size_t want) {
     auto n = read_(buf_.data() + old, chunk);
     if (!n.ok()) {
       buf_.resize(old);
+      data_ = buf_.data();
+      size_ = buf_.size();
       return n.status();
     }
     buf_.resize(old + *n);
     if (*n == 0) eof_ = true;
+    data_ = buf_.data();
+    size_ = buf_.size();
   }
   return Status::Ok();
 }
 
 void ObjectReader::Compact() {
-  if (pos_ > (1u << 20) && pos_ * 2 > buf_.size()) {
+  if (!read_) return;  // FromText: the window is the caller's text
+  if (pos_ > (1u << 20) && pos_ * 2 > size_) {
     buf_.erase(0, pos_);
     base_ += pos_;
     pos_ = 0;
+    data_ = buf_.data();
+    size_ = buf_.size();
   }
+}
+
+Status ObjectReader::StringTooLarge() const {
+  return Status::LimitExceeded("STIX input at byte " + std::to_string(base_ + pos_) +
+                               ": a value is larger than the limit of " +
+                               std::to_string(limits_.max_object_bytes) + " bytes");
+}
+
+Status ObjectReader::ObjectTooLarge(std::size_t from) const {
+  return Status::LimitExceeded("STIX input at byte " + std::to_string(base_ + from) +
+                               ": an object is larger than the limit of " +
+                               std::to_string(limits_.max_object_bytes) + " bytes");
 }
 
 Status ObjectReader::ErrorAt(std::size_t at, std::string what) const {
@@ -125,68 +141,69 @@ Status ObjectReader::ErrorAt(std::size_t at, std::string what) const {
 
 Result<bool> ObjectReader::SkipWs() {
   for (;;) {
-    while (pos_ < buf_.size()) {
-      char c = buf_[pos_];
+    while (pos_ < size_) {
+      char c = data_[pos_];
       if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return true;
       ++pos_;
     }
     if (eof_) return false;
     ENTENTE_RETURN_IF_ERROR(Fill(1));
-    if (pos_ >= buf_.size() && eof_) return false;
+    if (pos_ >= size_ && eof_) return false;
   }
 }
 
 Result<std::size_t> ObjectReader::ScanString(std::size_t from) {
-  // buf_[from] == '"'
+  // data_[from] == '"'
   std::size_t i = from + 1;
   for (;;) {
-    while (i < buf_.size()) {
-      std::size_t at = NextQuote(buf_.data(), i, buf_.size());
-      if (at == buf_.size()) {
+    while (i < size_) {
+      std::size_t at = NextQuote(data_, i, size_);
+      if (at == size_) {
         i = at;
         break;
       }
       // Count the backslashes before the quote: an odd number escapes it.
       std::size_t k = at;
-      while (k > from + 1 && buf_[k - 1] == '\\') --k;
-      if ((at - k) % 2 == 0) return at + 1;
+      while (k > from + 1 && data_[k - 1] == '\\') --k;
+      if ((at - k) % 2 == 0) {
+        // The whole input may be in hand (FromText), so the limit is checked on every value,
+        // not only when more must be read.
+        if (at + 1 - pos_ > limits_.max_object_bytes) return StringTooLarge();
+        return at + 1;
+      }
       i = at + 1;
     }
-    if (i - pos_ > limits_.max_object_bytes) {
-      return Status::LimitExceeded("STIX input at byte " + std::to_string(base_ + pos_) +
-                                   ": a value is larger than the limit of " +
-                                   std::to_string(limits_.max_object_bytes) + " bytes");
-    }
+    if (i - pos_ > limits_.max_object_bytes) return StringTooLarge();
     if (eof_) return ErrorAt(from, "truncated JSON: the input ends inside a string");
-    ENTENTE_RETURN_IF_ERROR(Fill(buf_.size() - pos_ + 1));
+    ENTENTE_RETURN_IF_ERROR(Fill(size_ - pos_ + 1));
   }
 }
 
 Result<std::size_t> ObjectReader::ScanValue(std::size_t from) {
-  char c = buf_[from];
+  char c = data_[from];
   if (c == '"') return ScanString(from);
   if (c != '{' && c != '[') {
     std::size_t i = from;
     for (;;) {
-      while (i < buf_.size()) {
-        char d = buf_[i];
+      while (i < size_) {
+        char d = data_[i];
         if (d == ',' || d == '}' || d == ']' || d == ' ' || d == '\n' || d == '\r' || d == '\t') {
-          return i;
+          break;
         }
         ++i;
       }
-      if (eof_) return i;
-      if (i - pos_ > 4096) return ErrorAt(from, "a bare value longer than 4096 bytes");
-      ENTENTE_RETURN_IF_ERROR(Fill(buf_.size() - pos_ + 1));
+      if (i - from > 4096) return ErrorAt(from, "a bare value longer than 4096 bytes");
+      if (i < size_ || eof_) return i;
+      ENTENTE_RETURN_IF_ERROR(Fill(size_ - pos_ + 1));
     }
   }
   std::size_t depth = 0;
   std::size_t i = from;
   for (;;) {
     for (;;) {
-      i = NextStructural(buf_.data(), i, buf_.size());
-      if (i >= buf_.size()) break;
-      char d = buf_[i];
+      i = NextStructural(data_, i, size_);
+      if (i >= size_) break;
+      char d = data_[i];
       if (d == '"') {
         ENTENTE_ASSIGN_OR_RETURN(i, ScanString(i));
         continue;
@@ -194,78 +211,78 @@ Result<std::size_t> ObjectReader::ScanValue(std::size_t from) {
       if (d == '{' || d == '[') {
         ++depth;
       } else if (d == '}' || d == ']') {
-        if (--depth == 0) return i + 1;
+        if (--depth == 0) {
+          if (i + 1 - pos_ > limits_.max_object_bytes) return ObjectTooLarge(from);
+          return i + 1;
+        }
       }
       ++i;
     }
-    if (i - pos_ > limits_.max_object_bytes) {
-      return Status::LimitExceeded("STIX input at byte " + std::to_string(base_ + from) +
-                                   ": an object is larger than the limit of " +
-                                   std::to_string(limits_.max_object_bytes) + " bytes");
-    }
+    if (i - pos_ > limits_.max_object_bytes) return ObjectTooLarge(from);
     if (eof_) return ErrorAt(from, "truncated JSON: the input ends inside this value");
-    ENTENTE_RETURN_IF_ERROR(Fill(buf_.size() - pos_ + 1));
+    ENTENTE_RETURN_IF_ERROR(Fill(size_ - pos_ + 1));
   }
 }
 
 Result<bool> ObjectReader::ObjectOrBundle(std::string_view* text, SourceLocation* where,
                                           std::int64_t index) {
-  // buf_[pos_] == '{'. Walk the members: a member "objects" holding an array (and no "type"
+  // data_[pos_] == '{'. Walk the members: a member "objects" holding an array (and no "type"
   // other than "bundle" before it) makes this a bundle whose objects we stream.
   std::size_t start = pos_;
   std::size_t i = pos_ + 1;
   std::string type_buf;
   auto skip_ws = [&]() -> Status {
     for (;;) {
-      while (i < buf_.size() &&
-             (buf_[i] == ' ' || buf_[i] == '\n' || buf_[i] == '\r' || buf_[i] == '\t'))
+      while (i < size_ &&
+             (data_[i] == ' ' || data_[i] == '\n' || data_[i] == '\r' || data_[i] == '\t'))
         ++i;
-      if (i < buf_.size() || eof_) return Status::Ok();
-      ENTENTE_RETURN_IF_ERROR(Fill(buf_.size() - pos_ + 1));
+      if (i < size_ || eof_) return Status::Ok();
+      ENTENTE_RETURN_IF_ERROR(Fill(size_ - pos_ + 1));
     }
   };
   ENTENTE_RETURN_IF_ERROR(skip_ws());
   bool first = true;
   for (;;) {
-    if (i >= buf_.size()) return ErrorAt(start, "truncated JSON: the input ends inside an object");
-    if (buf_[i] == '}') {
+    if (i >= size_) return ErrorAt(start, "truncated JSON: the input ends inside an object");
+    if (data_[i] == '}') {
       if (!first) return ErrorAt(i, "expected a member after ','");
       break;
     }
-    if (buf_[i] != '"') return ErrorAt(i, "expected a member name");
+    if (data_[i] != '"') return ErrorAt(i, "expected a member name");
     ENTENTE_ASSIGN_OR_RETURN(std::size_t key_end, ScanString(i));
-    std::string key = buf_.substr(i + 1, key_end - i - 2);
+    std::string key(data_ + i + 1, key_end - i - 2);
     i = key_end;
     ENTENTE_RETURN_IF_ERROR(skip_ws());
-    if (i >= buf_.size() || buf_[i] != ':') return ErrorAt(i, "expected ':' after member name");
+    if (i >= size_ || data_[i] != ':') return ErrorAt(i, "expected ':' after member name");
     ++i;
     ENTENTE_RETURN_IF_ERROR(skip_ws());
-    if (i >= buf_.size()) return ErrorAt(start, "truncated JSON: the input ends inside an object");
-    if (key == "objects" && buf_[i] == '[' && (type_buf.empty() || type_buf == "bundle")) {
+    if (i >= size_) return ErrorAt(start, "truncated JSON: the input ends inside an object");
+    if (key == "objects" && data_[i] == '[' && (type_buf.empty() || type_buf == "bundle")) {
       pos_ = i + 1;
       stack_.push_back({Frame::kBundleObjects, true, 0});
       return false;  // entered a bundle
     }
     ENTENTE_ASSIGN_OR_RETURN(std::size_t value_end, ScanValue(i));
-    if (key == "type" && buf_[i] == '"') type_buf = buf_.substr(i + 1, value_end - i - 2);
+    if (key == "type" && data_[i] == '"') type_buf.assign(data_ + i + 1, value_end - i - 2);
     i = value_end;
     ENTENTE_RETURN_IF_ERROR(skip_ws());
-    if (i >= buf_.size()) return ErrorAt(start, "truncated JSON: the input ends inside an object");
-    if (buf_[i] == ',') {
+    if (i >= size_) return ErrorAt(start, "truncated JSON: the input ends inside an object");
+    if (data_[i] == ',') {
       ++i;
       first = false;
       ENTENTE_RETURN_IF_ERROR(skip_ws());
       continue;
     }
-    if (buf_[i] == '}') break;
+    if (data_[i] == '}') break;
     return ErrorAt(i, "expected ',' or '}' in object");
   }
   // A plain object: [start, i]
+  if (i + 1 - start > limits_.max_object_bytes) return ObjectTooLarge(start);
   pos_ = i + 1;
   if (yielded_ >= limits_.max_objects) {
     return Status::LimitExceeded("more than " + std::to_string(limits_.max_objects) + " objects");
   }
-  *text = std::string_view(buf_).substr(start, pos_ - start);
+  *text = std::string_view(data_ + start, pos_ - start);
   if (where != nullptr) *where = {base_ + start, yielded_, index};
   ++yielded_;
   return true;
@@ -273,6 +290,11 @@ Result<bool> ObjectReader::ObjectOrBundle(std::string_view* text, SourceLocation
 
 Result<bool> ObjectReader::Next(std::string_view* text, SourceLocation* where) {
   if (failed_) return Status::InvalidArgument("reader stopped after an earlier error");
+  if (read_) {
+    // The reader may have moved since the last call, and a short buf_ lives inside it.
+    data_ = buf_.data();
+    size_ = buf_.size();
+  }
   Compact();
   auto fail = [this](Status s) -> Result<bool> {
     failed_ = true;
@@ -286,7 +308,7 @@ Result<bool> ObjectReader::Next(std::string_view* text, SourceLocation* where) {
         return fail(ErrorAt(pos_, "truncated JSON: the input ends inside a list"));
       return false;
     }
-    char c = buf_[pos_];
+    char c = data_[pos_];
     if (stack_.empty()) {
       if (c == '[') {
         ++pos_;
@@ -311,12 +333,12 @@ Result<bool> ObjectReader::Next(std::string_view* text, SourceLocation* where) {
       ++pos_;
       auto ws = SkipWs();
       if (!ws.ok() || !*ws) return fail(ErrorAt(pos_, "truncated bundle"));
-      if (buf_[pos_] != '"') return fail(ErrorAt(pos_, "expected a member name"));
+      if (data_[pos_] != '"') return fail(ErrorAt(pos_, "expected a member name"));
       auto key_end = ScanString(pos_);
       if (!key_end.ok()) return fail(key_end.status());
       pos_ = *key_end;
       ws = SkipWs();
-      if (!ws.ok() || !*ws || buf_[pos_] != ':') return fail(ErrorAt(pos_, "expected ':'"));
+      if (!ws.ok() || !*ws || data_[pos_] != ':') return fail(ErrorAt(pos_, "expected ':'"));
       ++pos_;
       ws = SkipWs();
       if (!ws.ok() || !*ws) return fail(ErrorAt(pos_, "truncated bundle"));
@@ -339,7 +361,7 @@ Result<bool> ObjectReader::Next(std::string_view* text, SourceLocation* where) {
       auto ws = SkipWs();
       if (!ws.ok() || !*ws)
         return fail(ErrorAt(pos_, "truncated JSON: the input ends inside a list"));
-      c = buf_[pos_];
+      c = data_[pos_];
     }
     ctx.first = false;
     std::int64_t index = ctx.index++;
@@ -353,7 +375,7 @@ Result<bool> ObjectReader::Next(std::string_view* text, SourceLocation* where) {
             Status::LimitExceeded("more than " + std::to_string(limits_.max_objects) + " objects"));
       }
       pos_ = *end;
-      *text = std::string_view(buf_).substr(start, pos_ - start);
+      *text = std::string_view(data_ + start, pos_ - start);
       if (where != nullptr) *where = {base_ + start, yielded_, index};
       ++yielded_;
       return true;

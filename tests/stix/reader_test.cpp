@@ -2,25 +2,60 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <memory>
+
 #include "test_util.h"
 
 namespace entente::stix {
 namespace {
 
-std::vector<std::string> ReadAll(std::string_view text, ReaderLimits limits = {},
-                                 Status* error = nullptr) {
-  ObjectReader reader = ObjectReader::FromText(text, limits);
+// A reader that gets `text` through its read function, `limits.read_chunk` bytes at a time
+// (the path of files and standard input), unlike FromText, which reads the text in place.
+ObjectReader Streamed(std::string_view text, ReaderLimits limits) {
+  auto rest = std::make_shared<std::string_view>(text);
+  return ObjectReader(
+      [rest](char* buffer, std::size_t capacity) -> Result<std::size_t> {
+        std::size_t n = std::min(capacity, rest->size());
+        std::memcpy(buffer, rest->data(), n);
+        rest->remove_prefix(n);
+        return n;
+      },
+      limits);
+}
+
+// Each object's text, with the byte offset the reader reports for it.
+std::vector<std::string> Drain(ObjectReader& reader, Status* error) {
   std::vector<std::string> out;
   std::string_view obj;
+  SourceLocation where;
   for (;;) {
-    auto r = reader.Next(&obj);
+    auto r = reader.Next(&obj, &where);
     if (!r.ok()) {
-      if (error) *error = r.status();
+      *error = r.status();
       break;
     }
     if (!*r) break;
-    out.emplace_back(obj);
+    out.emplace_back(std::to_string(where.offset) + ":" + std::string(obj));
   }
+  return out;
+}
+
+// Reads `text` both ways, in place and streamed in chunks, and expects the same objects and
+// the same outcome from each.
+std::vector<std::string> ReadAll(std::string_view text, ReaderLimits limits = {},
+                                 Status* error = nullptr) {
+  ObjectReader in_place = ObjectReader::FromText(text, limits);
+  Status in_place_error;
+  std::vector<std::string> found = Drain(in_place, &in_place_error);
+  ObjectReader streamed = Streamed(text, limits);
+  Status streamed_error;
+  EXPECT_TRUE(Drain(streamed, &streamed_error) == found) << "in place and streamed differ";
+  EXPECT_EQ(streamed_error.code(), in_place_error.code())
+      << "in place: " << in_place_error.ToString() << "; streamed: " << streamed_error.ToString();
+  if (error) *error = in_place_error;
+  std::vector<std::string> out;
+  for (const std::string& f : found) out.push_back(f.substr(f.find(':') + 1));
   return out;
 }
 
@@ -74,11 +109,13 @@ TEST(ObjectReader, BracketsAndEscapesInsideStringsAtEveryPosition) {
     std::string bundle = "{\"type\":\"bundle\",\"objects\":[";
     for (std::size_t k = 0; k < objects.size(); ++k) bundle += (k ? "," : "") + objects[k];
     bundle += "]}";
+    // chunk 0: the text read in place (FromText); otherwise streamed in chunks of that size.
     for (std::size_t chunk :
-         {std::size_t{1}, std::size_t{5}, std::size_t{16}, std::size_t{1} << 20}) {
+         {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{16}, std::size_t{1} << 20}) {
       ReaderLimits limits;
-      limits.read_chunk = chunk;
-      auto reader = ObjectReader::FromText(bundle, limits);
+      if (chunk > 0) limits.read_chunk = chunk;
+      ObjectReader reader =
+          chunk == 0 ? ObjectReader::FromText(bundle, limits) : Streamed(bundle, limits);
       std::string_view text;
       for (const std::string& expected : objects) {
         auto more = reader.Next(&text);
@@ -92,10 +129,12 @@ TEST(ObjectReader, BracketsAndEscapesInsideStringsAtEveryPosition) {
     }
     // An unterminated string inside an object is reported, not run past.
     std::string truncated = "{\"type\":\"bundle\",\"objects\":[{\"x\":\"" + pad + "\\\"}]}";
-    auto reader = ObjectReader::FromText(truncated);
-    std::string_view text;
-    auto more = reader.Next(&text);
-    EXPECT_FALSE(more.ok() && *more) << "pos " << pos;
+    for (bool in_place : {true, false}) {
+      ObjectReader reader = in_place ? ObjectReader::FromText(truncated) : Streamed(truncated, {});
+      std::string_view text;
+      auto more = reader.Next(&text);
+      EXPECT_FALSE(more.ok() && *more) << "pos " << pos << (in_place ? " in place" : " streamed");
+    }
   }
 }
 
@@ -130,6 +169,65 @@ TEST(ObjectReader, ObjectSizeLimitBoundsMemory) {
   s = Status();
   EXPECT_EQ(ReadAll(many, limits, &s).size(), 5000u);
   EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+// Past 1 MiB the streaming reader drops the bytes it has yielded (compaction); the objects
+// after that point must still come out exact, as they do when the text is read in place.
+TEST(ObjectReader, LongStreamsCompactAndStayExact) {
+  std::string text = R"({"type":"bundle","objects":[)";
+  for (int i = 0; i < 40000; ++i) {
+    text += std::string(i ? "," : "") + R"({"type":"note","id":"note--)" + std::to_string(i) +
+            R"(","content":")" + std::string(static_cast<std::size_t>(i % 97), 'c') + "\"}";
+  }
+  text += "]}";
+  ASSERT_GT(text.size(), std::size_t{3} << 20);
+  for (std::size_t chunk : {std::size_t{4096}, std::size_t{65536}, std::size_t{1} << 20}) {
+    ReaderLimits limits;
+    limits.read_chunk = chunk;
+    Status s;
+    auto objs = ReadAll(text, limits, &s);  // compares in place with streamed
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    ASSERT_EQ(objs.size(), 40000u) << "chunk " << chunk;
+    EXPECT_NE(objs.back().find(R"("id":"note--39999")"), std::string::npos) << chunk;
+  }
+  // An object that straddles the end of what is in hand right after a compaction.
+  const std::string a = R"({"id":"a","s":")" + std::string(1536 << 10, 'x') + "\"}";
+  const std::string b = R"({"id":"b","s":")" + std::string(1 << 20, 'y') + "\"}";
+  std::string two = R"({"type":"bundle","objects":[)" + a + "," + b + "]}";
+  ReaderLimits limits;
+  limits.read_chunk = 1 << 20;
+  Status s;
+  auto objs = ReadAll(two, limits, &s);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(objs.size(), 2u);
+  EXPECT_EQ(objs[1], b);
+}
+
+// The limit holds whether the object arrives in pieces or is in hand at once (FromText, or a
+// read chunk larger than the object): exactly at the limit passes, one byte over fails.
+TEST(ObjectReader, ObjectSizeLimitIsExactInEveryMode) {
+  for (bool in_bundle : {false, true}) {
+    for (std::size_t extra : {std::size_t{0}, std::size_t{1}}) {
+      const std::string head = R"({"id":"a","s":")";
+      const std::string object = head + std::string(1000 - head.size() - 2 + extra, 'x') + "\"}";
+      ASSERT_EQ(object.size(), 1000 + extra);
+      std::string text = in_bundle ? R"({"type":"bundle","objects":[)" + object + "]}" : object;
+      ReaderLimits limits;
+      limits.max_object_bytes = 1000;
+      Status s;
+      auto objs = ReadAll(text, limits, &s);
+      if (extra == 0) {
+        EXPECT_TRUE(s.ok()) << s.ToString() << (in_bundle ? " in a bundle" : "");
+        EXPECT_EQ(objs.size(), 1u);
+      } else {
+        EXPECT_EQ(s.code(), ErrorCode::kLimitExceeded) << s.ToString();
+        EXPECT_TRUE(objs.empty());
+      }
+    }
+  }
+  Status s;
+  ReadAll(R"({"type":"bundle","objects":[],"n":)" + std::string(5000, '1') + "}", {}, &s);
+  EXPECT_NE(s.message().find("bare value longer than 4096"), std::string::npos) << s.ToString();
 }
 
 TEST(ObjectReader, MaxObjects) {

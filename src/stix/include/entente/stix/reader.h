@@ -45,7 +45,8 @@ class ObjectReader {
   // A reader over a file (transparently gunzipped is not supported here; see formats), or
   // over standard input when path is "-".
   static Result<ObjectReader> OpenFile(const std::string& path, ReaderLimits limits = {});
-  // A reader over text held by the caller, who keeps it alive while reading.
+  // A reader over text held by the caller, who keeps it alive while reading. The text is read
+  // in place (no copy); objects come out as views into it, so they stay valid as long as it.
   static ObjectReader FromText(std::string_view text, ReaderLimits limits = {});
   template <typename T>
   requires(!std::is_lvalue_reference_v<T> &&
@@ -57,7 +58,7 @@ class ObjectReader {
   // STIX-shaped JSON (the error names the byte offset). After an error the reader stops.
   Result<bool> Next(std::string_view* text, SourceLocation* where = nullptr);
 
-  std::uint64_t bytes_read() const noexcept { return base_ + buf_.size(); }
+  std::uint64_t bytes_read() const noexcept { return base_ + size_; }
 
  private:
   enum class Frame : std::uint8_t { kArray, kBundleObjects, kBundleTail };
@@ -72,20 +73,25 @@ class ObjectReader {
   Result<std::size_t> ScanValue(std::size_t from);  // end (exclusive) of the value at `from`
   Result<std::size_t> ScanString(std::size_t from);
   Status ErrorAt(std::size_t at, std::string what) const;
+  Status StringTooLarge() const;                  // over max_object_bytes
+  Status ObjectTooLarge(std::size_t from) const;  // likewise, naming where it starts
   // At '{': either yields the object (returns true with *text set) or enters a bundle.
   Result<bool> ObjectOrBundle(std::string_view* text, SourceLocation* where, std::int64_t index);
   void Compact();
 
   ReadFn read_;
   ReaderLimits limits_;
-  std::string buf_;
+  std::string buf_;  // read from read_ (empty for FromText)
+  // The bytes in hand: buf_'s, or the caller's text for FromText. pos_ and every index into
+  // it are offsets in this window.
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
   std::size_t pos_ = 0;
   std::uint64_t base_ = 0;  // stream offset of buf_[0]
   bool eof_ = false;
   bool failed_ = false;
   std::uint64_t yielded_ = 0;
   std::vector<Context> stack_;
-  std::string_view fixed_;  // FromText: no copying
 };
 
 }  // namespace entente::stix
