@@ -20,7 +20,7 @@ std::string Event(const std::string& attributes, const std::string& extra = "") 
 }
 
 Result<Value> ConvertEvent(const std::string& text, const MispOptions& options = {},
-                      MispStats* stats = nullptr) {
+                           MispStats* stats = nullptr) {
   json::Document doc;
   Status s = doc.Parse(text);
   if (!s.ok()) return s;
