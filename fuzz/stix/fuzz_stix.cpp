@@ -1,11 +1,8 @@
 // What `entente ingest` does to untrusted input before storing: stream objects out of any
 // bytes, parse each strictly, upgrade 2.0 objects, validate. Never crashes or hangs; an object
 // the validator accepts has a well-formed id of its type.
-#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <string_view>
 
 #include "entente/stix/reader.h"
@@ -20,15 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The same bytes read in place (FromText) and streamed in 64-byte chunks must give the same
   // objects, byte for byte, and end the same way.
   auto reader = entente::stix::ObjectReader::FromText(text, limits);
-  auto rest = std::make_shared<std::string_view>(text);
-  entente::stix::ObjectReader streamed(
-      [rest](char* buffer, std::size_t capacity) -> entente::Result<std::size_t> {
-        std::size_t n = std::min(capacity, rest->size());
-        std::memcpy(buffer, rest->data(), n);
-        rest->remove_prefix(n);
-        return n;
-      },
-      limits);
+  auto streamed = entente::stix::ObjectReader::FromTextStreamed(text, limits);
   entente::json::Document doc;
   entente::stix::Validator validator;
   std::string_view object, streamed_object;

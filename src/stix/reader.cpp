@@ -1,5 +1,6 @@
 #include "entente/stix/reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -90,6 +91,18 @@ ObjectReader ObjectReader::FromText(std::string_view text, ReaderLimits limits) 
   reader.size_ = text.size();
   reader.eof_ = true;
   return reader;
+}
+
+ObjectReader ObjectReader::FromTextStreamed(std::string_view text, ReaderLimits limits) {
+  auto rest = std::make_shared<std::string_view>(text);
+  return ObjectReader(
+      [rest](char* buffer, std::size_t capacity) -> Result<std::size_t> {
+        std::size_t n = std::min(capacity, rest->size());
+        std::memcpy(buffer, rest->data(), n);
+        rest->remove_prefix(n);
+        return n;
+      },
+      limits);
 }
 
 Status ObjectReader::Fill(std::size_t want) {

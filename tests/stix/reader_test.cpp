@@ -2,27 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
-#include <memory>
-
 #include "test_util.h"
 
 namespace entente::stix {
 namespace {
-
-// A reader that gets `text` through its read function, `limits.read_chunk` bytes at a time
-// (the path of files and standard input), unlike FromText, which reads the text in place.
-ObjectReader Streamed(std::string_view text, ReaderLimits limits) {
-  auto rest = std::make_shared<std::string_view>(text);
-  return ObjectReader(
-      [rest](char* buffer, std::size_t capacity) -> Result<std::size_t> {
-        std::size_t n = std::min(capacity, rest->size());
-        std::memcpy(buffer, rest->data(), n);
-        rest->remove_prefix(n);
-        return n;
-      },
-      limits);
-}
 
 // Each object's text, with the byte offset the reader reports for it.
 std::vector<std::string> Drain(ObjectReader& reader, Status* error) {
@@ -48,7 +31,7 @@ std::vector<std::string> ReadAll(std::string_view text, ReaderLimits limits = {}
   ObjectReader in_place = ObjectReader::FromText(text, limits);
   Status in_place_error;
   std::vector<std::string> found = Drain(in_place, &in_place_error);
-  ObjectReader streamed = Streamed(text, limits);
+  ObjectReader streamed = ObjectReader::FromTextStreamed(text, limits);
   Status streamed_error;
   EXPECT_TRUE(Drain(streamed, &streamed_error) == found) << "in place and streamed differ";
   EXPECT_EQ(streamed_error.code(), in_place_error.code())
@@ -114,8 +97,8 @@ TEST(ObjectReader, BracketsAndEscapesInsideStringsAtEveryPosition) {
          {std::size_t{0}, std::size_t{1}, std::size_t{5}, std::size_t{16}, std::size_t{1} << 20}) {
       ReaderLimits limits;
       if (chunk > 0) limits.read_chunk = chunk;
-      ObjectReader reader =
-          chunk == 0 ? ObjectReader::FromText(bundle, limits) : Streamed(bundle, limits);
+      ObjectReader reader = chunk == 0 ? ObjectReader::FromText(bundle, limits)
+                                       : ObjectReader::FromTextStreamed(bundle, limits);
       std::string_view text;
       for (const std::string& expected : objects) {
         auto more = reader.Next(&text);
@@ -130,7 +113,8 @@ TEST(ObjectReader, BracketsAndEscapesInsideStringsAtEveryPosition) {
     // An unterminated string inside an object is reported, not run past.
     std::string truncated = "{\"type\":\"bundle\",\"objects\":[{\"x\":\"" + pad + "\\\"}]}";
     for (bool in_place : {true, false}) {
-      ObjectReader reader = in_place ? ObjectReader::FromText(truncated) : Streamed(truncated, {});
+      ObjectReader reader = in_place ? ObjectReader::FromText(truncated)
+                                     : ObjectReader::FromTextStreamed(truncated, {});
       std::string_view text;
       auto more = reader.Next(&text);
       EXPECT_FALSE(more.ok() && *more) << "pos " << pos << (in_place ? " in place" : " streamed");

@@ -48,6 +48,10 @@ class ObjectReader {
   // A reader over text held by the caller, who keeps it alive while reading. The text is read
   // in place (no copy); objects come out as views into it, so they stay valid as long as it.
   static ObjectReader FromText(std::string_view text, ReaderLimits limits = {});
+  // The same text through the streaming path instead, read_chunk bytes at a time as a file is
+  // read (copied into the buffer, compacted past 1 MiB): for tests and fuzzing that check the
+  // two paths give the same objects.
+  static ObjectReader FromTextStreamed(std::string_view text, ReaderLimits limits = {});
   template <typename T>
   requires(!std::is_lvalue_reference_v<T> &&
            std::is_same_v<std::remove_cvref_t<T>, std::string>) static ObjectReader
