@@ -70,6 +70,10 @@ std::uint64_t Index::Hash(ObservableType type, std::string_view key) noexcept {
 }
 
 bool Index::MayContain(std::uint64_t hash) const noexcept { return t_->bloom.MayContain(hash); }
+void Index::MayContainBatch(std::span<const std::uint64_t> hashes,
+                            std::uint8_t* out) const noexcept {
+  t_->bloom.MayContainBatch(hashes, out);
+}
 
 void Index::Prefetch(std::uint64_t hash) const noexcept { t_->exact.Prefetch(hash); }
 

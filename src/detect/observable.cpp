@@ -100,9 +100,17 @@ std::optional<std::uint32_t> ParseIpv4(std::string_view s) noexcept {
 }
 
 std::string FormatIpv4(std::uint32_t a) {
+  // By hand: the scanner formats one per CIDR hit, and snprintf's format parsing dominated that.
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
-  return buf;
+  std::size_t n = 0;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    const unsigned v = (a >> shift) & 255;
+    if (v >= 100) buf[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) buf[n++] = static_cast<char>('0' + v / 10 % 10);
+    buf[n++] = static_cast<char>('0' + v % 10);
+    if (shift != 0) buf[n++] = '.';
+  }
+  return std::string(buf, n);
 }
 
 std::optional<Ipv6Bytes> ParseIpv6(std::string_view s) noexcept {

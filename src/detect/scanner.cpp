@@ -199,8 +199,7 @@ struct Token {
 
 enum class ProbeKind : std::uint8_t { kExact, kParent, kSuffix };
 
-struct Cand {
-  std::uint64_t hash;
+struct Cand {  // its hash is in the parallel cand_hash
   const char* key;
   std::uint32_t key_len;
   ObservableType type;
@@ -219,51 +218,75 @@ struct PendingHit {
   std::uint32_t id;  // entry / suffix entry / prefix
 };
 
-// Bit i of tok[i / 64] is set when byte i is a token byte; of seed[...] when it is '.', ':',
-// '/' or '@'; of colon[...] when it is ':'. Bits past n stay zero.
-void BuildMasksScalar(const char* p, std::size_t from, std::size_t n, std::uint64_t* tok,
-                      std::uint64_t* seed, std::uint64_t* colon) {
+// Per-byte bit masks of a region, one bit per byte, 64 bytes per word; bits past the region's
+// end are zero and two zero words follow it, so a run's window may read one word past its end.
+struct Masks {
+  std::uint64_t* tok;    // token bytes [A-Za-z0-9._:-]
+  std::uint64_t* seed;   // '.', ':', '/', '@' (the tokenizer adds starts of 32+ byte runs)
+  std::uint64_t* colon;  // ':'
+  std::uint64_t* dot;    // '.'
+  std::uint64_t* word;   // token bytes other than digits and '.': letters, '-', '_', ':'
+};
+
+void BuildMasksScalar(const char* p, std::size_t from, std::size_t n, const Masks& m) {
   for (std::size_t i = from; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(p[i]);
     std::uint8_t k = kClass.c[c];
-    if (k & kTok) tok[i / 64] |= std::uint64_t{1} << (i % 64);
-    if ((k & (kDot | kColon)) || c == '/' || c == '@') seed[i / 64] |= std::uint64_t{1} << (i % 64);
-    if (c == ':') colon[i / 64] |= std::uint64_t{1} << (i % 64);
+    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
+    if (k & kTok) m.tok[i / 64] |= bit;
+    if ((k & (kDot | kColon)) || c == '/' || c == '@') m.seed[i / 64] |= bit;
+    if (c == ':') m.colon[i / 64] |= bit;
+    if (c == '.') m.dot[i / 64] |= bit;
+    if ((k & kTok) && (k & kNonDigit)) m.word[i / 64] |= bit;
   }
 }
 
-__attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n,
-                                                    std::uint64_t* tok, std::uint64_t* seed,
-                                                    std::uint64_t* colon) {
-  const __m256i k20 = _mm256_set1_epi8(0x20), ka = _mm256_set1_epi8('a' - 1),
-                kz = _mm256_set1_epi8('z' + 1);
-  const __m256i k0 = _mm256_set1_epi8('0' - 1), k9 = _mm256_set1_epi8('9' + 1);
-  const __m256i kdot = _mm256_set1_epi8('.'), kcol = _mm256_set1_epi8(':'),
-                kdash = _mm256_set1_epi8('-');
-  const __m256i kus = _mm256_set1_epi8('_'), ksl = _mm256_set1_epi8('/'),
-                kat = _mm256_set1_epi8('@');
+// Zeroes the words [from, to) of every mask.
+void ClearMasks(const Masks& m, std::size_t from, std::size_t to) {
+  for (std::uint64_t* a : {m.tok, m.seed, m.colon, m.dot, m.word})
+    std::fill(a + from, a + to, std::uint64_t{0});
+}
+
+struct MaskHalf {
+  std::uint64_t tok, seed, colon, dot, word;
+};
+
+// The five masks of 32 bytes (inlined into the loop below, where the constants are hoisted).
+__attribute__((target("avx2"), always_inline)) inline MaskHalf MasksOf32(const char* q) {
+  const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  const __m256i lo = _mm256_or_si256(b, _mm256_set1_epi8(0x20));
+  const __m256i alpha = _mm256_and_si256(_mm256_cmpgt_epi8(lo, _mm256_set1_epi8('a' - 1)),
+                                         _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lo));
+  const __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(b, _mm256_set1_epi8('0' - 1)),
+                                         _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), b));
+  const __m256i dot = _mm256_cmpeq_epi8(b, _mm256_set1_epi8('.'));
+  const __m256i col = _mm256_cmpeq_epi8(b, _mm256_set1_epi8(':'));
+  const __m256i word = _mm256_or_si256(
+      _mm256_or_si256(alpha, col), _mm256_or_si256(_mm256_cmpeq_epi8(b, _mm256_set1_epi8('-')),
+                                                   _mm256_cmpeq_epi8(b, _mm256_set1_epi8('_'))));
+  const __m256i tok = _mm256_or_si256(word, _mm256_or_si256(digit, dot));
+  const __m256i seed = _mm256_or_si256(
+      _mm256_or_si256(dot, col), _mm256_or_si256(_mm256_cmpeq_epi8(b, _mm256_set1_epi8('/')),
+                                                 _mm256_cmpeq_epi8(b, _mm256_set1_epi8('@'))));
+  auto bits = [](int v) { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(v)); };
+  return {bits(_mm256_movemask_epi8(tok)), bits(_mm256_movemask_epi8(seed)),
+          bits(_mm256_movemask_epi8(col)), bits(_mm256_movemask_epi8(dot)),
+          bits(_mm256_movemask_epi8(word))};
+}
+
+__attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n, const Masks& m) {
   std::size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
-    __m256i lo = _mm256_or_si256(b, k20);
-    __m256i alpha = _mm256_and_si256(_mm256_cmpgt_epi8(lo, ka), _mm256_cmpgt_epi8(kz, lo));
-    __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(b, k0), _mm256_cmpgt_epi8(k9, b));
-    __m256i dot = _mm256_cmpeq_epi8(b, kdot), col = _mm256_cmpeq_epi8(b, kcol);
-    __m256i t = _mm256_or_si256(
-        _mm256_or_si256(alpha, digit),
-        _mm256_or_si256(_mm256_or_si256(dot, col),
-                        _mm256_or_si256(_mm256_cmpeq_epi8(b, kdash), _mm256_cmpeq_epi8(b, kus))));
-    __m256i sd =
-        _mm256_or_si256(_mm256_or_si256(dot, col),
-                        _mm256_or_si256(_mm256_cmpeq_epi8(b, ksl), _mm256_cmpeq_epi8(b, kat)));
-    std::uint64_t tm = static_cast<std::uint32_t>(_mm256_movemask_epi8(t));
-    std::uint64_t sm = static_cast<std::uint32_t>(_mm256_movemask_epi8(sd));
-    std::uint64_t cm = static_cast<std::uint32_t>(_mm256_movemask_epi8(col));
-    tok[i / 64] |= tm << (i % 64);
-    seed[i / 64] |= sm << (i % 64);
-    colon[i / 64] |= cm << (i % 64);
+  for (; i + 64 <= n; i += 64) {
+    const MaskHalf a = MasksOf32(p + i), b = MasksOf32(p + i + 32);
+    const std::size_t w = i / 64;
+    m.tok[w] = a.tok | b.tok << 32;
+    m.seed[w] = a.seed | b.seed << 32;
+    m.colon[w] = a.colon | b.colon << 32;
+    m.dot[w] = a.dot | b.dot << 32;
+    m.word[w] = a.word | b.word << 32;
   }
-  BuildMasksScalar(p, i, n, tok, seed, colon);
+  ClearMasks(m, i / 64, (n + 63) / 64 + 2);
+  BuildMasksScalar(p, i, n, m);
 }
 
 __attribute__((target("avx2"))) std::uint64_t CountNewlinesAvx2(const char* p, std::size_t n) {
@@ -285,14 +308,22 @@ std::uint64_t CountNewlines(const char* p, std::size_t n) {
   return static_cast<std::uint64_t>(std::count(p, p + n, '\n'));
 }
 
-void BuildMasks(const char* p, std::size_t n, std::uint64_t* tok, std::uint64_t* seed,
-                std::uint64_t* colon) {
+void BuildMasks(const char* p, std::size_t n, const Masks& m) {
   static const bool avx2 = __builtin_cpu_supports("avx2");
   if (avx2) {
-    BuildMasksAvx2(p, n, tok, seed, colon);
+    BuildMasksAvx2(p, n, m);
   } else {
-    BuildMasksScalar(p, 0, n, tok, seed, colon);
+    ClearMasks(m, 0, (n + 63) / 64 + 2);
+    BuildMasksScalar(p, 0, n, m);
   }
+}
+
+// Bits [from, from + len) of a mask as the low bits of one word (len <= 64).
+inline std::uint64_t Window(const std::uint64_t* m, std::size_t from, std::size_t len) {
+  const std::size_t w = from / 64, o = from % 64;
+  std::uint64_t bits = m[w] >> o;
+  if (o != 0) bits |= m[w + 1] << (64 - o);
+  return len < 64 ? bits & ((std::uint64_t{1} << len) - 1) : bits;
 }
 
 // Whether any bit in [from, to) of the mask is set.
@@ -334,12 +365,15 @@ struct Scanner::Impl {
   // Per region.
   std::vector<Token> tokens;
   std::vector<Cand> cands;
+  std::vector<std::uint64_t> cand_hash;
+  std::vector<std::uint8_t> maybe;  // Bloom filter answer per candidate
   std::vector<V4Cand> v4s;
   std::vector<std::uint32_t> found, positives;
-  std::vector<std::uint64_t> tokm, seedm, colm;
+  std::vector<std::uint64_t> maskbuf;  // the five Masks of the segment being tokenized
   std::vector<std::uint8_t> token_hit;
   std::vector<PendingHit> pending;
   std::string scratch;
+  Hit reused_hit;
   bool want_v4 = false, want_v4cidr = false, want_v6 = false, want_domain = false, want_url = false,
        want_email = false, want_hash = false, want_path = false;
 
@@ -374,7 +408,8 @@ struct Scanner::Impl {
   __attribute__((always_inline)) void AddCand(ObservableType t, const char* key, std::size_t len,
                                               ProbeKind kind, std::uint32_t token,
                                               std::uint64_t hash) {
-    cands.push_back({hash, key, static_cast<std::uint32_t>(len), t, kind, token});
+    cands.push_back({key, static_cast<std::uint32_t>(len), t, kind, token});
+    cand_hash.push_back(hash);
   }
   void AddExact(ObservableType t, const char* key, std::size_t len, std::uint32_t token) {
     AddCand(t, key, len, ProbeKind::kExact, token, Index::Hash(t, {key, len}));
@@ -593,10 +628,11 @@ struct Scanner::Impl {
   void Tokenize(const char* base, const char* p0, const char* end, bool cut_head, bool cut_tail) {
     const std::size_t n = static_cast<std::size_t>(end - p0);
     const std::size_t words = (n + 63) / 64;
-    tokm.assign(words + 2, 0);
-    seedm.assign(words + 2, 0);
-    colm.assign(words + 2, 0);
-    BuildMasks(p0, n, tokm.data(), seedm.data(), colm.data());
+    maskbuf.resize(5 * (words + 2));
+    const Masks mk{maskbuf.data(), maskbuf.data() + (words + 2), maskbuf.data() + 2 * (words + 2),
+                   maskbuf.data() + 3 * (words + 2), maskbuf.data() + 4 * (words + 2)};
+    std::uint64_t* const tokm = mk.tok;
+    BuildMasks(p0, n, mk);
     if (want_hash) {
       for (std::size_t w = 0; w < words; ++w) {
         __extension__ unsigned __int128 v =
@@ -606,7 +642,7 @@ struct Scanner::Impl {
         v &= v >> 4;
         v &= v >> 8;
         v &= v >> 16;
-        seedm[w] |= static_cast<std::uint64_t>(v);
+        mk.seed[w] |= static_cast<std::uint64_t>(v);
       }
     }
     auto tok_at = [&](std::size_t i) { return (tokm[i / 64] >> (i % 64)) & 1; };
@@ -629,7 +665,7 @@ struct Scanner::Impl {
     std::size_t done = 0;
     if (cut_head && n > 0 && tok_at(0)) done = run_end(0);
     for (std::size_t w = 0; w < words; ++w) {
-      std::uint64_t m = seedm[w];
+      std::uint64_t m = mk.seed[w];
       while (m) {
         std::size_t i = w * 64 + static_cast<std::size_t>(__builtin_ctzll(m));
         m &= m - 1;
@@ -652,12 +688,25 @@ struct Scanner::Impl {
         std::size_t s = run_start(i), e = run_end(i);
         if (s < done) s = done;
         done = e;
+        // The run's other seeds need no visit of their own.
+        m = e >= (w + 1) * 64 ? 0 : m & (~std::uint64_t{0} << (e % 64));
         if (cut_tail && e == n) continue;  // incomplete token at a forced cut
         const char* rs = p0 + s;
         const std::size_t rl = e - s;
-        // A run without ':' and not before '@' yields at most one token, decided by its bytes
-        // alone: when those bytes matched nothing recently, skip the whole run.
-        if (!(e < n && p0[e] == '@') && !AnyBit(colm.data(), s, e)) {
+        const bool before_at = e < n && p0[e] == '@';
+        const bool colon = rl <= 64 ? Window(mk.colon, s, rl) != 0 : AnyBit(mk.colon, s, e);
+        if (!colon && !before_at) {
+          // Digits and dots only: an IPv4 address (three dots, trimmed dots aside) or a hash
+          // (no dot, 32/40/64 digits), nothing else. Timestamps, durations and version numbers
+          // are most of these runs and are dropped here, before any hashing.
+          if (rl <= 64 && Window(mk.word, s, rl) == 0) {
+            const std::uint64_t dots = Window(mk.dot, s, rl);
+            std::uint64_t third = dots & (dots - 1);
+            third &= third - 1;  // non-zero when the run has at least three dots
+            if (dots == 0 ? !(rl == 32 || rl == 40 || rl == 64) : third == 0 || rl < 7) continue;
+          }
+          // A run without ':' and not before '@' yields at most one token, decided by its bytes
+          // alone: when those bytes matched nothing recently, skip the whole run.
           const std::uint64_t rk = XXH3_64bits(rs, rl) | 1;
           if (NegCached(rk)) continue;
           const std::size_t t0 = tokens.size();
@@ -783,6 +832,7 @@ struct Scanner::Impl {
                      bool cut_tail) {
     tokens.clear();
     cands.clear();
+    cand_hash.clear();
     v4s.clear();
     pending.clear();
     scratch.clear();
@@ -820,22 +870,24 @@ struct Scanner::Impl {
 
     // Filter through the cache-resident Bloom filter, then batched probes with prefetch.
     found.assign(cands.size(), Index::kNone);
+    maybe.resize(cands.size());
+    idx->MayContainBatch(cand_hash, maybe.data());
     positives.clear();
     for (std::size_t i = 0; i < cands.size(); ++i) {
       const Cand& c = cands[i];
       if (c.kind == ProbeKind::kSuffix) {
-        found[i] = idx->FindSuffix(c.hash, {c.key, c.key_len});
-      } else if (idx->MayContain(c.hash)) {
+        found[i] = idx->FindSuffix(cand_hash[i], {c.key, c.key_len});
+      } else if (maybe[i]) {
         positives.push_back(static_cast<std::uint32_t>(i));
       }
     }
     constexpr std::size_t kAhead = 16;
     for (std::size_t j = 0; j < positives.size() && j < kAhead; ++j)
-      idx->Prefetch(cands[positives[j]].hash);
+      idx->Prefetch(cand_hash[positives[j]]);
     for (std::size_t j = 0; j < positives.size(); ++j) {
-      if (j + kAhead < positives.size()) idx->Prefetch(cands[positives[j + kAhead]].hash);
+      if (j + kAhead < positives.size()) idx->Prefetch(cand_hash[positives[j + kAhead]]);
       const Cand& c = cands[positives[j]];
-      found[positives[j]] = idx->Find(c.hash, c.type, {c.key, c.key_len});
+      found[positives[j]] = idx->Find(cand_hash[positives[j]], c.type, {c.key, c.key_len});
     }
     for (std::size_t i = 0; i < cands.size(); ++i) {
       if (found[i] == Index::kNone) continue;
@@ -888,7 +940,10 @@ struct Scanner::Impl {
         sum.capped++;
         continue;
       }
-      Hit h;
+      Hit& h = reused_hit;  // reused: its strings and vector keep their capacity
+      h.indicators.clear();
+      h.ts.clear();
+      h.uid.clear();
       h.value.assign(base + t.pos, t.len);
       h.type = t.type;
       h.kind = ph.kind;
@@ -948,12 +1003,9 @@ struct Scanner::Impl {
       }
       if (Capped(cap_key)) continue;
       const char* at = base + t.pos;
-      while (counted < at) {
-        const char* nl = static_cast<const char*>(
-            std::memchr(counted, '\n', static_cast<std::size_t>(at - counted)));
-        if (!nl) break;
-        ++ln;
-        counted = nl + 1;
+      if (counted < at) {
+        ln += CountNewlines(counted, static_cast<std::size_t>(at - counted));
+        counted = at;
       }
       h.line = ln;
       h.offset = region_offset + t.pos;

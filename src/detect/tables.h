@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -187,6 +188,21 @@ class BlockedBloom {
     if (words_.empty()) return true;
     std::uint64_t m = Mask(h);
     return (words_[Word(h)] & m) == m;
+  }
+  void MayContainBatch(std::span<const std::uint64_t> h, std::uint8_t* out) const noexcept {
+    if (words_.empty()) {
+      std::fill(out, out + h.size(), std::uint8_t{1});
+      return;
+    }
+    // The filter is a few MB: in the last-level cache, not L1/L2, so its loads are overlapped.
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t i = 0; i < h.size() && i < kAhead; ++i)
+      __builtin_prefetch(&words_[Word(h[i])]);
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      if (i + kAhead < h.size()) __builtin_prefetch(&words_[Word(h[i + kAhead])]);
+      const std::uint64_t m = Mask(h[i]);
+      out[i] = (words_[Word(h[i])] & m) == m;
+    }
   }
   std::size_t bytes() const noexcept { return words_.capacity() * 8; }
 

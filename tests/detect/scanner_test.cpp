@@ -331,6 +331,44 @@ TEST(Scanner, RepeatedTokensStillHitEveryTime) {
   EXPECT_EQ(r.hits.back().line, 300u);
 }
 
+// Runs of digits and dots are sorted by their dot count before any hashing: only three or more
+// dots (an IPv4 address, trimmed dots aside) or none with a hash's length go on.
+TEST(Scanner, NumericRunsYieldOnlyAddressesHashesAndEmails) {
+  const std::string digits_md5 = "12345678901234567890123456789012";
+  auto idx = IndexOf(digits_md5 + "\tnumhash\n10.0.0.1\tip\n12.34@evil.example\tmail\n");
+  ScanRun r =
+      ScanText(idx, "ts=1331901000.000000 v=5.0 1.2 10.0.0 10.0.0.1. .10.0.0.1 " + digits_md5 +
+                        " " + digits_md5 + "3 to 12.34@evil.example 10.0.0.1\n");
+  std::vector<std::string> got;
+  for (const auto& h : r.hits)
+    got.push_back(std::string(ObservableTypeName(h.type)) + "=" + h.value);
+  EXPECT_EQ(got, (std::vector<std::string>{"ipv4=10.0.0.1", "ipv4=10.0.0.1", "md5=" + digits_md5,
+                                           "email=12.34@evil.example", "ipv4=10.0.0.1"}));
+}
+
+// Hit lines are counted by the vector newline count between hits, across regions.
+TEST(Scanner, HitLinesAreExactAcrossRegionsAndSparseHits) {
+  auto idx = IndexOf("evil.example\tx\n");
+  std::string text;
+  std::vector<std::uint64_t> want;
+  for (int i = 1; i <= 40000; ++i) {
+    if (i % 997 == 0 || i == 1 || i == 40000) {
+      text += "q " + std::to_string(i) + " evil.example\n";
+      want.push_back(static_cast<std::uint64_t>(i));
+    } else {
+      text += "nothing to see on line " + std::to_string(i) + " 10.1.2.3 host.example\n";
+    }
+  }
+  ScanOptions opt;
+  opt.chunk_bytes = 64 << 10;  // about 25 regions
+  opt.max_hits_per_indicator = 1000;
+  ScanRun r = ScanText(idx, text, opt);
+  std::vector<std::uint64_t> got;
+  for (const auto& h : r.hits) got.push_back(h.line);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(r.summary.records, 40000u);
+}
+
 TEST(Scanner, IndicatorsUnderNonPublicTldsAreStillTokenised) {
   if (!SystemPsl()) GTEST_SKIP() << "public suffix list missing: apt-get install publicsuffix";
   auto idx = IndexOf("evil.corp\tinternal\nfiles.exe.com\tx\n", SystemPsl());

@@ -137,6 +137,8 @@ class Index {
   // False only when no exact value has this hash: a cache-resident filter (~2 bytes per value)
   // that spares most absent tokens the table's cache miss.
   bool MayContain(std::uint64_t hash) const noexcept;
+  // out[i] = MayContain(hashes[i]), with the filter's words prefetched a few hashes ahead.
+  void MayContainBatch(std::span<const std::uint64_t> hashes, std::uint8_t* out) const noexcept;
   // Exact table. Prefetch the bucket of `hash` (issue it a few probes ahead), then Find.
   void Prefetch(std::uint64_t hash) const noexcept;
   // Entry number or kNone. `key` is canonical (CanonicalKey).
