@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "token_masks.h"
+
 namespace entente::detect {
 
 std::string_view InputFormatName(InputFormat f) noexcept {
@@ -218,77 +220,6 @@ struct PendingHit {
   std::uint32_t id;  // entry / suffix entry / prefix
 };
 
-// Per-byte bit masks of a region, one bit per byte, 64 bytes per word; bits past the region's
-// end are zero and two zero words follow it, so a run's window may read one word past its end.
-struct Masks {
-  std::uint64_t* tok;    // token bytes [A-Za-z0-9._:-]
-  std::uint64_t* seed;   // '.', ':', '/', '@' (the tokenizer adds starts of 32+ byte runs)
-  std::uint64_t* colon;  // ':'
-  std::uint64_t* dot;    // '.'
-  std::uint64_t* word;   // token bytes other than digits and '.': letters, '-', '_', ':'
-};
-
-void BuildMasksScalar(const char* p, std::size_t from, std::size_t n, const Masks& m) {
-  for (std::size_t i = from; i < n; ++i) {
-    unsigned char c = static_cast<unsigned char>(p[i]);
-    std::uint8_t k = kClass.c[c];
-    const std::uint64_t bit = std::uint64_t{1} << (i % 64);
-    if (k & kTok) m.tok[i / 64] |= bit;
-    if ((k & (kDot | kColon)) || c == '/' || c == '@') m.seed[i / 64] |= bit;
-    if (c == ':') m.colon[i / 64] |= bit;
-    if (c == '.') m.dot[i / 64] |= bit;
-    if ((k & kTok) && (k & kNonDigit)) m.word[i / 64] |= bit;
-  }
-}
-
-// Zeroes the words [from, to) of every mask.
-void ClearMasks(const Masks& m, std::size_t from, std::size_t to) {
-  for (std::uint64_t* a : {m.tok, m.seed, m.colon, m.dot, m.word})
-    std::fill(a + from, a + to, std::uint64_t{0});
-}
-
-struct MaskHalf {
-  std::uint64_t tok, seed, colon, dot, word;
-};
-
-// The five masks of 32 bytes (inlined into the loop below, where the constants are hoisted).
-__attribute__((target("avx2"), always_inline)) inline MaskHalf MasksOf32(const char* q) {
-  const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
-  const __m256i lo = _mm256_or_si256(b, _mm256_set1_epi8(0x20));
-  const __m256i alpha = _mm256_and_si256(_mm256_cmpgt_epi8(lo, _mm256_set1_epi8('a' - 1)),
-                                         _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lo));
-  const __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(b, _mm256_set1_epi8('0' - 1)),
-                                         _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), b));
-  const __m256i dot = _mm256_cmpeq_epi8(b, _mm256_set1_epi8('.'));
-  const __m256i col = _mm256_cmpeq_epi8(b, _mm256_set1_epi8(':'));
-  const __m256i word = _mm256_or_si256(
-      _mm256_or_si256(alpha, col), _mm256_or_si256(_mm256_cmpeq_epi8(b, _mm256_set1_epi8('-')),
-                                                   _mm256_cmpeq_epi8(b, _mm256_set1_epi8('_'))));
-  const __m256i tok = _mm256_or_si256(word, _mm256_or_si256(digit, dot));
-  const __m256i seed = _mm256_or_si256(
-      _mm256_or_si256(dot, col), _mm256_or_si256(_mm256_cmpeq_epi8(b, _mm256_set1_epi8('/')),
-                                                 _mm256_cmpeq_epi8(b, _mm256_set1_epi8('@'))));
-  auto bits = [](int v) { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(v)); };
-  return {bits(_mm256_movemask_epi8(tok)), bits(_mm256_movemask_epi8(seed)),
-          bits(_mm256_movemask_epi8(col)), bits(_mm256_movemask_epi8(dot)),
-          bits(_mm256_movemask_epi8(word))};
-}
-
-__attribute__((target("avx2"))) void BuildMasksAvx2(const char* p, std::size_t n, const Masks& m) {
-  std::size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    const MaskHalf a = MasksOf32(p + i), b = MasksOf32(p + i + 32);
-    const std::size_t w = i / 64;
-    m.tok[w] = a.tok | b.tok << 32;
-    m.seed[w] = a.seed | b.seed << 32;
-    m.colon[w] = a.colon | b.colon << 32;
-    m.dot[w] = a.dot | b.dot << 32;
-    m.word[w] = a.word | b.word << 32;
-  }
-  ClearMasks(m, i / 64, (n + 63) / 64 + 2);
-  BuildMasksScalar(p, i, n, m);
-}
-
 __attribute__((target("avx2"))) std::uint64_t CountNewlinesAvx2(const char* p, std::size_t n) {
   const __m256i nl = _mm256_set1_epi8('\n');
   std::uint64_t count = 0;
@@ -306,16 +237,6 @@ std::uint64_t CountNewlines(const char* p, std::size_t n) {
   static const bool avx2 = __builtin_cpu_supports("avx2");
   if (avx2) return CountNewlinesAvx2(p, n);
   return static_cast<std::uint64_t>(std::count(p, p + n, '\n'));
-}
-
-void BuildMasks(const char* p, std::size_t n, const Masks& m) {
-  static const bool avx2 = __builtin_cpu_supports("avx2");
-  if (avx2) {
-    BuildMasksAvx2(p, n, m);
-  } else {
-    ClearMasks(m, 0, (n + 63) / 64 + 2);
-    BuildMasksScalar(p, 0, n, m);
-  }
 }
 
 // Bits [from, from + len) of a mask as the low bits of one word (len <= 64).
@@ -628,23 +549,12 @@ struct Scanner::Impl {
   void Tokenize(const char* base, const char* p0, const char* end, bool cut_head, bool cut_tail) {
     const std::size_t n = static_cast<std::size_t>(end - p0);
     const std::size_t words = (n + 63) / 64;
-    maskbuf.resize(5 * (words + 2));
-    const Masks mk{maskbuf.data(), maskbuf.data() + (words + 2), maskbuf.data() + 2 * (words + 2),
-                   maskbuf.data() + 3 * (words + 2), maskbuf.data() + 4 * (words + 2)};
-    std::uint64_t* const tokm = mk.tok;
-    BuildMasks(p0, n, mk);
-    if (want_hash) {
-      for (std::size_t w = 0; w < words; ++w) {
-        __extension__ unsigned __int128 v =
-            tokm[w] | (static_cast<unsigned __int128>(tokm[w + 1]) << 64);
-        v &= v >> 1;
-        v &= v >> 2;
-        v &= v >> 4;
-        v &= v >> 8;
-        v &= v >> 16;
-        mk.seed[w] |= static_cast<std::uint64_t>(v);
-      }
-    }
+    const std::size_t mw = internal::MaskWords(n);
+    maskbuf.resize(5 * mw);
+    const internal::TokenMasks mk{maskbuf.data(), maskbuf.data() + mw, maskbuf.data() + 2 * mw,
+                                  maskbuf.data() + 3 * mw, maskbuf.data() + 4 * mw};
+    const std::uint64_t* const tokm = mk.tok;
+    internal::BuildTokenMasks(p0, n, mk, want_hash, internal::BestMaskIsa());
     auto tok_at = [&](std::size_t i) { return (tokm[i / 64] >> (i % 64)) & 1; };
     auto run_start = [&](std::size_t i) -> std::size_t {
       std::size_t w = i / 64;
