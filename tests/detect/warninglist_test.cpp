@@ -41,6 +41,24 @@ TEST(Warninglists, StringEntriesWithALeadingDotMatchSubdomains) {
   EXPECT_EQ(wl.Check(ObservableType::kDomain, "sub.exact.example"), "");
 }
 
+// All regexes run as one RE2::Set; the answer must stay the loop's: the first regex that
+// matches names the list, each with its own case rule.
+TEST(Warninglists, RegexesKeepTheirOrderAndCaseRules) {
+  Warninglists wl;
+  ASSERT_TRUE(wl.Add("regex", "/abc/", "first").ok());
+  ASSERT_TRUE(wl.Add("regex", "/ABC/i", "second").ok());
+  ASSERT_TRUE(wl.Add("regex", "/b/", "third").ok());
+  ASSERT_TRUE(wl.Add("regex", "^x+$", "fourth").ok());
+  wl.Finish();
+  EXPECT_EQ(wl.Check(ObservableType::kOther, "zzabczz"), "first");
+  EXPECT_EQ(wl.Check(ObservableType::kOther, "zzABCzz"), "second");
+  EXPECT_EQ(wl.Check(ObservableType::kOther, "zzAbCzz"), "second");
+  EXPECT_EQ(wl.Check(ObservableType::kOther, "b"), "third");
+  EXPECT_EQ(wl.Check(ObservableType::kOther, "B"), "");
+  EXPECT_EQ(wl.Check(ObservableType::kOther, "xxx"), "fourth");
+  EXPECT_EQ(wl.Check(ObservableType::kOther, "xxxy"), "");
+}
+
 TEST(Warninglists, BadEntriesAreRejectedWithReasons) {
   Warninglists wl;
   EXPECT_FALSE(wl.Add("cidr", "10.0.0.0/40", "x").ok());
