@@ -1,5 +1,6 @@
 #include "entente/detect/observable.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -25,9 +26,16 @@ bool IsUnreserved(unsigned char c) noexcept {
 // Percent-normalises a path/query: %XX of unreserved characters decoded, other escapes
 // upper-cased; a stray '%' is kept as is.
 void AppendPercentNormalized(std::string_view in, std::string& out) {
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (c == '%' && i + 2 < in.size()) {
+  out.reserve(out.size() + in.size());
+  std::size_t i = 0;
+  while (i < in.size()) {
+    // Bytes up to the next '%' are copied as they are (one append, not one per byte: the
+    // scanner normalises every request path it has not seen recently).
+    const std::size_t pct = std::min(in.find('%', i), in.size());
+    out.append(in.data() + i, pct - i);
+    i = pct;
+    if (i == in.size()) break;
+    if (i + 2 < in.size()) {
       int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
       if (hi >= 0 && lo >= 0) {
         auto v = static_cast<unsigned char>(hi * 16 + lo);
@@ -38,11 +46,12 @@ void AppendPercentNormalized(std::string_view in, std::string& out) {
           out.push_back("0123456789ABCDEF"[hi]);
           out.push_back("0123456789ABCDEF"[lo]);
         }
-        i += 2;
+        i += 3;
         continue;
       }
     }
-    out.push_back(c);
+    out.push_back('%');  // a stray '%' is kept
+    ++i;
   }
 }
 

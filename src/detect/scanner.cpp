@@ -738,8 +738,10 @@ struct Scanner::Impl {
     return false;
   }
 
-  void ProcessRegion(const char* base, std::size_t len, bool starts_line, bool cut_head,
-                     bool cut_tail) {
+  // Scans one region and delivers its hits; returns the number of newlines in it (counted once,
+  // on the way to the hits).
+  std::uint64_t ProcessRegion(const char* base, std::size_t len, bool starts_line, bool cut_head,
+                              bool cut_tail) {
     tokens.clear();
     cands.clear();
     cand_hash.clear();
@@ -831,7 +833,7 @@ struct Scanner::Impl {
       if (rk != 0 && !hit) NegRemember(rk);
       i = j;
     }
-    if (pending.empty()) return;
+    if (pending.empty()) return CountNewlines(base, len);
     std::stable_sort(pending.begin(), pending.end(), [&](const PendingHit& a, const PendingHit& b) {
       return tokens[a.token].pos < tokens[b.token].pos;
     });
@@ -924,6 +926,7 @@ struct Scanner::Impl {
       sum.hits++;
       on_hit(h);
     }
+    return ln - line + CountNewlines(counted, static_cast<std::size_t>(end - counted));
   }
 
   std::uint64_t region_offset = 0;
@@ -1051,9 +1054,7 @@ struct Scanner::Impl {
         }
       }
     }
-    ProcessRegion(data, end, at_line_start, cut_mid_token, cut_tail);
-    // Lines: count newlines in the region.
-    std::uint64_t nls = CountNewlines(data, end);
+    const std::uint64_t nls = ProcessRegion(data, end, at_line_start, cut_mid_token, cut_tail);
     line += nls;
     sum.records += nls;
     sum.bytes += end;

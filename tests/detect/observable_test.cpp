@@ -62,6 +62,15 @@ TEST(Domain, Normalises) {
   EXPECT_FALSE(NormalizeDomain(std::string(64, 'a') + ".com"));
 }
 
+TEST(Url, PathEscapesAtEveryPosition) {
+  EXPECT_EQ(NormalizeUrlPath("/%41%42c%2f%2F%7e"), "/ABc%2F%2F~");
+  EXPECT_EQ(NormalizeUrlPath("/a%"), "/a%");            // stray '%' at the end
+  EXPECT_EQ(NormalizeUrlPath("/a%4"), "/a%4");          // truncated escape
+  EXPECT_EQ(NormalizeUrlPath("/a%zz%%41"), "/a%zz%A");  // invalid escape, then a valid one
+  EXPECT_EQ(NormalizeUrlPath("/%41"), "/A");            // escape in the last three bytes
+  EXPECT_EQ(NormalizeUrlPath("/plain/path?x=1"), "/plain/path?x=1");
+}
+
 TEST(Url, NormalisesSchemeHostPortEscapes) {
   EXPECT_EQ(NormalizeUrl("HTTP://Evil.COM:80/a%7eb%2fc"), "evil.com/a~b%2Fc");
   EXPECT_EQ(NormalizeUrl("https://x.com:443"), "x.com/");
