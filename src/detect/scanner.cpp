@@ -293,7 +293,12 @@ struct Scanner::Impl {
   std::vector<std::uint64_t> maskbuf;  // the five Masks of the segment being tokenized
   std::vector<std::uint8_t> token_hit;
   std::vector<PendingHit> pending;
-  std::string scratch;
+  // Key bytes of the region's candidates (lower-cased names, digests, normalised URLs). Blocks
+  // never move, so a candidate's key pointer stays valid however much a region needs: overlapping
+  // URLs ("http://a.b_p://a.b_p://...") each normalise up to max_token_bytes.
+  std::vector<std::unique_ptr<char[]>> scratch_blocks;
+  std::vector<std::size_t> scratch_sizes;
+  std::size_t scratch_used = 0;  // in the last block
   Hit reused_hit;
   bool want_v4 = false, want_v4cidr = false, want_v6 = false, want_domain = false, want_url = false,
        want_email = false, want_hash = false, want_path = false;
@@ -309,9 +314,26 @@ struct Scanner::Impl {
   // --- candidate emission -----------------------------------------------------------------
 
   char* Scratch(std::size_t n) {
-    std::size_t off = scratch.size();
-    scratch.resize(off + n);  // capacity reserved per region: never reallocates
-    return scratch.data() + off;
+    if (scratch_blocks.empty() || scratch_used + n > scratch_sizes.back()) {
+      const std::size_t size = std::max<std::size_t>(n, std::size_t{64} << 10);
+      scratch_blocks.push_back(std::unique_ptr<char[]>(new char[size]));  // not zeroed
+      scratch_sizes.push_back(size);
+      scratch_used = 0;
+    }
+    char* p = scratch_blocks.back().get() + scratch_used;
+    scratch_used += n;
+    return p;
+  }
+  void ResetScratch() {
+    if (scratch_blocks.size() > 1) {  // one block as large as this region needed, for the next
+      std::size_t total = 0;
+      for (std::size_t z : scratch_sizes) total += z;
+      scratch_blocks.clear();
+      scratch_sizes.clear();
+      scratch_blocks.push_back(std::unique_ptr<char[]>(new char[total]));
+      scratch_sizes.push_back(total);
+    }
+    scratch_used = 0;
   }
 
   // Recent tokens and raw runs that matched nothing (direct-mapped, 16 K entries): logs repeat the
@@ -457,11 +479,23 @@ struct Scanner::Impl {
     }
   }
 
+  static constexpr int kMaxNestedUrls = 8;
+  const char* url_span_end = nullptr;  // end of the last outer URL in this region
+  int urls_nested = 0;
   void Url(const char* base, const char* s, const char* end) {
     const char* e = s;
     while (e < end && (Cls(e) & kUrl) && static_cast<std::size_t>(e - s) < opt.max_token_bytes) ++e;
     std::size_t len = static_cast<std::size_t>(e - s);
     if (len >= opt.max_token_bytes) return;
+    // A URL inside another ("...?u=http://evil/") is its own candidate, but only a few per outer
+    // URL: "p://" repeated along one long URL would otherwise normalise the same bytes again at
+    // every repeat (quadratic time, and key memory many times the input).
+    if (s < url_span_end) {
+      if (++urls_nested > kMaxNestedUrls) return;
+    } else {
+      url_span_end = e;
+      urls_nested = 0;
+    }
     if (want_url)
       if (auto u = NormalizeUrl({s, len})) NormalizedCand(base, s, len, ObservableType::kUrl, *u);
     if (want_path) {
@@ -747,8 +781,8 @@ struct Scanner::Impl {
     cand_hash.clear();
     v4s.clear();
     pending.clear();
-    scratch.clear();
-    scratch.reserve(len * 2 + 4096);
+    ResetScratch();
+    url_span_end = nullptr;
     const char* end = base + len;
 
     // Zeek TSV: '#' lines are headers; parse them and scan what lies between.

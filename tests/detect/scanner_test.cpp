@@ -369,6 +369,25 @@ TEST(Scanner, HitLinesAreExactAcrossRegionsAndSparseHits) {
   EXPECT_EQ(r.summary.records, 40000u);
 }
 
+// Found by fuzz_scan_text: every "p://" along one long URL started another URL to normalise, and
+// their keys outgrew the region's key buffer (a use after free). Nested URLs still hit, a few
+// per outer URL, and a line made of nothing but schemes stays cheap.
+TEST(Scanner, NestedUrlsHitAndRepeatedSchemesStayBounded) {
+  auto idx = IndexOf("evil.example/x\tinner\n");
+  ScanRun r = ScanText(idx, "GET http://redirect.example/?u=http://evil.example/x ok\n");
+  ASSERT_EQ(r.hits.size(), 1u);
+  EXPECT_EQ(r.hits[0].value, "http://evil.example/x");
+  std::string outer = "http://";
+  while (outer.size() < 4000) outer += "a.b_p://";
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += outer + " ";
+  text += "\n";
+  r = ScanText(idx, text);
+  EXPECT_TRUE(r.hits.empty());
+  // 100 outer URLs of ~500 schemes each: 9 URL probes per outer one, not 500.
+  EXPECT_LE(r.summary.candidates, 100u * 9);
+}
+
 TEST(Scanner, IndicatorsUnderNonPublicTldsAreStillTokenised) {
   if (!SystemPsl()) GTEST_SKIP() << "public suffix list missing: apt-get install publicsuffix";
   auto idx = IndexOf("evil.corp\tinternal\nfiles.exe.com\tx\n", SystemPsl());

@@ -4,9 +4,10 @@
 // the magic bytes; streamed through zlib, never fully in memory). The format of each input is
 // detected from its first line: Zeek TSV ("#separator"), Zeek JSON (a JSON object with "ts" or
 // "uid"), JSON lines, CSV, or plain text. All formats are scanned by the same tokenizer: a
-// byte-class table drives one pass that cuts maximal runs of [A-Za-z0-9._:-] and classifies each
-// run (IPv4, IPv6, domain, hash, e-mail local part, URL scheme) from bits gathered on the way;
-// only runs that can be an observable are normalised and looked up, in batches with prefetch.
+// vector pass marks token bytes [A-Za-z0-9._:-], seeds ('.', ':', '/', '@') and a few classes
+// in bit masks; only the maximal runs holding a seed are cut and classified (IPv4, IPv6, domain,
+// hash, e-mail local part, URL scheme), mostly from the masks; only runs that can be an
+// observable are normalised and looked up, in batches with prefetch.
 // Token semantics: a run is matched whole, so 1.2.3.4 never matches inside 11.2.3.45 and
 // evil.example never inside notevil.example; parents of a domain are only whole labels.
 //
