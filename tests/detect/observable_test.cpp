@@ -17,6 +17,18 @@ TEST(Ipv4, ParsesDottedDecimalOnly) {
   EXPECT_EQ(FormatIpv4(0x0a000001), "10.0.0.1");
 }
 
+// FormatIpv4 writes the digits by hand: every octet width, and the round trip through the parser.
+TEST(Ipv4, FormatsEveryOctetWidthAndRoundTrips) {
+  EXPECT_EQ(FormatIpv4(0), "0.0.0.0");
+  EXPECT_EQ(FormatIpv4(0xffffffffu), "255.255.255.255");
+  EXPECT_EQ(FormatIpv4(0x090a6400u), "9.10.100.0");
+  EXPECT_EQ(FormatIpv4(0xc0a80165u), "192.168.1.101");
+  for (std::uint64_t a = 0; a <= 0xffffffffu; a += 0x01010101u * 7 + 13) {
+    const auto v = static_cast<std::uint32_t>(a);
+    EXPECT_EQ(ParseIpv4(FormatIpv4(v)), v) << FormatIpv4(v);
+  }
+}
+
 // RFC 5952 section 4 examples.
 TEST(Ipv6, CanonicalTextPerRfc5952) {
   auto canon = [](const char* s) { return FormatIpv6(*ParseIpv6(s)); };
