@@ -69,7 +69,6 @@ std::uint64_t Index::Hash(ObservableType type, std::string_view key) noexcept {
   return XXH3_64bits_withSeed(key.data(), key.size(), static_cast<std::uint64_t>(type) + 1);
 }
 
-bool Index::MayContain(std::uint64_t hash) const noexcept { return t_->bloom.MayContain(hash); }
 void Index::MayContainBatch(std::span<const std::uint64_t> hashes,
                             std::uint8_t* out) const noexcept {
   t_->bloom.MayContainBatch(hashes, out);

@@ -200,8 +200,7 @@ class BlockedBloom {
       __builtin_prefetch(&words_[Word(h[i])]);
     for (std::size_t i = 0; i < h.size(); ++i) {
       if (i + kAhead < h.size()) __builtin_prefetch(&words_[Word(h[i + kAhead])]);
-      const std::uint64_t m = Mask(h[i]);
-      out[i] = (words_[Word(h[i])] & m) == m;
+      out[i] = MayContain(h[i]);
     }
   }
   std::size_t bytes() const noexcept { return words_.capacity() * 8; }

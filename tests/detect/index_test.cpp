@@ -215,6 +215,20 @@ TEST(Index, BatchAgreesWithSingleFindsAndMemoryStaysCompact) {
       EXPECT_EQ(idx->key(idx->entry(out[i])), keys[i]);
     }
   }
+  // The Bloom filter in front: never "absent" for a present key, and it rejects most absent ones.
+  std::vector<std::uint64_t> hashes;
+  for (const auto& p : probes) hashes.push_back(p.hash);
+  std::vector<std::uint8_t> maybe(hashes.size());
+  idx->MayContainBatch(hashes, maybe.data());
+  std::size_t false_positives = 0;
+  for (std::size_t i = 0; i < hashes.size(); ++i) {
+    if (i % 2 == 1) {
+      EXPECT_EQ(maybe[i], 1) << keys[i];
+    } else {
+      false_positives += maybe[i];
+    }
+  }
+  EXPECT_LT(false_positives, 25u);  // 5 % of the 500 absent keys
   // The same bytes under another type (and the domain seed, so the same bucket and
   // fingerprint) must not match: the key record's type decides.
   for (auto& p : probes) p.type = ObservableType::kUrl;

@@ -134,10 +134,9 @@ class Index {
   // shares kDomain's seed so one hash serves both tables).
   static std::uint64_t Hash(ObservableType type, std::string_view key) noexcept;
 
-  // False only when no exact value has this hash: a cache-resident filter (~2 bytes per value)
-  // that spares most absent tokens the table's cache miss.
-  bool MayContain(std::uint64_t hash) const noexcept;
-  // out[i] = MayContain(hashes[i]), with the filter's words prefetched a few hashes ahead.
+  // out[i] is 0 only when no exact value has hashes[i]: a cache-resident filter (~2 bytes per
+  // value) that spares most absent tokens the table's cache miss. Its words are prefetched a few
+  // hashes ahead.
   void MayContainBatch(std::span<const std::uint64_t> hashes, std::uint8_t* out) const noexcept;
   // Exact table. Prefetch the bucket of `hash` (issue it a few probes ahead), then Find.
   void Prefetch(std::uint64_t hash) const noexcept;
