@@ -70,7 +70,8 @@ Status Backup(const std::string& home, const std::string& dest, bool as_json) {
   auto skip = [&](const fs::path& rel) {
     fs::path full = fs::weakly_canonical(fs::path(home) / rel, ec);
     std::string f = full.string(), s = store_path.string();
-    return f == s || f == s + "-wal" || f == s + "-shm" || f == s + "-journal";
+    // The store's text file is inlined into the backup's store.db (store/backup.h).
+    return f == s || f == s + "-wal" || f == s + "-shm" || f == s + "-journal" || f == s + "-json";
   };
   ENTENTE_ASSIGN_OR_RETURN(auto files, CopyTree(home, dest + "/home", skip));
   json::Value manifest = json::Value::MakeObject();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "entente/store/store.h"
+#include "sqlite/text_file.h"
 
 extern char** environ;
 
@@ -93,6 +94,76 @@ Status SqliteCopy(const std::string& from, const std::string& to) {
   return s;
 }
 
+// Moves the texts a copied store keeps in its source's text file (`texts_path`) into the
+// copy's json column, so the backup is one self-contained file. Texts are never rewritten once
+// committed, so those the copied snapshot refers to are still in the file.
+Status InlineTexts(const std::string& copy, const std::string& texts_path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(copy.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return Status::IoError("cannot open the copy " + copy);
+  }
+  auto fail = [&](std::string_view what) {
+    Status s = Status::IoError(std::string(what) + " in " + copy + ": " + sqlite3_errmsg(db));
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return s;
+  };
+  struct Ref {
+    std::int64_t rowid, at, length;
+  };
+  std::vector<Ref> refs;
+  sqlite3_stmt* q = nullptr;
+  // A store from before schema 4 has no json_at column: nothing to move.
+  if (sqlite3_prepare_v2(
+          db, "SELECT date_added, json_at, json_len FROM objects WHERE json_at IS NOT NULL", -1, &q,
+          nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return Status::Ok();
+  }
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    refs.push_back(
+        {sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1), sqlite3_column_int64(q, 2)});
+  }
+  sqlite3_finalize(q);
+  if (sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) return fail("begin");
+  if (!refs.empty()) {
+    ENTENTE_ASSIGN_OR_RETURN(auto texts, ObjectTextFile::Open(texts_path, /*read_only=*/true));
+    sqlite3_stmt* u = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "UPDATE objects SET json = ?2, json_at = NULL, json_len = NULL "
+                           "WHERE date_added = ?1",
+                           -1, &u, nullptr) != SQLITE_OK) {
+      return fail("prepare");
+    }
+    std::string text;
+    for (const Ref& r : refs) {
+      Status read = texts->Read(r.at, r.length, &text);
+      if (!read.ok()) {
+        sqlite3_finalize(u);
+        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        return read;
+      }
+      sqlite3_bind_int64(u, 1, r.rowid);
+      sqlite3_bind_text(u, 2, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+      int rc = sqlite3_step(u);
+      sqlite3_reset(u);
+      if (rc != SQLITE_DONE) {
+        sqlite3_finalize(u);
+        return fail("moving a text");
+      }
+    }
+    sqlite3_finalize(u);
+  }
+  if (sqlite3_exec(db, "DELETE FROM meta WHERE key = 'json_end'; COMMIT", nullptr, nullptr,
+                   nullptr) != SQLITE_OK) {
+    return fail("commit");
+  }
+  sqlite3_close(db);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::string> BackupStore(const std::string& url, const std::string& dest_dir) {
@@ -107,6 +178,7 @@ Result<std::string> BackupStore(const std::string& url, const std::string& dest_
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return Status::NotFound("no store at " + path);
   ENTENTE_RETURN_IF_ERROR(SqliteCopy(path, dest_dir + "/store.db"));
+  ENTENTE_RETURN_IF_ERROR(InlineTexts(dest_dir + "/store.db", path + "-json"));
   return std::string("store.db");
 }
 

@@ -3,17 +3,27 @@
 #include <algorithm>
 #include <charconv>
 
+#include <xxhash.h>
+
 #include "entente/base/time.h"
 
 namespace entente::store::internal {
+namespace {
 
-std::int64_t ContentHash(std::string_view s) noexcept {
+// FNV-1a: cursors carry it, so it must not change between builds.
+std::uint64_t Fnv1a(std::string_view s) noexcept {
   std::uint64_t h = 1469598103934665603ull;
   for (unsigned char c : s) {
     h ^= c;
     h *= 1099511628211ull;
   }
-  return static_cast<std::int64_t>(h);
+  return h;
+}
+
+}  // namespace
+
+std::int64_t ContentHash(std::string_view s) noexcept {
+  return static_cast<std::int64_t>(XXH3_64bits(s.data(), s.size()));
 }
 
 std::int64_t VersionNs(std::string_view version) {
@@ -41,7 +51,7 @@ std::string QueryFingerprint(const Query& q) {
   add(std::to_string(static_cast<int>(q.versions)));
   for (const auto& s : q.exact_versions) add(s);
   add(q.include_revoked ? "r" : "");
-  return std::to_string(static_cast<std::uint64_t>(ContentHash(key)) % 1000000007ull);
+  return std::to_string(Fnv1a(key) % 1000000007ull);
 }
 
 Result<std::int64_t> AddedAfter(const Query& q) {

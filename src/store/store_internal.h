@@ -12,7 +12,8 @@
 
 namespace entente::store::internal {
 
-// FNV-1a over the text; equality of objects is decided by meaning on a clash, not by this.
+// XXH3 of the text; equality of objects is decided by meaning on a clash, not by this (so the
+// FNV-1a values stores written before 2026-11-24 hold only cost a full comparison).
 std::int64_t ContentHash(std::string_view s) noexcept;
 
 // The version key as nanoseconds since the epoch; INT64_MIN for SCOs (their single version).

@@ -4,9 +4,12 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
+#include "entente/store/backup.h"
 #include "store_test_util.h"
 
 namespace entente::store {
@@ -443,6 +446,32 @@ TEST_P(StoreTest, EscapedNulInIndexedStringsIsStored) {
   EXPECT_EQ(store_->Find(q)->objects.size(), 1u);
 }
 
+// Turns the closed SQLite store at `path` into what schema 3 wrote: every text in the json
+// column and no text file. Its backup is exactly that, plus the two columns schema 4 added.
+void RewindSqliteToSchema3(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string dir = path + ".rewind";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto backup = BackupStore(path, dir);
+  ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+  for (const char* suffix : {"", "-wal", "-shm", "-json"}) fs::remove(path + suffix);
+  fs::rename(dir + "/store.db", path);
+  fs::remove_all(dir);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db,
+                        "ALTER TABLE objects DROP COLUMN json_at; "
+                        "ALTER TABLE objects DROP COLUMN json_len; "
+                        "DELETE FROM schema_version WHERE version = 4",
+                        nullptr, nullptr, &err);
+  std::string message = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
 // The schema is versioned: an older store is migrated on open, a newer one refused.
 TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
   IngestText(Indicator(20, "2024-01-01T00:00:00.000Z"));
@@ -482,19 +511,40 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     return v;
   };
   const std::string current = version();
-  ASSERT_EQ(current, postgres() ? "2:2" : "3:3");
-  int last = postgres() ? 2 : 3;
+  ASSERT_EQ(current, postgres() ? "2:2" : "4:4");
+  int last = postgres() ? 2 : 4;
   store_.reset();
 
   // Undo the last step by hand: the store is now one version older.
-  exec("DROP INDEX objects_created_by; DELETE FROM schema_version WHERE version = " +
-       std::to_string(last));
+  if (postgres()) {
+    exec("DROP INDEX objects_created_by; DELETE FROM schema_version WHERE version = 2");
+  } else {
+    RewindSqliteToSchema3(url_);
+    // Read-only: an older schema is read as it is, texts in the json column.
+    StoreOptions read_only;
+    read_only.read_only = true;
+    Reopen(read_only);
+    auto old = store_->Get("indicator--00000020-0000-4000-8000-000000000000");
+    ASSERT_TRUE(old.ok()) << old.status().ToString();
+    EXPECT_EQ(old->json, Indicator(20, "2024-01-01T00:00:00.000Z"));
+    store_.reset();
+    EXPECT_EQ(version(), "3:3");
+  }
   Reopen();
   EXPECT_EQ(version(), current);
   Query by_creator;
   by_creator.created_by = "identity--00000000-0000-4000-8000-000000000000";
   EXPECT_TRUE(store_->Find(by_creator).ok());
-  EXPECT_TRUE(store_->Get("indicator--00000020-0000-4000-8000-000000000000").ok());
+  // Texts stored before the migration and after it read alike.
+  IngestText(Indicator(21, "2024-01-01T00:00:00.000Z"));
+  for (const char* id : {"indicator--00000020-0000-4000-8000-000000000000",
+                         "indicator--00000021-0000-4000-8000-000000000000"}) {
+    int n = id[18] == '0' ? 20 : 21;
+    auto got = store_->Get(id);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->json, Indicator(n, "2024-01-01T00:00:00.000Z"));
+  }
+  EXPECT_TRUE(store_->CheckIntegrity().ok());
   store_.reset();
 
   // A store from a future build is refused, read-write and read-only, and left untouched.
@@ -529,6 +579,7 @@ TEST(SqliteMigration, LegacyMetaVersionIsMigrated) {
     auto reader = stix::ObjectReader::FromText(text);
     ASSERT_TRUE(Ingest(**s, reader).ok());
   }
+  RewindSqliteToSchema3(path);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
@@ -550,7 +601,7 @@ TEST(SqliteMigration, LegacyMetaVersionIsMigrated) {
                                -1, &st, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4");
   EXPECT_EQ(sqlite3_column_int(st, 1), 0);
   EXPECT_EQ(sqlite3_column_int(st, 2), 1);
   sqlite3_finalize(st);
@@ -600,6 +651,164 @@ TEST(PgStore, SchemaMustExist) {
   EXPECT_EQ(s.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(s.status().message().find("no existing schema"), std::string::npos)
       << s.status().message();
+}
+
+// A fresh SQLite store in its own directory, removed at the end.
+class SqliteTextFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("entente-text-file-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "store.db").string();
+    texts_ = path_ + "-json";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  IngestReport Put(Store& store, const std::string& text, bool strict = false) {
+    auto reader = stix::ObjectReader::FromText(text);
+    IngestOptions options;
+    options.strict = strict;
+    auto r = Ingest(store, reader, options);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : IngestReport();
+  }
+  static std::string Id(int n) {
+    char id[64];
+    std::snprintf(id, sizeof id, "indicator--%08d-0000-4000-8000-000000000000", n);
+    return id;
+  }
+  std::filesystem::path dir_;
+  std::string path_, texts_;
+};
+
+// The text file is a JSON-lines copy of what was stored, and a duplicate adds nothing to it.
+TEST_F(SqliteTextFileTest, TextsAreAppendedOnceAsJsonLines) {
+  auto store = Store::Open(path_);
+  ASSERT_TRUE(store.ok());
+  const std::string a = Indicator(1, "2024-01-01T00:00:00.000Z");
+  const std::string b = Indicator(2, "2024-01-01T00:00:00.000Z");
+  EXPECT_EQ(Put(**store, a + "\n" + b).added, 2u);
+  EXPECT_EQ(Put(**store, a).duplicates, 1u);
+  std::ifstream in(texts_);
+  std::stringstream file;
+  file << in.rdbuf();
+  EXPECT_EQ(file.str(), a + "\n" + b + "\n");
+}
+
+// A batch that never committed (a crash after its texts were written) leaves bytes past the
+// committed end: nothing refers to them, and the next batch writes over them.
+TEST_F(SqliteTextFileTest, BytesOfABatchThatNeverCommittedAreDropped) {
+  const std::string a = Indicator(1, "2024-01-01T00:00:00.000Z");
+  {
+    auto store = Store::Open(path_);
+    ASSERT_TRUE(store.ok());
+    Put(**store, a);
+    auto batch = (*store)->BeginBatch();
+    ASSERT_TRUE(batch.ok());
+    // Written, never committed: a rolled-back batch over the spill size writes to the file.
+    std::string big;
+    for (int i = 100; i < 100 + 70000; ++i) {  // about 20 MB
+      std::string text = Indicator(i, "2024-01-01T00:00:00.000Z");
+      stix::ObjectHeader h;
+      json::Document d;
+      ASSERT_TRUE(d.Parse(text).ok());
+      ASSERT_TRUE(stix::Validator().Check(d.root(), &h).ok());
+      ASSERT_TRUE((*batch)->Put(h, text).ok());
+    }
+    EXPECT_GT(std::filesystem::file_size(texts_), a.size() + 1 + 16u * 1024 * 1024 / 2);
+    (*batch)->Rollback();
+  }
+  {
+    std::ofstream garbage(texts_, std::ios::app);
+    garbage << "{\"torn\":";  // and a torn write after it
+  }
+  auto store = Store::Open(path_);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Count()->versions, 1u);
+  EXPECT_TRUE((*store)->CheckIntegrity().ok());
+  const std::string b = Indicator(2, "2024-01-01T00:00:00.000Z");
+  EXPECT_EQ(Put(**store, b).added, 1u);
+  EXPECT_EQ(std::filesystem::file_size(texts_), a.size() + b.size() + 2);
+  EXPECT_EQ((*store)->Get(Id(1))->json, a);
+  EXPECT_EQ((*store)->Get(Id(2))->json, b);
+}
+
+// One batch larger than what is kept in memory: texts spill to the file before the commit, and
+// a duplicate of a spilled text (same meaning, other bytes) is still recognised.
+TEST_F(SqliteTextFileTest, LargeBatchSpillsAndStillFindsItsOwnDuplicates) {
+  auto store = Store::Open(path_);
+  ASSERT_TRUE(store.ok());
+  std::string text;
+  constexpr int kObjects = 70000;  // about 20 MB of texts
+  for (int i = 0; i < kObjects; ++i) text += Indicator(i, "2024-01-01T00:00:00.000Z") + "\n";
+  std::string first = Indicator(0, "2024-01-01T00:00:00.000Z");
+  text += " " + first.substr(0, first.size() - 1) + " }\n";  // other bytes, same meaning
+  auto r = Put(**store, text, /*strict=*/true);              // strict: one batch
+  EXPECT_GT(std::filesystem::file_size(texts_), 16u << 20);
+  EXPECT_EQ(r.added, static_cast<std::uint64_t>(kObjects));
+  EXPECT_EQ(r.duplicates, 1u);
+  for (int i : {0, kObjects / 2, kObjects - 1}) {
+    EXPECT_EQ((*store)->Get(Id(i))->json, Indicator(i, "2024-01-01T00:00:00.000Z"));
+  }
+  EXPECT_TRUE((*store)->CheckIntegrity().ok());
+}
+
+// A text file that lost committed bytes is reported, names the file, and is never written to.
+TEST_F(SqliteTextFileTest, TruncatedTextFileIsCorruptionNotSilence) {
+  {
+    auto store = Store::Open(path_);
+    ASSERT_TRUE(store.ok());
+    Put(**store,
+        Indicator(1, "2024-01-01T00:00:00.000Z") + "\n" + Indicator(2, "2024-01-01T00:00:00.000Z"));
+  }
+  auto size = std::filesystem::file_size(texts_);
+  std::filesystem::resize_file(texts_, size - 10);
+  auto store = Store::Open(path_);
+  ASSERT_TRUE(store.ok());
+  EXPECT_TRUE((*store)->Get(Id(1)).ok());
+  auto lost = (*store)->Get(Id(2));
+  ASSERT_EQ(lost.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(lost.status().message().find(texts_), std::string::npos) << lost.status().message();
+  EXPECT_EQ((*store)->CheckIntegrity().code(), ErrorCode::kCorruption);
+  auto batch = (*store)->BeginBatch();
+  ASSERT_FALSE(batch.ok());
+  EXPECT_EQ(batch.status().code(), ErrorCode::kCorruption);
+  EXPECT_EQ(std::filesystem::file_size(texts_), size - 10);
+}
+
+// Backups are one self-contained file: the texts move into it, and it restores without the
+// original text file.
+TEST_F(SqliteTextFileTest, BackupCarriesTheTexts) {
+  const std::string a = Indicator(1, "2024-01-01T00:00:00.000Z");
+  {
+    auto store = Store::Open(path_);
+    ASSERT_TRUE(store.ok());
+    Put(**store, a);
+  }
+  std::filesystem::create_directories(dir_ / "backup");
+  ASSERT_TRUE(BackupStore(path_, (dir_ / "backup").string()).ok());
+  for (const char* suffix : {"", "-wal", "-shm", "-json"}) std::filesystem::remove(path_ + suffix);
+  const std::string restored = (dir_ / "restored.db").string();
+  ASSERT_TRUE(RestoreStore((dir_ / "backup" / "store.db").string(), restored).ok());
+  auto store = Store::Open(restored);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Get(Id(1))->json, a);
+  const std::string b = Indicator(2, "2024-01-01T00:00:00.000Z");
+  EXPECT_EQ(Put(**store, b).added, 1u);
+  EXPECT_EQ((*store)->Get(Id(2))->json, b);
+  EXPECT_TRUE((*store)->CheckIntegrity().ok());
+}
+
+TEST_F(SqliteTextFileTest, ReadOnlyStoreRefusesWrites) {
+  { ASSERT_TRUE(Store::Open(path_).ok()); }
+  StoreOptions options;
+  options.read_only = true;
+  auto store = Store::Open(path_, options);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->BeginBatch().status().code(), ErrorCode::kPermissionDenied);
+  EXPECT_EQ((*store)->Delete(Id(1)).status().code(), ErrorCode::kPermissionDenied);
 }
 
 }  // namespace

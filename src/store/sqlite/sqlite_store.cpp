@@ -3,12 +3,18 @@
 // Schema (migration steps in kSteps; schema_version records each applied step; stores made
 // before schema_version existed kept their version in meta and are migrated from there):
 //   objects(date_added INTEGER PRIMARY KEY, id, type, version TEXT, version_ns INTEGER,
-//           revoked, created_by_ref, content_hash INTEGER, json)   one row per version
+//           revoked, created_by_ref, content_hash INTEGER, json,
+//           json_at, json_len)                                     one row per version
+//   meta('json_end'): the committed end of the object text file
 //   latest(id PRIMARY KEY, date_added, type, version_ns, first_added)  one row per id
 //   labels(label, date_added), markings(marking, date_added)       for filters
 //   search: FTS5 over name and description, rowid = date_added
 // date_added is the rowid: strictly increasing microseconds, so "added after" is a range
 // scan of the primary key and cursors are plain integers.
+//
+// Object texts: versions written since schema 4 keep their text in the store's text file
+// (text_file.h) at [json_at, json_at + json_len), with json = ''; older rows (json_at NULL)
+// keep it in the json column. Both read the same way.
 #include "sqlite/sqlite_store.h"
 
 #include <sqlite3.h>
@@ -28,7 +34,7 @@
 namespace entente::store {
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -66,7 +72,20 @@ const internal::MigrationStep kSteps[] = {
     {3, "index created_by_ref for the created_by filter",
      "CREATE INDEX objects_created_by ON objects(created_by_ref) WHERE created_by_ref IS NOT "
      "NULL"},
+    {4, "object texts move to the text file beside the database",
+     "ALTER TABLE objects ADD COLUMN json_at INTEGER; "
+     "ALTER TABLE objects ADD COLUMN json_len INTEGER"},
 };
+
+// The columns RowToObject reads, after an optional table prefix.
+std::string ObjectColumns(std::string_view p, bool text_file) {
+  std::string c;
+  for (const char* name : {"id", "type", "version", "date_added", "revoked", "json"}) {
+    c += (c.empty() ? "" : ", ") + std::string(p) + name;
+  }
+  if (text_file) return c + ", " + std::string(p) + "json_at, " + std::string(p) + "json_len";
+  return c + ", NULL, NULL";  // a store read before its migration to schema 4
+}
 
 using internal::ContentHash;
 using internal::VersionNs;
@@ -124,6 +143,7 @@ std::string_view Stmt::Text(int col) {
   return p == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(p), n);
 }
 std::int64_t Stmt::Int(int col) { return sqlite3_column_int64(stmt_, col); }
+bool Stmt::IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 // ---- the store ---------------------------------------------------------------------------------
 
@@ -162,14 +182,13 @@ Result<std::unique_ptr<SqliteStore::Reader>> SqliteStore::OpenReader() const {
   sqlite3_busy_timeout(r->db, 5000);
   ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA cache_size=-65536"));
   ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA mmap_size=4294967296"));
-  ENTENTE_RETURN_IF_ERROR(r->get_latest.Prepare(
-      r->db,
-      "SELECT o.id, o.type, o.version, o.date_added, o.revoked, o.json FROM latest l "
-      "JOIN objects o ON o.date_added = l.date_added WHERE l.id = ?1"));
-  ENTENTE_RETURN_IF_ERROR(r->get_versions.Prepare(
-      r->db,
-      "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
-      "ORDER BY version_ns"));
+  std::string latest = "SELECT " + ObjectColumns("o.", text_columns_) +
+                       " FROM latest l JOIN objects o ON o.date_added = l.date_added "
+                       "WHERE l.id = ?1";
+  ENTENTE_RETURN_IF_ERROR(r->get_latest.Prepare(r->db, latest.c_str()));
+  std::string versions = "SELECT " + ObjectColumns("", text_columns_) +
+                         " FROM objects WHERE id = ?1 ORDER BY version_ns";
+  ENTENTE_RETURN_IF_ERROR(r->get_versions.Prepare(r->db, versions.c_str()));
   return r;
 }
 
@@ -209,15 +228,21 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
   }
   if (options.read_only) {
     ENTENTE_RETURN_IF_ERROR(store->CheckVersion());
+    ENTENTE_ASSIGN_OR_RETURN(int version, SchemaVersion(store->db_));
+    store->text_columns_ = version >= 4;
   } else {
     ENTENTE_RETURN_IF_ERROR(store->Migrate());
+    store->text_columns_ = true;
   }
+  ENTENTE_ASSIGN_OR_RETURN(store->texts_, ObjectTextFile::Open(path + "-json", options.read_only));
   store->path_ = path;
   {
     // The first reader now, so a store that cannot be read fails to open.
     ENTENTE_ASSIGN_OR_RETURN(std::unique_ptr<Reader> reader, store->OpenReader());
     store->idle_readers_.push_back(std::move(reader));
   }
+  store->read_only_ = options.read_only;
+  if (options.read_only) return std::unique_ptr<Store>(std::move(store));
   ENTENTE_RETURN_IF_ERROR(store->PrepareStatements());
   // Continue the date_added sequence after what is stored.
   Stmt max;
@@ -309,10 +334,18 @@ Status SqliteStore::PrepareStatements() {
   ENTENTE_RETURN_IF_ERROR(st.insert_object.Prepare(
       db_,
       "INSERT INTO objects(date_added, id, type, version, version_ns, revoked, created_by_ref, "
-      "content_hash, json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-      "ON CONFLICT(id, version_ns) DO NOTHING"));
+      "content_hash, json, json_at, json_len) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '', ?9, "
+      "?10) ON CONFLICT(id, version_ns) DO NOTHING"));
   ENTENTE_RETURN_IF_ERROR(st.find_version.Prepare(
-      db_, "SELECT content_hash, json FROM objects WHERE id = ?1 AND version_ns = ?2"));
+      db_,
+      "SELECT content_hash, json, json_at, json_len FROM objects WHERE id = ?1 AND version_ns = "
+      "?2"));
+  ENTENTE_RETURN_IF_ERROR(st.read_json_end.Prepare(
+      db_, "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'json_end'), 0)"));
+  ENTENTE_RETURN_IF_ERROR(
+      st.write_json_end.Prepare(db_,
+                                "INSERT INTO meta(key, value) VALUES('json_end', ?1) "
+                                "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   ENTENTE_RETURN_IF_ERROR(st.upsert_latest.Prepare(
       db_,
       "INSERT INTO latest(id, date_added, type, version_ns, first_added) VALUES(?1, ?2, ?3, ?4, "
@@ -363,6 +396,16 @@ class SqliteWriteBatch final : public WriteBatch {
     }
     if (*row) store_.last_date_added_ = std::max(store_.last_date_added_, max.Int(0));
     saved_last_ = store_.last_date_added_;
+    // The text file continues after the last committed batch, whichever process wrote it.
+    auto& end = store_.statements_->read_json_end;
+    end.Reset();
+    auto end_row = end.Step();
+    Status texts = end_row.ok() ? store_.texts_->BeginBatch(end.Int(0)) : end_row.status();
+    end.Reset();
+    if (!texts.ok()) {
+      Rollback();
+      return texts;
+    }
     return Status::Ok();
   }
 
@@ -374,6 +417,7 @@ class SqliteWriteBatch final : public WriteBatch {
     std::int64_t hash = ContentHash(json);
 
     std::int64_t added = store_.NextDateAdded();
+    std::int64_t text_at = store_.texts_->Append(json);
     st.insert_object.Reset();
     st.insert_object.Bind(1, added);
     st.insert_object.Bind(2, h.id);
@@ -387,19 +431,33 @@ class SqliteWriteBatch final : public WriteBatch {
       st.insert_object.Bind(7, h.created_by_ref);
     }
     st.insert_object.Bind(8, hash);
-    st.insert_object.Bind(9, json);
+    st.insert_object.Bind(9, text_at);
+    st.insert_object.Bind(10, static_cast<std::int64_t>(json.size()));
     ENTENTE_RETURN_IF_ERROR(st.insert_object.Step().status());
     if (sqlite3_changes(store_.db_) == 0) {
       // (id, version) is already stored: a duplicate if equal in meaning, else a conflict.
       // One index probe in the common case (new versions); the comparison only on a clash.
       store_.last_date_added_ = added - 1;
+      store_.texts_->Retract(text_at);
       st.find_version.Reset();
       st.find_version.Bind(1, h.id);
       st.find_version.Bind(2, version_ns);
       ENTENTE_ASSIGN_OR_RETURN(bool exists, st.find_version.Step());
       bool same = exists && st.find_version.Int(0) == hash;
       if (exists && !same) {
-        auto stored = json::Value::Parse(st.find_version.Text(1));
+        std::string stored_text;
+        Status read = Status::Ok();
+        if (st.find_version.IsNull(2)) {
+          stored_text = st.find_version.Text(1);
+        } else {
+          read = store_.texts_->ReadInBatch(st.find_version.Int(2), st.find_version.Int(3),
+                                            &stored_text);
+        }
+        if (!read.ok()) {
+          st.find_version.Reset();
+          return read;
+        }
+        auto stored = json::Value::Parse(stored_text);
         auto incoming = json::Value::Parse(json);
         same = stored.ok() && incoming.ok() && *stored == *incoming;
       }
@@ -446,7 +504,20 @@ class SqliteWriteBatch final : public WriteBatch {
 
   Status Commit() override {
     if (!open_) return Status::Internal("Commit on a finished batch");
-    Status s = store_.Exec("COMMIT");
+    // Texts on disk first; the commit that refers to them also records their end.
+    Status s = Status::Ok();
+    if (size_ > 0) {
+      auto end = store_.texts_->Sync();
+      s = end.status();
+      if (s.ok()) {
+        auto& w = store_.statements_->write_json_end;
+        w.Reset();
+        w.Bind(1, *end);
+        s = w.Step().status();
+        w.Reset();
+      }
+    }
+    if (s.ok()) s = store_.Exec("COMMIT");
     if (!s.ok()) {
       Rollback();
       return s;
@@ -459,6 +530,7 @@ class SqliteWriteBatch final : public WriteBatch {
   void Rollback() override {
     if (!open_) return;
     (void)store_.Exec("ROLLBACK");
+    store_.texts_->AbandonBatch();
     store_.last_date_added_ = std::max(store_.last_date_added_, saved_last_);
     open_ = false;
     store_.write_mutex_.unlock();
@@ -474,6 +546,7 @@ class SqliteWriteBatch final : public WriteBatch {
 };
 
 Result<std::unique_ptr<WriteBatch>> SqliteStore::DoBeginBatch() {
+  if (read_only_) return Status::PermissionDenied("the store is open read-only");
   auto batch = std::make_unique<SqliteWriteBatch>(*this);
   ENTENTE_RETURN_IF_ERROR(batch->Begin());
   return std::unique_ptr<WriteBatch>(std::move(batch));
@@ -482,29 +555,29 @@ Result<std::unique_ptr<WriteBatch>> SqliteStore::DoBeginBatch() {
 // ---- reading
 // -------------------------------------------------------------------------------------
 
-namespace {
-
-StoredObject RowToObject(Stmt& s) {
+Result<StoredObject> SqliteStore::RowToObject(Stmt& s) const {
   StoredObject o;
   o.id = s.Text(0);
   o.type = s.Text(1);
   o.version = s.Text(2);
   o.date_added_us = s.Int(3);
   o.revoked = s.Int(4) != 0;
-  o.json = s.Text(5);
+  if (s.IsNull(6)) {
+    o.json = s.Text(5);
+  } else {
+    ENTENTE_RETURN_IF_ERROR(texts_->Read(s.Int(6), s.Int(7), &o.json).WithContext(o.id));
+  }
   return o;
 }
-
-}  // namespace
 
 Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
                                         std::string_view version) {
   ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
   if (!version.empty()) {
     Stmt s;
-    ENTENTE_RETURN_IF_ERROR(s.Prepare(reader->db,
-                                      "SELECT id, type, version, date_added, revoked, json FROM "
-                                      "objects WHERE id = ?1 AND version_ns = ?2"));
+    std::string sql = "SELECT " + ObjectColumns("", text_columns_) +
+                      " FROM objects WHERE id = ?1 AND version_ns = ?2";
+    ENTENTE_RETURN_IF_ERROR(s.Prepare(reader->db, sql.c_str()));
     s.Bind(1, id);
     s.Bind(2, VersionNs(version));
     ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -513,10 +586,9 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
   }
   if (which == Versions::kFirst) {
     Stmt s;
-    ENTENTE_RETURN_IF_ERROR(
-        s.Prepare(reader->db,
-                  "SELECT id, type, version, date_added, revoked, json FROM objects WHERE id = ?1 "
-                  "ORDER BY version_ns LIMIT 1"));
+    std::string sql = "SELECT " + ObjectColumns("", text_columns_) +
+                      " FROM objects WHERE id = ?1 ORDER BY version_ns LIMIT 1";
+    ENTENTE_RETURN_IF_ERROR(s.Prepare(reader->db, sql.c_str()));
     s.Bind(1, id);
     ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::NotFound(std::string(id));
@@ -531,7 +603,7 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
     s.Reset();
     return Status::NotFound(std::string(id));
   }
-  StoredObject o = RowToObject(s);
+  auto o = RowToObject(s);
   s.Reset();
   return o;
 }
@@ -549,7 +621,12 @@ Result<std::vector<StoredObject>> SqliteStore::DoGetVersions(std::string_view id
       return row.status();
     }
     if (!*row) break;
-    out.push_back(RowToObject(s));
+    auto o = RowToObject(s);
+    if (!o.ok()) {
+      s.Reset();
+      return o.status();
+    }
+    out.push_back(std::move(*o));
   }
   s.Reset();
   if (out.empty()) return Status::NotFound(std::string(id));
@@ -561,7 +638,7 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
 
   // Build the SQL. Objects are selected as versions (o) joined to their id's latest row (l)
   // when only the latest (or first) version is wanted.
-  std::string sql = "SELECT o.id, o.type, o.version, o.date_added, o.revoked, o.json FROM ";
+  std::string sql = "SELECT " + ObjectColumns("o.", text_columns_) + " FROM ";
   std::vector<std::pair<int, std::string>> text_binds;
   std::vector<std::pair<int, std::int64_t>> int_binds;
   int n = 0;
@@ -648,7 +725,8 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
       page.more = true;
       break;
     }
-    page.objects.push_back(RowToObject(s));
+    ENTENTE_ASSIGN_OR_RETURN(StoredObject o, RowToObject(s));
+    page.objects.push_back(std::move(o));
   }
   if (page.more) page.next = internal::MakeCursor(page.objects.back().date_added_us, q);
   return page;
@@ -656,6 +734,7 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
 
 Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
                                           const std::vector<std::string>& versions) {
+  if (read_only_) return Status::PermissionDenied("the store is open read-only");
   std::lock_guard<std::mutex> write(write_mutex_);
   ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto body = [&]() -> Result<std::size_t> {
@@ -766,6 +845,32 @@ Status SqliteStore::DoCheckIntegrity() {
     ENTENTE_RETURN_IF_ERROR(q.Prepare(reader->db, c.sql));
     ENTENTE_ASSIGN_OR_RETURN(bool r, q.Step());
     if (r && q.Int(0) != 0) return Status::Corruption(std::to_string(q.Int(0)) + " " + c.what);
+  }
+  if (!text_columns_) return Status::Ok();
+  // Every text a row refers to lies before the committed end, which the file reaches.
+  Stmt end;
+  ENTENTE_RETURN_IF_ERROR(end.Prepare(
+      reader->db,
+      "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'json_end'), 0)"));
+  ENTENTE_ASSIGN_OR_RETURN(bool has_end, end.Step());
+  std::int64_t committed_end = has_end ? end.Int(0) : 0;
+  ENTENTE_ASSIGN_OR_RETURN(std::int64_t size, texts_->Size());
+  if (size < committed_end) {
+    return Status::Corruption(texts_->path() + " holds " + std::to_string(size) +
+                              " bytes; the store has committed texts up to " +
+                              std::to_string(committed_end));
+  }
+  Stmt beyond;
+  ENTENTE_RETURN_IF_ERROR(beyond.Prepare(
+      reader->db,
+      "SELECT COUNT(*) FROM objects WHERE json_at IS NOT NULL AND (json_at < 0 OR json_len < 0 "
+      "OR json_at + json_len > ?1)"));
+  beyond.Bind(1, committed_end);
+  ENTENTE_ASSIGN_OR_RETURN(bool r, beyond.Step());
+  if (r && beyond.Int(0) != 0) {
+    return Status::Corruption(std::to_string(beyond.Int(0)) +
+                              " versions whose text lies past the committed end of " +
+                              texts_->path());
   }
   return Status::Ok();
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "entente/store/store.h"
+#include "sqlite/text_file.h"
 
 // Forward declarations keep sqlite3.h out of this header.
 struct sqlite3;
@@ -33,6 +34,7 @@ class Stmt {
   Result<bool> Step();
   std::string_view Text(int column);
   std::int64_t Int(int column);
+  bool IsNull(int column);
 
  private:
   sqlite3* db_ = nullptr;
@@ -48,7 +50,8 @@ class SqliteStore final : public Store {
  private:
   friend class SqliteWriteBatch;
   struct Statements {
-    Stmt insert_object, find_version, upsert_latest, insert_label, insert_marking, insert_search;
+    Stmt insert_object, find_version, upsert_latest, insert_label, insert_marking, insert_search,
+        read_json_end, write_json_end;
   };
   // A read-only connection and its prepared statements. Readers are pooled: each read takes an
   // idle one (opening another when none is idle) and gives it back, so concurrent reads (the
@@ -87,6 +90,8 @@ class SqliteStore final : public Store {
   Result<std::unique_ptr<Reader>> OpenReader() const;
   Result<ReaderLease> LeaseReader();
   std::int64_t NextDateAdded();
+  // A row of ObjectColumns() (sqlite_store.cpp) as an object, its text read from wherever it is.
+  Result<StoredObject> RowToObject(Stmt& row) const;
 
   Result<std::unique_ptr<WriteBatch>> DoBeginBatch() override;
   Result<StoredObject> DoGet(std::string_view id, Versions which,
@@ -105,6 +110,9 @@ class SqliteStore final : public Store {
   sqlite3* db_ = nullptr;  // writer, guarded by write_mutex_
   std::mutex write_mutex_;
   std::unique_ptr<Statements> statements_;  // on db_
+  std::unique_ptr<ObjectTextFile> texts_;   // writer side guarded by write_mutex_
+  bool text_columns_ = false;               // schema 4 or later: objects has json_at, json_len
+  bool read_only_ = false;                  // no writer statements, writes refused
   std::int64_t last_date_added_ = 0;        // guarded by write_mutex_
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Reader>> idle_readers_;  // guarded by readers_mutex_

@@ -1,7 +1,8 @@
 // Backup and restore of a store, whichever backend holds it.
 //
 // SQLite: the online backup API copies a consistent snapshot while writers continue (pages
-// changed during the copy are copied again); the result is a plain store file.
+// changed during the copy are copied again), then the texts the snapshot keeps in the store's
+// text file are moved into the copy; the result is one self-contained store file.
 // PostgreSQL: pg_dump (custom format) of the store's schema only, in one snapshot; restored
 // with pg_restore into a database where that schema does not exist yet. pg_dump and
 // pg_restore come from the PostgreSQL client package (PATH); credentials as for the store
