@@ -801,6 +801,25 @@ TEST_F(SqliteTextFileTest, BackupCarriesTheTexts) {
   EXPECT_TRUE((*store)->CheckIntegrity().ok());
 }
 
+// A page reads runs of adjacent texts with one read: gaps (filtered-out objects) and runs of
+// any length give every object its own text.
+TEST_F(SqliteTextFileTest, PagesWithGapsGetEachObjectsText) {
+  auto store = Store::Open(path_);
+  ASSERT_TRUE(store.ok());
+  std::string all;
+  for (int i = 1; i <= 7; ++i) all += Indicator(i, "2024-01-01T00:00:00.000Z") + "\n";
+  ASSERT_EQ(Put(**store, all).added, 7u);
+  Query q;
+  q.ids = {Id(1), Id(3), Id(4), Id(5), Id(7)};
+  auto page = (*store)->Find(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->objects.size(), 5u);
+  for (const auto& o : page->objects) {
+    int n = std::stoi(o.id.substr(11, 8));
+    EXPECT_EQ(o.json, Indicator(n, "2024-01-01T00:00:00.000Z")) << o.id;
+  }
+}
+
 TEST_F(SqliteTextFileTest, ReadOnlyStoreRefusesWrites) {
   { ASSERT_TRUE(Store::Open(path_).ok()); }
   StoreOptions options;

@@ -92,6 +92,12 @@ class SqliteStore final : public Store {
   std::int64_t NextDateAdded();
   // A row of ObjectColumns() (sqlite_store.cpp) as an object, its text read from wherever it is.
   Result<StoredObject> RowToObject(Stmt& row) const;
+  // Reads the file texts of several objects: (*objects)[index].json from [at, at + length).
+  struct TextRef {
+    std::size_t index;
+    std::int64_t at, length;
+  };
+  Status ReadTexts(const std::vector<TextRef>& refs, std::vector<StoredObject>* objects) const;
 
   Result<std::unique_ptr<WriteBatch>> DoBeginBatch() override;
   Result<StoredObject> DoGet(std::string_view id, Versions which,
