@@ -820,6 +820,26 @@ TEST_F(SqliteTextFileTest, PagesWithGapsGetEachObjectsText) {
   }
 }
 
+// Single reads by id, repeated, and after a new version of one object: each returns exactly
+// the text of the version asked for.
+TEST_F(SqliteTextFileTest, SingleReadsReturnTheStoredTexts) {
+  auto store = Store::Open(path_);
+  ASSERT_TRUE(store.ok());
+  std::string all;
+  for (int i = 1; i <= 300; ++i) all += Indicator(i, "2024-01-01T00:00:00.000Z") + "\n";
+  ASSERT_EQ(Put(**store, all).added, 300u);
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 1; i <= 300; ++i) {
+      ASSERT_EQ((*store)->Get(Id(i))->json, Indicator(i, "2024-01-01T00:00:00.000Z"));
+    }
+  }
+  const std::string newer = Indicator(7, "2024-02-01T00:00:00.000Z", "renamed");
+  ASSERT_EQ(Put(**store, newer).added, 1u);
+  EXPECT_EQ((*store)->Get(Id(7))->json, newer);
+  EXPECT_EQ((*store)->Get(Id(7), Versions::kFirst)->json,
+            Indicator(7, "2024-01-01T00:00:00.000Z"));
+}
+
 TEST_F(SqliteTextFileTest, ReadOnlyStoreRefusesWrites) {
   { ASSERT_TRUE(Store::Open(path_).ok()); }
   StoreOptions options;
