@@ -776,6 +776,19 @@ TEST_F(SqliteTextFileTest, TruncatedTextFileIsCorruptionNotSilence) {
   ASSERT_FALSE(batch.ok());
   EXPECT_EQ(batch.status().code(), ErrorCode::kCorruption);
   EXPECT_EQ(std::filesystem::file_size(texts_), size - 10);
+  store->reset();
+
+  // A damaged row asking for a terabyte is refused before anything is allocated.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "UPDATE objects SET json_len = 1099511627776", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  store = Store::Open(path_);
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->Get(Id(1)).status().code(), ErrorCode::kCorruption);
+  EXPECT_EQ((*store)->Find(Query()).status().code(), ErrorCode::kCorruption);
 }
 
 // Backups are one self-contained file: the texts move into it, and it restores without the
@@ -836,8 +849,7 @@ TEST_F(SqliteTextFileTest, SingleReadsReturnTheStoredTexts) {
   const std::string newer = Indicator(7, "2024-02-01T00:00:00.000Z", "renamed");
   ASSERT_EQ(Put(**store, newer).added, 1u);
   EXPECT_EQ((*store)->Get(Id(7))->json, newer);
-  EXPECT_EQ((*store)->Get(Id(7), Versions::kFirst)->json,
-            Indicator(7, "2024-01-01T00:00:00.000Z"));
+  EXPECT_EQ((*store)->Get(Id(7), Versions::kFirst)->json, Indicator(7, "2024-01-01T00:00:00.000Z"));
 }
 
 TEST_F(SqliteTextFileTest, ReadOnlyStoreRefusesWrites) {

@@ -416,8 +416,8 @@ class SqliteWriteBatch final : public WriteBatch {
     std::int64_t version_ns = VersionNs(version);
     std::int64_t hash = ContentHash(json);
 
+    ENTENTE_ASSIGN_OR_RETURN(std::int64_t text_at, store_.texts_->Append(json));
     std::int64_t added = store_.NextDateAdded();
-    std::int64_t text_at = store_.texts_->Append(json);
     st.insert_object.Reset();
     st.insert_object.Bind(1, added);
     st.insert_object.Bind(2, h.id);

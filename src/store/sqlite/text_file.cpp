@@ -13,6 +13,9 @@ namespace {
 // Staged texts beyond this go to the file before the commit, so a batch of any size holds at
 // most this much in memory.
 constexpr std::size_t kMaxStagedBytes = std::size_t{16} << 20;
+// No object text is larger (ingest limits objects far below this): a greater length in a row
+// is damage, not a reason to allocate.
+constexpr std::int64_t kMaxTextBytes = std::int64_t{1} << 30;
 
 Status Errno(std::string_view what, const std::string& path) {
   int e = errno;
@@ -41,7 +44,7 @@ Status ObjectTextFile::Missing(std::int64_t at, std::int64_t length) const {
 }
 
 Status ObjectTextFile::Read(std::int64_t at, std::int64_t length, std::string* out) const {
-  if (at < 0 || length < 0 || fd_ < 0) return Missing(at, length);
+  if (at < 0 || length < 0 || length > kMaxTextBytes || fd_ < 0) return Missing(at, length);
   out->resize(static_cast<std::size_t>(length));
   std::size_t done = 0;
   while (done < out->size()) {
@@ -91,11 +94,8 @@ Status ObjectTextFile::BeginBatch(std::int64_t committed_end) {
   return Status::Ok();
 }
 
-std::int64_t ObjectTextFile::Append(std::string_view text) {
-  if (staged_.size() >= kMaxStagedBytes) {
-    // A write error here surfaces at Sync(): the staged bytes stay staged and are retried.
-    (void)WriteStaged();
-  }
+Result<std::int64_t> ObjectTextFile::Append(std::string_view text) {
+  if (staged_.size() >= kMaxStagedBytes) ENTENTE_RETURN_IF_ERROR(WriteStaged());
   // Reserved once per store: growing by doubling copied and page-faulted the batch twice.
   if (staged_.capacity() < kMaxStagedBytes) staged_.reserve(kMaxStagedBytes + (1 << 16));
   std::int64_t at = written_end_ + static_cast<std::int64_t>(staged_.size());

@@ -51,8 +51,9 @@ class ObjectTextFile {
   Status BeginBatch(std::int64_t committed_end);
   // Read() that also sees this batch's own texts, staged or written.
   Status ReadInBatch(std::int64_t at, std::int64_t length, std::string* out) const;
-  // Stages `text` (and its newline); returns its offset.
-  std::int64_t Append(std::string_view text);
+  // Stages `text` (and its newline); returns its offset. Fails when what was staged before
+  // had to go to the file and could not (disk full): the batch cannot commit.
+  Result<std::int64_t> Append(std::string_view text);
   // Takes back the text just appended at `at` (it was a duplicate).
   void Retract(std::int64_t at);
   // Writes everything staged and syncs it to disk; returns the new end.
