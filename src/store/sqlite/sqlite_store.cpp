@@ -555,16 +555,26 @@ Result<std::unique_ptr<WriteBatch>> SqliteStore::DoBeginBatch() {
 // ---- reading
 // -------------------------------------------------------------------------------------
 
+namespace {
+
+// The fields of a row of ObjectColumns(), and its text when the row holds it; false when the
+// text is in the text file at (column 6, column 7).
+bool RowFields(Stmt& s, StoredObject* o) {
+  o->id = s.Text(0);
+  o->type = s.Text(1);
+  o->version = s.Text(2);
+  o->date_added_us = s.Int(3);
+  o->revoked = s.Int(4) != 0;
+  if (!s.IsNull(6)) return false;
+  o->json = s.Text(5);
+  return true;
+}
+
+}  // namespace
+
 Result<StoredObject> SqliteStore::RowToObject(Stmt& s) const {
   StoredObject o;
-  o.id = s.Text(0);
-  o.type = s.Text(1);
-  o.version = s.Text(2);
-  o.date_added_us = s.Int(3);
-  o.revoked = s.Int(4) != 0;
-  if (s.IsNull(6)) {
-    o.json = s.Text(5);
-  } else {
+  if (!RowFields(s, &o)) {
     ENTENTE_RETURN_IF_ERROR(texts_->Read(s.Int(6), s.Int(7), &o.json).WithContext(o.id));
   }
   return o;
@@ -760,16 +770,7 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
     }
     // Texts in the file are read after the loop, neighbours in one pread.
     StoredObject o;
-    o.id = s.Text(0);
-    o.type = s.Text(1);
-    o.version = s.Text(2);
-    o.date_added_us = s.Int(3);
-    o.revoked = s.Int(4) != 0;
-    if (s.IsNull(6)) {
-      o.json = s.Text(5);
-    } else {
-      texts.push_back({page.objects.size(), s.Int(6), s.Int(7)});
-    }
+    if (!RowFields(s, &o)) texts.push_back({page.objects.size(), s.Int(6), s.Int(7)});
     page.objects.push_back(std::move(o));
   }
   ENTENTE_RETURN_IF_ERROR(ReadTexts(texts, &page.objects));
