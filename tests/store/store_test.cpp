@@ -674,6 +674,12 @@ class SqliteTextFileTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : IngestReport();
   }
+  // Indicators 1..n, all of version 2024-01-01, in one input; returns how many were added.
+  std::uint64_t PutIndicators(Store& store, int n) {
+    std::string all;
+    for (int i = 1; i <= n; ++i) all += Indicator(i, "2024-01-01T00:00:00.000Z") + "\n";
+    return Put(store, all).added;
+  }
   static std::string Id(int n) {
     char id[64];
     std::snprintf(id, sizeof id, "indicator--%08d-0000-4000-8000-000000000000", n);
@@ -819,9 +825,7 @@ TEST_F(SqliteTextFileTest, BackupCarriesTheTexts) {
 TEST_F(SqliteTextFileTest, PagesWithGapsGetEachObjectsText) {
   auto store = Store::Open(path_);
   ASSERT_TRUE(store.ok());
-  std::string all;
-  for (int i = 1; i <= 7; ++i) all += Indicator(i, "2024-01-01T00:00:00.000Z") + "\n";
-  ASSERT_EQ(Put(**store, all).added, 7u);
+  ASSERT_EQ(PutIndicators(**store, 7), 7u);
   Query q;
   q.ids = {Id(1), Id(3), Id(4), Id(5), Id(7)};
   auto page = (*store)->Find(q);
@@ -838,9 +842,7 @@ TEST_F(SqliteTextFileTest, PagesWithGapsGetEachObjectsText) {
 TEST_F(SqliteTextFileTest, SingleReadsReturnTheStoredTexts) {
   auto store = Store::Open(path_);
   ASSERT_TRUE(store.ok());
-  std::string all;
-  for (int i = 1; i <= 300; ++i) all += Indicator(i, "2024-01-01T00:00:00.000Z") + "\n";
-  ASSERT_EQ(Put(**store, all).added, 300u);
+  ASSERT_EQ(PutIndicators(**store, 300), 300u);
   for (int round = 0; round < 2; ++round) {
     for (int i = 1; i <= 300; ++i) {
       ASSERT_EQ((*store)->Get(Id(i))->json, Indicator(i, "2024-01-01T00:00:00.000Z"));
