@@ -303,7 +303,8 @@ Result<std::uint64_t> Ledger::AppendEncoded(std::string&& records, std::span<con
   if (fd_ < 0) memory_.append(records);
   const std::uint64_t first = tree_.size();
   std::uint64_t offset = start;
-  offsets_.reserve(offsets_.size() + hashes.size());
+  // No reserve(size + n) here: an exact reserve per batch defeats the vector's geometric
+  // growth and copies every earlier offset on each append (quadratic in the log's length).
   for (std::size_t i = 0; i < hashes.size(); ++i) {
     offsets_.push_back(offset);
     offset += kRecordHeaderBytes + lengths[i];
