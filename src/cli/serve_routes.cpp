@@ -141,6 +141,7 @@ Result<NodeExtras> AttachNodeExtras(const std::string& home, store::Store& store
     if (auto s = weak.lock()) {
       ++s->generation;
       std::vector<ledger::Entry> entries;
+      entries.reserve(events.size());
       std::string now = FormatTimestamp(Now(), 3);
       for (const auto& e : events) {
         entries.push_back(

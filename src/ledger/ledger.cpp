@@ -319,17 +319,21 @@ Result<std::uint64_t> Ledger::Append(const Entry& entry) {
 }
 
 Result<std::uint64_t> Ledger::AppendBatch(std::span<const Entry> entries) {
+  // Encoded first, so that the batch's records are sized once: growing them leaf by leaf
+  // copied the batch several times over, each copy into freshly mapped pages.
+  std::vector<std::string> encoded(entries.size());
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto e = EncodeEntry(entries[i]);
+    if (!e.ok()) return e.status().WithContext("batch position " + std::to_string(i));
+    encoded[i] = std::move(*e);
+    bytes += kRecordHeaderBytes + encoded[i].size();
+  }
   Pending p;
   p.hashes.reserve(entries.size());
   p.lengths.reserve(entries.size());
-  std::string leaf;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    auto encoded = EncodeEntry(entries[i]);
-    if (!encoded.ok()) {
-      return encoded.status().WithContext("batch position " + std::to_string(i));
-    }
-    p.Add(*encoded);
-  }
+  p.records.reserve(bytes);
+  for (const auto& leaf : encoded) p.Add(leaf);
   return AppendEncoded(std::move(p.records), p.hashes, p.lengths);
 }
 
