@@ -464,7 +464,18 @@ void RewindSqliteToSchema3(const std::string& path) {
   int rc = sqlite3_exec(db,
                         "ALTER TABLE objects DROP COLUMN json_at; "
                         "ALTER TABLE objects DROP COLUMN json_len; "
-                        "DELETE FROM schema_version WHERE version = 4",
+                        // latest as schema 1 made it: keyed by id
+                        "CREATE TABLE latest_v1(id TEXT PRIMARY KEY, date_added INTEGER NOT NULL, "
+                        "type TEXT NOT NULL, version_ns INTEGER NOT NULL, first_added INTEGER NOT "
+                        "NULL) WITHOUT ROWID; "
+                        "INSERT INTO latest_v1 SELECT o.id, o.date_added, o.type, o.version_ns, "
+                        "(SELECT MIN(date_added) FROM objects f WHERE f.id = o.id) FROM latest l "
+                        "JOIN objects o ON o.date_added = l.date_added; "
+                        "DROP TABLE latest; "
+                        "ALTER TABLE latest_v1 RENAME TO latest; "
+                        "CREATE INDEX latest_type ON latest(type, date_added); "
+                        "CREATE INDEX latest_added ON latest(date_added); "
+                        "DELETE FROM schema_version WHERE version IN (4, 5)",
                         nullptr, nullptr, &err);
   std::string message = err ? err : "";
   sqlite3_free(err);
@@ -475,6 +486,10 @@ void RewindSqliteToSchema3(const std::string& path) {
 // The schema is versioned: an older store is migrated on open, a newer one refused.
 TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
   IngestText(Indicator(20, "2024-01-01T00:00:00.000Z"));
+  // An id with two versions, the older one added last: its latest row must survive the
+  // migration pointing at the greater version.
+  IngestText(Indicator(22, "2024-03-01T00:00:00.000Z"));
+  IngestText(Indicator(22, "2024-02-01T00:00:00.000Z"));
   auto exec = [&](const std::string& sql) {
     if (postgres()) {
       ASSERT_EQ(PgExec("SET search_path = " + schema_ + "; " + sql), "");
@@ -511,8 +526,8 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     return v;
   };
   const std::string current = version();
-  ASSERT_EQ(current, postgres() ? "2:2" : "4:4");
-  int last = postgres() ? 2 : 4;
+  ASSERT_EQ(current, postgres() ? "2:2" : "5:5");
+  int last = postgres() ? 2 : 5;
   store_.reset();
 
   // Undo the last step by hand: the store is now one version older.
@@ -544,6 +559,17 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_EQ(got->json, Indicator(n, "2024-01-01T00:00:00.000Z"));
   }
+  auto two = store_->Get("indicator--00000022-0000-4000-8000-000000000000");
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(two->json, Indicator(22, "2024-03-01T00:00:00.000Z"));
+  Query indicators;
+  indicators.types = {"indicator"};
+  auto latest = store_->Find(indicators);
+  ASSERT_TRUE(latest.ok()) << latest.status().ToString();
+  EXPECT_EQ(latest->objects.size(), 3u);  // 20, 21 and 22, once each
+  auto counts = store_->Count();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->latest_by_type["indicator"], 3u);
   EXPECT_TRUE(store_->CheckIntegrity().ok());
   store_.reset();
 
@@ -601,7 +627,7 @@ TEST(SqliteMigration, LegacyMetaVersionIsMigrated) {
                                -1, &st, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5");
   EXPECT_EQ(sqlite3_column_int(st, 1), 0);
   EXPECT_EQ(sqlite3_column_int(st, 2), 1);
   sqlite3_finalize(st);

@@ -6,7 +6,8 @@
 //           revoked, created_by_ref, content_hash INTEGER, json,
 //           json_at, json_len)                                     one row per version
 //   meta('json_end'): the committed end of the object text file
-//   latest(id PRIMARY KEY, date_added, type, version_ns, first_added)  one row per id
+//   latest(date_added INTEGER PRIMARY KEY, type)    one row per id: its greatest version's
+//                                                  row in objects, found through (id, version)
 //   labels(label, date_added), markings(marking, date_added)       for filters
 //   search: FTS5 over name and description, rowid = date_added
 // date_added is the rowid: strictly increasing microseconds, so "added after" is a range
@@ -34,7 +35,7 @@
 namespace entente::store {
 namespace {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -75,6 +76,16 @@ const internal::MigrationStep kSteps[] = {
     {4, "object texts move to the text file beside the database",
      "ALTER TABLE objects ADD COLUMN json_at INTEGER; "
      "ALTER TABLE objects ADD COLUMN json_len INTEGER"},
+    // The old latest table was keyed by the id text: every new object was a random insert into
+    // it and into its two indexes, each entry carrying the 46-byte id. Keyed by date_added,
+    // inserts append; the id's versions are found through objects(id, version_ns) instead.
+    {5, "latest is keyed by date_added",
+     "CREATE TABLE latest_v5(date_added INTEGER PRIMARY KEY, type TEXT NOT NULL); "
+     "INSERT INTO latest_v5(date_added, type) SELECT date_added, type FROM latest "
+     "ORDER BY date_added; "
+     "DROP TABLE latest; "
+     "ALTER TABLE latest_v5 RENAME TO latest; "
+     "CREATE INDEX latest_type ON latest(type, date_added)"},
 };
 
 // The columns RowToObject reads, after an optional table prefix.
@@ -182,9 +193,10 @@ Result<std::unique_ptr<SqliteStore::Reader>> SqliteStore::OpenReader() const {
   sqlite3_busy_timeout(r->db, 5000);
   ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA cache_size=-65536"));
   ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA mmap_size=4294967296"));
-  std::string latest = "SELECT " + ObjectColumns("o.", text_columns_) +
-                       " FROM latest l JOIN objects o ON o.date_added = l.date_added "
-                       "WHERE l.id = ?1";
+  // The greatest version through the (id, version) index; the same query reads stores made
+  // before schema 5, whose latest table was keyed by id.
+  std::string latest = "SELECT " + ObjectColumns("", text_columns_) +
+                       " FROM objects WHERE id = ?1 ORDER BY version_ns DESC LIMIT 1";
   ENTENTE_RETURN_IF_ERROR(r->get_latest.Prepare(r->db, latest.c_str()));
   std::string versions = "SELECT " + ObjectColumns("", text_columns_) +
                          " FROM objects WHERE id = ?1 ORDER BY version_ns";
@@ -346,12 +358,14 @@ Status SqliteStore::PrepareStatements() {
       st.write_json_end.Prepare(db_,
                                 "INSERT INTO meta(key, value) VALUES('json_end', ?1) "
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
-  ENTENTE_RETURN_IF_ERROR(st.upsert_latest.Prepare(
+  ENTENTE_RETURN_IF_ERROR(st.find_latest.Prepare(
       db_,
-      "INSERT INTO latest(id, date_added, type, version_ns, first_added) VALUES(?1, ?2, ?3, ?4, "
-      "?2) "
-      "ON CONFLICT(id) DO UPDATE SET date_added = excluded.date_added, "
-      "version_ns = excluded.version_ns WHERE excluded.version_ns > latest.version_ns"));
+      "SELECT version_ns, date_added FROM objects WHERE id = ?1 ORDER BY version_ns DESC "
+      "LIMIT 1"));
+  ENTENTE_RETURN_IF_ERROR(
+      st.insert_latest.Prepare(db_, "INSERT INTO latest(date_added, type) VALUES(?1, ?2)"));
+  ENTENTE_RETURN_IF_ERROR(
+      st.delete_latest.Prepare(db_, "DELETE FROM latest WHERE date_added = ?1"));
   ENTENTE_RETURN_IF_ERROR(
       st.insert_label.Prepare(db_, "INSERT INTO labels(label, date_added) VALUES(?1, ?2)"));
   ENTENTE_RETURN_IF_ERROR(
@@ -416,6 +430,14 @@ class SqliteWriteBatch final : public WriteBatch {
     std::int64_t version_ns = VersionNs(version);
     std::int64_t hash = ContentHash(json);
 
+    // The id's greatest stored version, if any (read before this one is inserted).
+    st.find_latest.Reset();
+    st.find_latest.Bind(1, h.id);
+    ENTENTE_ASSIGN_OR_RETURN(bool had_version, st.find_latest.Step());
+    const std::int64_t prev_version_ns = had_version ? st.find_latest.Int(0) : 0;
+    const std::int64_t prev_added = had_version ? st.find_latest.Int(1) : 0;
+    st.find_latest.Reset();
+
     ENTENTE_ASSIGN_OR_RETURN(std::int64_t text_at, store_.texts_->Append(json));
     std::int64_t added = store_.NextDateAdded();
     st.insert_object.Reset();
@@ -468,12 +490,18 @@ class SqliteWriteBatch final : public WriteBatch {
                               " is already stored with different content");
     }
 
-    st.upsert_latest.Reset();
-    st.upsert_latest.Bind(1, h.id);
-    st.upsert_latest.Bind(2, added);
-    st.upsert_latest.Bind(3, h.type);
-    st.upsert_latest.Bind(4, version_ns);
-    ENTENTE_RETURN_IF_ERROR(st.upsert_latest.Step().status());
+    // An older version arriving late leaves the latest row where it is.
+    if (!had_version || version_ns > prev_version_ns) {
+      if (had_version) {
+        st.delete_latest.Reset();
+        st.delete_latest.Bind(1, prev_added);
+        ENTENTE_RETURN_IF_ERROR(st.delete_latest.Step().status());
+      }
+      st.insert_latest.Reset();
+      st.insert_latest.Bind(1, added);
+      st.insert_latest.Bind(2, h.type);
+      ENTENTE_RETURN_IF_ERROR(st.insert_latest.Step().status());
+    }
 
     if (h.labels.is_array()) {
       for (auto [k, label] : h.labels) {
@@ -808,29 +836,17 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
       std::string a = std::to_string(added);
       ENTENTE_RETURN_IF_ERROR(Exec(("DELETE FROM labels WHERE date_added = " + a).c_str()));
       ENTENTE_RETURN_IF_ERROR(Exec(("DELETE FROM markings WHERE date_added = " + a).c_str()));
+      ENTENTE_RETURN_IF_ERROR(Exec(("DELETE FROM latest WHERE date_added = " + a).c_str()));
     }
     // Contentless FTS rows cannot be deleted by rowid without their text; searches join
-    // objects, so orphaned search rows never surface. Recompute the latest version.
-    Stmt latest;
-    ENTENTE_RETURN_IF_ERROR(latest.Prepare(
-        db_,
-        "SELECT date_added, type, version_ns, (SELECT MIN(date_added) FROM objects WHERE id = ?1) "
-        "FROM objects WHERE id = ?1 ORDER BY version_ns DESC LIMIT 1"));
-    latest.Bind(1, id);
-    ENTENTE_ASSIGN_OR_RETURN(bool any, latest.Step());
+    // objects, so orphaned search rows never surface. The greatest remaining version (if any)
+    // becomes the latest, or already is.
     Stmt fix;
-    if (any) {
-      ENTENTE_RETURN_IF_ERROR(fix.Prepare(
-          db_,
-          "UPDATE latest SET date_added = ?2, version_ns = ?3, first_added = ?4 WHERE id = ?1"));
-      fix.Bind(1, id);
-      fix.Bind(2, latest.Int(0));
-      fix.Bind(3, latest.Int(2));
-      fix.Bind(4, latest.Int(3));
-    } else {
-      ENTENTE_RETURN_IF_ERROR(fix.Prepare(db_, "DELETE FROM latest WHERE id = ?1"));
-      fix.Bind(1, id);
-    }
+    ENTENTE_RETURN_IF_ERROR(fix.Prepare(
+        db_,
+        "INSERT OR IGNORE INTO latest(date_added, type) SELECT date_added, type FROM objects "
+        "WHERE id = ?1 ORDER BY version_ns DESC LIMIT 1"));
+    fix.Bind(1, id);
     ENTENTE_RETURN_IF_ERROR(fix.Step().status());
     return gone.size();
   };
@@ -876,14 +892,15 @@ Status SqliteStore::DoCheckIntegrity() {
     const char* what;
   };
   const Check checks[] = {
-      {"SELECT COUNT(*) FROM (SELECT DISTINCT id FROM objects) d WHERE NOT EXISTS "
-       "(SELECT 1 FROM latest l WHERE l.id = d.id)",
-       "ids without a latest row"},
+      {"SELECT COUNT(*) FROM objects o WHERE o.version_ns = (SELECT MAX(version_ns) FROM "
+       "objects f WHERE f.id = o.id) AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.date_added "
+       "= o.date_added)",
+       "ids whose greatest version has no latest row"},
       {"SELECT COUNT(*) FROM latest l WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE "
-       "o.date_added = l.date_added AND o.id = l.id)",
+       "o.date_added = l.date_added AND o.type = l.type)",
        "latest rows pointing at no version"},
-      {"SELECT COUNT(*) FROM latest l WHERE l.version_ns < (SELECT MAX(version_ns) FROM objects o "
-       "WHERE o.id = l.id)",
+      {"SELECT COUNT(*) FROM latest l JOIN objects o ON o.date_added = l.date_added WHERE "
+       "o.version_ns < (SELECT MAX(version_ns) FROM objects f WHERE f.id = o.id)",
        "latest rows that are not the greatest version"},
   };
   for (const Check& c : checks) {

@@ -50,8 +50,8 @@ class SqliteStore final : public Store {
  private:
   friend class SqliteWriteBatch;
   struct Statements {
-    Stmt insert_object, find_version, upsert_latest, insert_label, insert_marking, insert_search,
-        read_json_end, write_json_end;
+    Stmt insert_object, find_version, find_latest, insert_latest, delete_latest, insert_label,
+        insert_marking, insert_search, read_json_end, write_json_end;
   };
   // A read-only connection and its prepared statements. Readers are pooled: each read takes an
   // idle one (opening another when none is idle) and gives it back, so concurrent reads (the
