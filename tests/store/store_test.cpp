@@ -70,6 +70,16 @@ TEST_P(StoreTest, DuplicatesAndConflicts) {
   EXPECT_NE(r3.errors[0].find("already stored with different content"), std::string::npos);
   EXPECT_NE(store_->Get("indicator--00000003-0000-4000-8000-000000000000")->json.find("bad ip"),
             std::string::npos);
+  // The same for a version that is no longer the greatest (decided by another path).
+  EXPECT_EQ(IngestText(Indicator(3, "2024-02-01T00:00:00.000Z")).added, 1u);
+  EXPECT_EQ(IngestText(reordered).duplicates, 1u);
+  auto r4 = IngestText(Indicator(3, "2024-01-01T00:00:00.000Z", "other name"));
+  EXPECT_EQ(r4.rejected, 1u);
+  ASSERT_EQ(r4.errors.size(), 1u);
+  EXPECT_NE(r4.errors[0].find("already stored with different content"), std::string::npos);
+  auto versions = store_->GetVersions("indicator--00000003-0000-4000-8000-000000000000");
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ(versions->size(), 2u);
 }
 
 TEST_P(StoreTest, FindFiltersAndStablePaging) {

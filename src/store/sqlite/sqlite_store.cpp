@@ -360,8 +360,8 @@ Status SqliteStore::PrepareStatements() {
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   ENTENTE_RETURN_IF_ERROR(st.find_latest.Prepare(
       db_,
-      "SELECT version_ns, date_added FROM objects WHERE id = ?1 ORDER BY version_ns DESC "
-      "LIMIT 1"));
+      "SELECT version_ns, date_added, content_hash FROM objects WHERE id = ?1 ORDER BY "
+      "version_ns DESC LIMIT 1"));
   ENTENTE_RETURN_IF_ERROR(
       st.insert_latest.Prepare(db_, "INSERT INTO latest(date_added, type) VALUES(?1, ?2)"));
   ENTENTE_RETURN_IF_ERROR(
@@ -436,7 +436,14 @@ class SqliteWriteBatch final : public WriteBatch {
     ENTENTE_ASSIGN_OR_RETURN(bool had_version, st.find_latest.Step());
     const std::int64_t prev_version_ns = had_version ? st.find_latest.Int(0) : 0;
     const std::int64_t prev_added = had_version ? st.find_latest.Int(1) : 0;
+    const bool same_hash = had_version && st.find_latest.Int(2) == hash;
     st.find_latest.Reset();
+    // The greatest version again (a re-delivery, the common duplicate): decided here, without
+    // writing its text or trying the insert.
+    if (had_version && version_ns == prev_version_ns) {
+      if (same_hash) return PutOutcome::kDuplicate;
+      return CompareWithStored(h, json, version, version_ns, hash);
+    }
 
     ENTENTE_ASSIGN_OR_RETURN(std::int64_t text_at, store_.texts_->Append(json));
     std::int64_t added = store_.NextDateAdded();
@@ -457,37 +464,10 @@ class SqliteWriteBatch final : public WriteBatch {
     st.insert_object.Bind(10, static_cast<std::int64_t>(json.size()));
     ENTENTE_RETURN_IF_ERROR(st.insert_object.Step().status());
     if (sqlite3_changes(store_.db_) == 0) {
-      // (id, version) is already stored: a duplicate if equal in meaning, else a conflict.
-      // One index probe in the common case (new versions); the comparison only on a clash.
+      // An older version that is already stored.
       store_.last_date_added_ = added - 1;
       store_.texts_->Retract(text_at);
-      st.find_version.Reset();
-      st.find_version.Bind(1, h.id);
-      st.find_version.Bind(2, version_ns);
-      ENTENTE_ASSIGN_OR_RETURN(bool exists, st.find_version.Step());
-      bool same = exists && st.find_version.Int(0) == hash;
-      if (exists && !same) {
-        std::string stored_text;
-        Status read = Status::Ok();
-        if (st.find_version.IsNull(2)) {
-          stored_text = st.find_version.Text(1);
-        } else {
-          read = store_.texts_->ReadInBatch(st.find_version.Int(2), st.find_version.Int(3),
-                                            &stored_text);
-        }
-        if (!read.ok()) {
-          st.find_version.Reset();
-          return read;
-        }
-        auto stored = json::Value::Parse(stored_text);
-        auto incoming = json::Value::Parse(json);
-        same = stored.ok() && incoming.ok() && *stored == *incoming;
-      }
-      st.find_version.Reset();
-      if (same) return PutOutcome::kDuplicate;
-      return Status::Conflict(std::string(h.id) + " version " +
-                              (version.empty() ? std::string("(single)") : std::string(version)) +
-                              " is already stored with different content");
+      return CompareWithStored(h, json, version, version_ns, hash);
     }
 
     // An older version arriving late leaves the latest row where it is.
@@ -528,6 +508,41 @@ class SqliteWriteBatch final : public WriteBatch {
     }
     ++size_;
     return PutOutcome::kAdded;
+  }
+
+  // (id, version) is already stored: a duplicate if equal in meaning, else a conflict. The
+  // hashes decide in the common case; the texts are compared only when they differ.
+  Result<PutOutcome> CompareWithStored(const stix::ObjectHeader& h, std::string_view json,
+                                       std::string_view version, std::int64_t version_ns,
+                                       std::int64_t hash) {
+    auto& st = *store_.statements_;
+    st.find_version.Reset();
+    st.find_version.Bind(1, h.id);
+    st.find_version.Bind(2, version_ns);
+    ENTENTE_ASSIGN_OR_RETURN(bool exists, st.find_version.Step());
+    bool same = exists && st.find_version.Int(0) == hash;
+    if (exists && !same) {
+      std::string stored_text;
+      Status read = Status::Ok();
+      if (st.find_version.IsNull(2)) {
+        stored_text = st.find_version.Text(1);
+      } else {
+        read = store_.texts_->ReadInBatch(st.find_version.Int(2), st.find_version.Int(3),
+                                          &stored_text);
+      }
+      if (!read.ok()) {
+        st.find_version.Reset();
+        return read;
+      }
+      auto stored = json::Value::Parse(stored_text);
+      auto incoming = json::Value::Parse(json);
+      same = stored.ok() && incoming.ok() && *stored == *incoming;
+    }
+    st.find_version.Reset();
+    if (same) return PutOutcome::kDuplicate;
+    return Status::Conflict(std::string(h.id) + " version " +
+                            (version.empty() ? std::string("(single)") : std::string(version)) +
+                            " is already stored with different content");
   }
 
   Status Commit() override {
