@@ -70,8 +70,10 @@ Status Backup(const std::string& home, const std::string& dest, bool as_json) {
   auto skip = [&](const fs::path& rel) {
     fs::path full = fs::weakly_canonical(fs::path(home) / rel, ec);
     std::string f = full.string(), s = store_path.string();
-    // The store's text file is inlined into the backup's store.db (store/backup.h).
-    return f == s || f == s + "-wal" || f == s + "-shm" || f == s + "-journal" || f == s + "-json";
+    // The store's text file is inlined into the backup's store.db (store/backup.h); the
+    // change counter only matters to processes that have the store open.
+    return f == s || f == s + "-wal" || f == s + "-shm" || f == s + "-journal" ||
+           f == s + "-json" || f == s + "-changes";
   };
   ENTENTE_ASSIGN_OR_RETURN(auto files, CopyTree(home, dest + "/home", skip));
   json::Value manifest = json::Value::MakeObject();

@@ -201,7 +201,19 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
     }
   }
 
-  ENTENTE_ASSIGN_OR_RETURN(auto store, OpenNodeStore(global.home));
+  // Memory for the store's cache of latest versions (GET by id, read checks): MiB, 0 for none.
+  std::int64_t cache_mb = 256;
+  if (auto e = FromEnv("ENTENTE_OBJECT_CACHE_MB"); !e.empty()) {
+    cache_mb = std::atoll(e.c_str());
+  } else if (const auto* c = config.find("object_cache_mb"); c && c->as_int64()) {
+    cache_mb = *c->as_int64();
+  }
+  if (cache_mb < 0 || cache_mb > (std::int64_t{1} << 20)) {
+    return Status::InvalidArgument("object_cache_mb must be 0..1048576, not " +
+                                   std::to_string(cache_mb));
+  }
+  ENTENTE_ASSIGN_OR_RETURN(
+      auto store, OpenNodeStore(global.home, false, static_cast<std::size_t>(cache_mb) << 20));
   ENTENTE_ASSIGN_OR_RETURN(auto directory, identity::Directory::Open(global.home + "/identity.db"));
   server::DirectoryAccess access(*directory);
 

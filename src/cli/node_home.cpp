@@ -46,7 +46,8 @@ std::string StorePath(const std::string& home) {
   return configured.starts_with("/") ? configured : home + "/" + configured;
 }
 
-Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home, bool read_only) {
+Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home, bool read_only,
+                                                    std::size_t cache_bytes) {
   std::error_code ec;
   std::string url = StorePath(home);
   if (!std::filesystem::exists(home + "/node.json", ec) && !std::filesystem::exists(url, ec)) {
@@ -58,6 +59,7 @@ Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home, boo
   }
   store::StoreOptions options;
   options.read_only = read_only;
+  options.cache_bytes = cache_bytes;
   return store::Store::Open(url, options);
 }
 

@@ -20,9 +20,9 @@ namespace entente::cli {
 std::string StorePath(const std::string& home);
 
 // Opens the store of an initialised home; NotFound with a hint to run `entente init` if the
-// home has not been initialised.
-Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home,
-                                                    bool read_only = false);
+// home has not been initialised. `cache_bytes`: see store::StoreOptions (the server's).
+Result<std::unique_ptr<store::Store>> OpenNodeStore(const std::string& home, bool read_only = false,
+                                                    std::size_t cache_bytes = 0);
 
 // Creates the home (directories, store, node.json, the node's STIX identity) if needed.
 // Idempotent. `store_url` (default: HOME/store.db, SQLite) is where a new node keeps its

@@ -238,6 +238,11 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
     if (options.read_only && std::strstr(pragma, "journal_mode") != nullptr) continue;
     ENTENTE_RETURN_IF_ERROR(store->Exec(pragma));
   }
+  if (!options.read_only) {
+    // Before the migration, which is a write like any other.
+    ENTENTE_ASSIGN_OR_RETURN(store->changes_, ChangeCounter::Open(path + "-changes"));
+    if (options.cache_bytes > 0) store->cache_ = std::make_unique<ObjectCache>(options.cache_bytes);
+  }
   if (options.read_only) {
     ENTENTE_RETURN_IF_ERROR(store->CheckVersion());
     ENTENTE_ASSIGN_OR_RETURN(int version, SchemaVersion(store->db_));
@@ -305,6 +310,7 @@ Status SqliteStore::CheckVersion() {
 
 Status SqliteStore::Migrate() {
   ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  BeginWrite();
   auto body = [&]() -> Status {
     ENTENTE_ASSIGN_OR_RETURN(int found, SchemaVersion(db_));
     if (found > kSchemaVersion) return internal::NewerSchema("SQLite", found, kSchemaVersion);
@@ -335,9 +341,12 @@ Status SqliteStore::Migrate() {
   Status s = body();
   if (!s.ok()) {
     (void)Exec("ROLLBACK");
+    EndWrite();
     return s;
   }
-  return Exec("COMMIT");
+  s = Exec("COMMIT");
+  EndWrite();
+  return s;
 }
 
 Status SqliteStore::PrepareStatements() {
@@ -398,6 +407,7 @@ class SqliteWriteBatch final : public WriteBatch {
       store_.write_mutex_.unlock();
       return s;
     }
+    store_.BeginWrite();
     open_ = true;
     // Another process (or Store) on the same file may have written since: continue after the
     // greatest stored date_added, read under the write lock (a rowid MAX is one B-tree probe).
@@ -566,6 +576,7 @@ class SqliteWriteBatch final : public WriteBatch {
       return s;
     }
     open_ = false;
+    store_.EndWrite();
     store_.write_mutex_.unlock();
     return Status::Ok();
   }
@@ -576,6 +587,7 @@ class SqliteWriteBatch final : public WriteBatch {
     store_.texts_->AbandonBatch();
     store_.last_date_added_ = std::max(store_.last_date_added_, saved_last_);
     open_ = false;
+    store_.EndWrite();
     store_.write_mutex_.unlock();
   }
 
@@ -657,6 +669,7 @@ Status SqliteStore::ReadTexts(const std::vector<TextRef>& refs,
 
 Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
                                         std::string_view version) {
+  if (cache_ && version.empty() && which == Versions::kLast) return CachedLatest(id);
   ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
   if (!version.empty()) {
     Stmt s;
@@ -679,6 +692,10 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
     if (!row) return Status::NotFound(std::string(id));
     return RowToObject(s);
   }
+  return ReadLatest(id, reader);
+}
+
+Result<StoredObject> SqliteStore::ReadLatest(std::string_view id, ReaderLease& reader) {
   Stmt& s = reader->get_latest;
   s.Reset();
   s.Bind(1, id);
@@ -689,8 +706,23 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
     return Status::NotFound(std::string(id));
   }
   auto o = RowToObject(s);
-  s.Reset();
+  s.Reset();  // ends the read transaction
   return o;
+}
+
+Result<StoredObject> SqliteStore::CachedLatest(std::string_view id) {
+  // The counter before the read: an entry is valid for the generation its read started in,
+  // and only if no write began before the read ended (ChangeCounter's protocol).
+  const std::uint64_t generation = changes_->Load();
+  const bool stable = ChangeCounter::Stable(generation);
+  StoredObject cached;
+  if (stable && cache_->Find(id, generation, &cached)) return cached;
+  Result<StoredObject> read = [&]() -> Result<StoredObject> {
+    ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
+    return ReadLatest(id, reader);
+  }();
+  if (read.ok() && stable && changes_->Load() == generation) cache_->Insert(*read, generation);
+  return read;
 }
 
 Result<std::vector<StoredObject>> SqliteStore::DoGetVersions(std::string_view id) {
@@ -826,6 +858,7 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
   if (read_only_) return Status::PermissionDenied("the store is open read-only");
   std::lock_guard<std::mutex> write(write_mutex_);
   ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  BeginWrite();
   auto body = [&]() -> Result<std::size_t> {
     std::string sql = "DELETE FROM objects WHERE id = ?1";
     if (!versions.empty()) {
@@ -868,9 +901,12 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
   auto result = body();
   if (!result.ok()) {
     (void)Exec("ROLLBACK");
+    EndWrite();
     return result;
   }
-  ENTENTE_RETURN_IF_ERROR(Exec("COMMIT"));
+  Status committed = Exec("COMMIT");
+  EndWrite();
+  ENTENTE_RETURN_IF_ERROR(committed);
   return result;
 }
 

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "entente/store/store.h"
+#include "object_cache.h"
+#include "sqlite/change_counter.h"
 #include "sqlite/text_file.h"
 
 // Forward declarations keep sqlite3.h out of this header.
@@ -89,6 +91,17 @@ class SqliteStore final : public Store {
   Status PrepareStatements();
   Result<std::unique_ptr<Reader>> OpenReader() const;
   Result<ReaderLease> LeaseReader();
+  // The latest version of `id` from the database, on `reader`.
+  Result<StoredObject> ReadLatest(std::string_view id, ReaderLease& reader);
+  // The same through the object cache (cache_ set).
+  Result<StoredObject> CachedLatest(std::string_view id);
+  // Moves the change counter around a write transaction (both with the write lock held).
+  void BeginWrite() {
+    if (changes_) changes_->BeginWrite();
+  }
+  void EndWrite() {
+    if (changes_) changes_->EndWrite();
+  }
   std::int64_t NextDateAdded();
   // A row of ObjectColumns() (sqlite_store.cpp) as an object, its text read from wherever it is.
   Result<StoredObject> RowToObject(Stmt& row) const;
@@ -120,6 +133,8 @@ class SqliteStore final : public Store {
   bool text_columns_ = false;               // schema 4 or later: objects has json_at, json_len
   bool read_only_ = false;                  // no writer statements, writes refused
   std::int64_t last_date_added_ = 0;        // guarded by write_mutex_
+  std::unique_ptr<ChangeCounter> changes_;  // every writable open; none when read-only
+  std::unique_ptr<ObjectCache> cache_;      // when StoreOptions::cache_bytes asks for one
   std::mutex readers_mutex_;
   std::vector<std::unique_ptr<Reader>> idle_readers_;  // guarded by readers_mutex_
 };

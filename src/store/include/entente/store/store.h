@@ -94,6 +94,11 @@ struct Counts {
 
 struct StoreOptions {
   bool read_only = false;
+  // Bytes of memory for a cache of latest versions served by Get (0: none). SQLite stores
+  // opened for writing only: each write by any process that opens the store moves a shared
+  // change counter, and a cached version is served only while the counter has not moved since
+  // it was read (docs/STORE.md, "Object cache"). Ignored by PostgreSQL.
+  std::size_t cache_bytes = 0;
 };
 
 class Store {
