@@ -1132,6 +1132,16 @@ HttpResponse NodeService::Impl::MetricsText(unsigned version) {
         "entente_store_versions gauge\n";
     line("entente_store_versions", "", counts.versions);
   }
+  if (auto cache = store.cache_stats(); cache.hits + cache.misses > 0) {
+    counter("entente_store_cache_hits_total", "Latest versions served from the object cache.",
+            cache.hits);
+    counter("entente_store_cache_misses_total", "Latest versions read from the database.",
+            cache.misses);
+    out +=
+        "# HELP entente_store_cache_bytes Memory held by the object cache.\n# TYPE "
+        "entente_store_cache_bytes gauge\n";
+    line("entente_store_cache_bytes", "", cache.bytes);
+  }
   if (options.extra_metrics) out += options.extra_metrics();
   HttpResponse res{http::status::ok, version};
   res.set(http::field::content_type, "text/plain; version=0.0.4");

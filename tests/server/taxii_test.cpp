@@ -39,7 +39,11 @@ class TaxiiTest : public ::testing::Test {
   }
   void SetUp() override {
     dir_ = std::make_unique<testing::TempDir>("taxii");
-    auto s = store::Store::Open((dir_->path() / "store.db").string());
+    // With an object cache, as `entente serve` opens its store: every case below also checks
+    // that a cached version is never served after a write changed it.
+    store::StoreOptions store_options;
+    store_options.cache_bytes = 16 << 20;
+    auto s = store::Store::Open((dir_->path() / "store.db").string(), store_options);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     ServiceOptions options;
@@ -513,6 +517,20 @@ TEST_F(TaxiiTest, OperationsEndpoints) {
   EXPECT_NE(text.find("entente_store_objects 6"), std::string::npos) << text;
   EXPECT_NE(text.find("entente_http_request_duration_seconds_bucket{le=\"+Inf\"}"),
             std::string::npos);
+  // The same object read twice by id: the second from the object cache.
+  auto hits = [&] {
+    std::string m = service_->Handle(MakeRequest(http::verb::get, "/metrics"), {}).body();
+    auto at = m.find("\nentente_store_cache_hits_total ");
+    return at == std::string::npos ? -1 : std::stoll(m.substr(at + 32));
+  };
+  long long before = hits();
+  std::string object =
+      std::string("/api/v1/objects/indicator--cd981c25-8042-4166-8945-51178443bdac");
+  EXPECT_EQ(service_->Handle(MakeRequest(http::verb::get, object, "reader-token"), {}).result_int(),
+            200);
+  EXPECT_EQ(service_->Handle(MakeRequest(http::verb::get, object, "reader-token"), {}).result_int(),
+            200);
+  EXPECT_GE(hits(), before + 1);
 }
 
 }  // namespace

@@ -48,6 +48,10 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<Store>> Open(const std::string& path, StoreOptions options);
   ~SqliteStore() override;
   std::string_view backend() const override { return "sqlite"; }
+  CacheStats cache_stats() const override {
+    if (!cache_) return {};
+    return {cache_->hits(), cache_->misses(), cache_->bytes()};
+  }
 
  private:
   friend class SqliteWriteBatch;

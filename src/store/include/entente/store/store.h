@@ -126,6 +126,12 @@ class Store {
   // version, which is its greatest). Corruption if not.
   Status CheckIntegrity() { return DoCheckIntegrity(); }
 
+  // The object cache's figures since open (all zero without a cache).
+  struct CacheStats {
+    std::uint64_t hits = 0, misses = 0, bytes = 0;
+  };
+  virtual CacheStats cache_stats() const { return {}; }
+
   virtual std::string_view backend() const = 0;
 
  private:
