@@ -2,7 +2,7 @@
 # GET object by id with the store's object cache off and on, alternated on one store, so the
 # machine's drift hits both sides alike (docs/BENCHMARKS.md, Server).
 #   1. a fresh node, OBJECTS indicators posted through TAXII, their ids listed
-#   2. ROUNDS times: serve with ENTENTE_OBJECT_CACHE_MB=0, then =MB; each run warms for 2 s,
+#   2. ROUNDS times: serve with ENTENTE_OBJECT_CACHE_MB=0, then =MB; each run first warms for 5 s (a pass over the ids),
 #      then wrk -t2 -c256 for 6 s; prints req/s, p99 and the server's CPU per request
 # Usage: bench/server/cache_ab.sh [BUILD_DIR] [OBJECTS] [ROUNDS] [MB]
 set -euo pipefail
@@ -52,7 +52,7 @@ stop
 for _ in $(seq "$rounds"); do
   for cache in 0 "$mb"; do
     start "$cache"
-    wrk_run 2 >/dev/null
+    wrk_run 5 >/dev/null
     before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     wrk_run 6 >"$home/wrk.out"
     after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
