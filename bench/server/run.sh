@@ -2,7 +2,7 @@
 # Measures the node server from outside, over loopback, on this machine:
 #   1. POST ingest through TAXII (envelopes of 1000 new indicators)      taxii_load post
 #   2. paged TAXII reads of the whole collection (pages of 1000)          taxii_load page
-#   3. GET object by id, keep-alive, 256 connections, plain and TLS       wrk
+#   3. GET object by id, keep-alive, 256 connections, plain and TLS       wrk (after 5 s of warm-up)
 # Usage: bench/server/run.sh [BUILD_DIR] [OBJECTS] [WRK_SECONDS]
 # The server and the load generators share the machine's cores; figures in docs/BENCHMARKS.md.
 set -euo pipefail
@@ -42,6 +42,10 @@ stop_server() { kill "$server_pid"; wait "$server_pid" || true; server_pid=""; }
 server_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 get_by_id() {  # $1: http or https
   local before after requests
+  # A 5 s pass over the ids first: the measured window is a node that has been serving (its
+  # object cache warm), not one that has just started.
+  IDS="$home/ids.txt" TOKEN="$token" wrk -t2 -c256 -d5s -s "$here/get_by_id.lua" \
+    "$1://127.0.0.1:$port" >/dev/null
   before=$(server_ticks)
   IDS="$home/ids.txt" TOKEN="$token" wrk -t2 -c256 -d"${seconds}s" --latency \
     -s "$here/get_by_id.lua" "$1://127.0.0.1:$port" >"$home/wrk.out"
