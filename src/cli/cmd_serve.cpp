@@ -6,6 +6,7 @@
 // start; --plain serves HTTP without TLS (only for loopback benchmarks and local tools).
 #include <signal.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -203,14 +204,21 @@ Status Serve(const GlobalOptions& global, const ServeFlags& flags) {
 
   // Memory for the store's cache of latest versions (GET by id, read checks): MiB, 0 for none.
   std::int64_t cache_mb = 256;
+  std::string cache_text;  // as given, for the error message
   if (auto e = FromEnv("ENTENTE_OBJECT_CACHE_MB"); !e.empty()) {
-    cache_mb = std::atoll(e.c_str());
-  } else if (const auto* c = config.find("object_cache_mb"); c && c->as_int64()) {
-    cache_mb = *c->as_int64();
+    cache_text = e;
+    auto [end, ec] = std::from_chars(e.data(), e.data() + e.size(), cache_mb);
+    if (ec != std::errc() || end != e.data() + e.size()) cache_mb = -1;
+  } else if (const auto* c = config.find("object_cache_mb"); c != nullptr) {
+    cache_text = c->is_string() ? c->str() : "a non-integer";
+    cache_mb = c->as_int64().value_or(-1);
+    if (c->as_int64()) cache_text = std::to_string(cache_mb);
   }
   if (cache_mb < 0 || cache_mb > (std::int64_t{1} << 20)) {
-    return Status::InvalidArgument("object_cache_mb must be 0..1048576, not " +
-                                   std::to_string(cache_mb));
+    return Status::InvalidArgument(
+        "object_cache_mb (ENTENTE_OBJECT_CACHE_MB or node.json server.object_cache_mb) must "
+        "be an integer 0..1048576, not '" +
+        cache_text + "'");
   }
   ENTENTE_ASSIGN_OR_RETURN(
       auto store, OpenNodeStore(global.home, false, static_cast<std::size_t>(cache_mb) << 20));

@@ -1086,10 +1086,17 @@ HttpResponse NodeService::Impl::MetricsText(unsigned version) {
                 static_cast<double>(metrics.latency_sum_us.load()) / 1e6);
   out += sum;
   line("entente_http_request_duration_seconds_count", "", metrics.latency_count);
-  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t value) {
+  auto metric = [&](std::string_view kind, std::string_view name, std::string_view help,
+                    std::uint64_t value) {
     out += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " +
-           std::string(name) + " counter\n";
+           std::string(name) + " " + std::string(kind) + "\n";
     line(name, "", value);
+  };
+  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t value) {
+    metric("counter", name, help, value);
+  };
+  auto gauge = [&](std::string_view name, std::string_view help, std::uint64_t value) {
+    metric("gauge", name, help, value);
   };
   counter("entente_objects_ingested_total", "Object versions stored through the API.",
           metrics.objects_ingested);
@@ -1109,10 +1116,7 @@ HttpResponse NodeService::Impl::MetricsText(unsigned version) {
     counter("entente_connection_timeouts_total", "Connections closed for a time-out.", s.timeouts);
     counter("entente_requests_rejected_total", "Requests refused before the handler (400/413/431).",
             s.rejected_requests);
-    out +=
-        "# HELP entente_connections_open Connections open now.\n# TYPE entente_connections_open "
-        "gauge\n";
-    line("entente_connections_open", "", s.connections_open);
+    gauge("entente_connections_open", "Connections open now.", s.connections_open);
   }
   {
     std::lock_guard lock(count_mu);
@@ -1123,24 +1127,15 @@ HttpResponse NodeService::Impl::MetricsText(unsigned version) {
         counted_at = now;
       }
     }
-    out +=
-        "# HELP entente_store_objects Distinct objects in the store.\n# TYPE entente_store_objects "
-        "gauge\n";
-    line("entente_store_objects", "", counts.objects);
-    out +=
-        "# HELP entente_store_versions Object versions in the store.\n# TYPE "
-        "entente_store_versions gauge\n";
-    line("entente_store_versions", "", counts.versions);
+    gauge("entente_store_objects", "Distinct objects in the store.", counts.objects);
+    gauge("entente_store_versions", "Object versions in the store.", counts.versions);
   }
   if (auto cache = store.cache_stats(); cache.hits + cache.misses > 0) {
     counter("entente_store_cache_hits_total", "Latest versions served from the object cache.",
             cache.hits);
     counter("entente_store_cache_misses_total", "Latest versions read from the database.",
             cache.misses);
-    out +=
-        "# HELP entente_store_cache_bytes Memory held by the object cache.\n# TYPE "
-        "entente_store_cache_bytes gauge\n";
-    line("entente_store_cache_bytes", "", cache.bytes);
+    gauge("entente_store_cache_bytes", "Memory held by the object cache.", cache.bytes);
   }
   if (options.extra_metrics) out += options.extra_metrics();
   HttpResponse res{http::status::ok, version};

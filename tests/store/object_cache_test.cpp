@@ -164,6 +164,30 @@ TEST_F(CachedStoreTest, AnOpenBatchIsNotSeenAndItsCommitIs) {
   EXPECT_EQ(CachedName(), "v2");
 }
 
+// A counter file that is not one (overwritten, or another file under that name): the store
+// refuses to open for writing and says which file, and what it holds stays readable.
+TEST_F(CachedStoreTest, ForeignCounterFileIsRefusedByName) {
+  Put(*cached_, Indicator(1, "2024-01-01T00:00:00.000Z", "v1"));
+  cached_.reset();
+  other_.reset();
+  {
+    std::FILE* f = std::fopen((path_ + "-changes").c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    std::fputs("not a counter", f);
+    std::fclose(f);
+  }
+  auto refused = Store::Open(path_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kCorruption);
+  EXPECT_NE(refused.status().ToString().find(path_ + "-changes"), std::string::npos)
+      << refused.status().ToString();
+  StoreOptions read_only;
+  read_only.read_only = true;
+  auto reader = Store::Open(path_, read_only);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_TRUE((*reader)->Get(kId).ok());
+}
+
 // Readers on several threads (the server's I/O threads) while another store commits newer
 // versions: no reader ever sees a version older than one it saw before, and once the writer
 // is done every reader sees the last one.
