@@ -1,6 +1,8 @@
 // Index and scanner benchmarks (docs/BENCHMARKS.md, "Detect (index and scanner)").
-//  BM_ExactLookup/10M/B    random exact lookups against 10 M synthetic IPv4+domain values,
-//                          half present, in batches of B (Index::FindBatch, pipelined prefetch)
+//  BM_ExactLookup/10M/B/P  random exact lookups against 10 M synthetic IPv4+domain values,
+//                          P % present, in batches of B (Index::FindBatch, pipelined prefetch);
+//                          P = 50 is the figure, 0 and 100 show the two paths apart
+//  BM_RandomLines/MiB      the memory ceiling: independent random cache-line reads, no lookup work
 //  BM_CidrLookupV4/1M      random IPv4 longest-prefix lookups against 1 M random prefixes /8-/32
 //  BM_BuildReal            index build for all of data/ioc (reading excluded); bytes/indicator
 //  BM_ScanReal             scanner over the real logs (in memory) with the full indicator set
@@ -11,6 +13,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -41,43 +45,49 @@ struct Synthetic {
   std::vector<std::string> present, absent;
 };
 
-const Synthetic& SyntheticExact(std::size_t n) {
-  static Synthetic s = [n] {
-    Synthetic r;
-    std::mt19937_64 rng(42);
-    IndexBuilder b;
-    IndicatorMeta meta;
-    meta.ref = "bench";
-    MetaId m = b.AddMeta(meta);
-    auto name = [&](std::uint64_t v) {
-      std::string d;
-      for (int i = 0; i < 10; ++i, v /= 26) d.push_back(static_cast<char>('a' + v % 26));
-      return d + ".example";
-    };
-    for (std::size_t i = 0; i < n; ++i) {
-      std::uint64_t v = rng();
-      if (i % 4 == 0) {
-        (void)b.Add(ObservableType::kIpv4, FormatIpv4(static_cast<std::uint32_t>(v)), m);
-      } else {
-        (void)b.Add(ObservableType::kDomain, name(v), m);
-      }
-      if (i % 10 == 1) r.present.push_back(name(v));  // domains only (i % 4 != 0)
+Synthetic MakeSynthetic(std::size_t n) {
+  Synthetic r;
+  std::mt19937_64 rng(42);
+  IndexBuilder b;
+  IndicatorMeta meta;
+  meta.ref = "bench";
+  MetaId m = b.AddMeta(meta);
+  auto name = [&](std::uint64_t v) {
+    std::string d;
+    for (int i = 0; i < 10; ++i, v /= 26) d.push_back(static_cast<char>('a' + v % 26));
+    return d + ".example";
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t v = rng();
+    if (i % 4 == 0) {
+      (void)b.Add(ObservableType::kIpv4, FormatIpv4(static_cast<std::uint32_t>(v)), m);
+    } else {
+      (void)b.Add(ObservableType::kDomain, name(v), m);
     }
-    for (std::size_t i = 0; i < r.present.size(); ++i) r.absent.push_back(name(rng()) + "x");
-    r.index = *b.Build(nullptr);
-    return r;
-  }();
-  return s;
+    if (i % 10 == 1) r.present.push_back(name(v));  // domains only (i % 4 != 0)
+  }
+  for (std::size_t i = 0; i < r.present.size(); ++i) r.absent.push_back(name(rng()) + "x");
+  r.index = *b.Build(nullptr);
+  return r;
+}
+
+// One index per size, built on first use (it takes seconds) and kept for the process.
+const Synthetic& SyntheticExact(std::size_t n) {
+  static std::map<std::size_t, std::unique_ptr<Synthetic>> built;
+  auto& s = built[n];
+  if (!s) s = std::make_unique<Synthetic>(MakeSynthetic(n));
+  return *s;
 }
 
 void BM_ExactLookup(benchmark::State& state) {
   const Synthetic& s = SyntheticExact(static_cast<std::size_t>(state.range(0)));
-  // 1 M keys, half present, shuffled, in one contiguous arena (as tokens sit in a scan buffer);
-  // each batch hashes range(1) of them and looks them up with FindBatch.
+  // 2^20 keys, range(2) % present, shuffled, in one contiguous arena (as tokens sit in a scan
+  // buffer); each batch hashes range(1) of them and looks them up with FindBatch.
+  const auto present_pct = static_cast<std::size_t>(state.range(2));
   std::vector<std::string> mixed;
-  for (std::size_t i = 0; i < s.present.size() && mixed.size() < (1u << 20); ++i) {
-    mixed.push_back(s.present[i]);
-    mixed.push_back(s.absent[i]);
+  for (std::size_t i = 0; i < (1u << 20); ++i) {
+    const auto& from = i % 100 < present_pct ? s.present : s.absent;
+    mixed.push_back(from[i % from.size()]);
   }
   std::shuffle(mixed.begin(), mixed.end(), std::mt19937_64(7));
   std::string arena;
@@ -107,10 +117,35 @@ void BM_ExactLookup(benchmark::State& state) {
                                       static_cast<double>(s.index->stats().exact_values);
 }
 BENCHMARK(BM_ExactLookup)
-    ->Args({10'000'000, 256})
-    ->Args({10'000'000, 1024})
-    ->Args({10'000'000, 4096})
+    ->Args({10'000'000, 256, 50})
+    ->Args({10'000'000, 1024, 50})
+    ->Args({10'000'000, 4096, 50})
+    ->Args({10'000'000, 4096, 0})
+    ->Args({10'000'000, 4096, 100})
     ->Unit(benchmark::kMicrosecond);
+
+// The machine's ceiling for the lookups above: independent random 64-byte reads over a table
+// of range(0) MiB, prefetched 64 at a time and then read, with no other work.
+void BM_RandomLines(benchmark::State& state) {
+  const std::size_t bytes = static_cast<std::size_t>(state.range(0)) << 20;
+  std::vector<std::uint64_t> table(bytes / 8, 1);
+  std::mt19937_64 rng(5);
+  std::vector<std::uint32_t> line(1u << 20);
+  for (auto& l : line) l = static_cast<std::uint32_t>(rng() % (bytes / 64));
+  std::size_t pos = 0;
+  std::uint64_t sum = 0;
+  for (auto _ : state) {
+    for (int g = 0; g < 4096; g += 64, pos += 64) {
+      for (std::size_t i = 0; i < 64; ++i)
+        __builtin_prefetch(&table[std::size_t{line[(pos + i) & (line.size() - 1)]} * 8]);
+      for (std::size_t i = 0; i < 64; ++i)
+        sum += table[std::size_t{line[(pos + i) & (line.size() - 1)]} * 8];
+    }
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * 4096));
+}
+BENCHMARK(BM_RandomLines)->Arg(128)->Arg(384)->Arg(1024);
 
 void BM_CidrLookupV4(benchmark::State& state) {
   static std::shared_ptr<const Index> index = [&] {
