@@ -4,6 +4,7 @@
 
 #include <random>
 #include <thread>
+#include <unordered_set>
 
 #include "entente/detect/indicator_list.h"
 #include "test_util.h"
@@ -169,6 +170,44 @@ TEST(Index, CidrMatchesBruteForce) {
     } else {
       ASSERT_NE(got, Index::kNone) << FormatIpv4(x);
       EXPECT_EQ(idx->v4_prefix(got).cidr.length, best) << FormatIpv4(x);
+    }
+  }
+}
+
+// Enough prefixes that the direct index grows past 16 bits: every slot boundary and the
+// addresses around each prefix's ends against a longest-prefix match by brute force.
+TEST(Index, ManyCidrsMatchBruteForce) {
+  std::mt19937 rng(11);
+  std::unordered_set<std::uint64_t> prefixes;  // address << 6 | length
+  IndexBuilder b;
+  MetaId m = b.AddMeta(Meta("r"));
+  std::vector<std::uint32_t> probes;
+  for (int i = 0; i < 300000; ++i) {
+    int len = 8 + static_cast<int>(rng() % 25);
+    std::uint32_t a = static_cast<std::uint32_t>(rng()) & (~0u << (32 - len));
+    if (!prefixes.insert(std::uint64_t{a} << 6 | static_cast<unsigned>(len)).second) continue;
+    ASSERT_TRUE(b.AddCidr(FormatIpv4(a) + "/" + std::to_string(len), m).ok());
+    if (i % 10 == 0) {
+      std::uint32_t last = a | ~(~0u << (32 - len));
+      for (std::uint32_t x : {a - 1, a, a + 1, last - 1, last, last + 1}) probes.push_back(x);
+    }
+  }
+  auto idx = *b.Build(nullptr);
+  for (std::uint32_t s = 0; s < (1u << 20); ++s)
+    for (std::uint32_t d : {0u, 0xfffu}) probes.push_back((s << 12) + d);
+  for (int i = 0; i < 20000; ++i) probes.push_back(static_cast<std::uint32_t>(rng()));
+  for (std::size_t i = 0; i < probes.size(); i += 5) {  // a sample: brute force costs 25 finds
+    const std::uint32_t x = probes[i];
+    int best = -1;
+    for (int len = 32; len >= 8 && best < 0; --len)
+      if (prefixes.count(std::uint64_t{x & (~0u << (32 - len))} << 6 | static_cast<unsigned>(len)))
+        best = len;
+    const std::uint32_t got = idx->LookupV4(x);
+    if (best < 0) {
+      ASSERT_EQ(got, Index::kNone) << FormatIpv4(x);
+    } else {
+      ASSERT_NE(got, Index::kNone) << FormatIpv4(x);
+      ASSERT_EQ(idx->v4_prefix(got).cidr.length, best) << FormatIpv4(x);
     }
   }
 }

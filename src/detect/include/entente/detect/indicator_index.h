@@ -10,8 +10,9 @@
 //    on: every indicator (any member's) that names the value is one posting.
 //  * CIDRs, IPv4 and IPv6: prefixes flattened into disjoint sorted ranges whose value is the
 //    longest matching prefix (each prefix knows its enclosing prefix, so all covering prefixes
-//    are reachable); IPv4 adds a 2^16-entry direct index on the top 16 bits so a lookup is one
-//    L2 read and a short binary search in one or two cache lines.
+//    are reachable); IPv4 adds a direct index on the top 16 to 22 bits (more bits for more
+//    ranges, about two ranges per slot), so a lookup is one read in that index and a binary
+//    search that usually stays in one cache line.
 //  * domain-suffix rules (".xyz"): a small exact table probed for every strict parent.
 // Parent-domain matching (an indicator on evil.example matches sub.evil.example) walks the
 // parents of a name; a parent that is a public suffix never matches (PublicSuffixList), so an
