@@ -14,54 +14,33 @@ entente=$build/src/cli/entente
 load=$build/bench/server/taxii_load
 here=$(cd "$(dirname "$0")" && pwd)
 home=$(mktemp -d)
-pid=""
-cleanup() {
-  [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$home"
-}
-trap cleanup EXIT
-
-$entente --home "$home" init --name bench >/dev/null
-org=$(grep -o 'identity--[0-9a-f-]*' "$home/node.json" | head -1)
-$entente --home "$home" user add bench --role analyst --role admin --org "$org" --state FR >/dev/null
-token=$($entente --home "$home" --json token issue bench --role analyst --scope '*' --ttl 1d |
-        grep -o '"token":"[^"]*"' | cut -d'"' -f4)
-start() {  # $1: cache MiB
-  ENTENTE_OBJECT_CACHE_MB=$1 $entente --home "$home" serve --plain --listen 127.0.0.1:0 \
-    >"$home/serve.out" 2>"$home/serve.err" &
-  pid=$!
-  for _ in $(seq 100); do
-    grep -q listening "$home/serve.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  url=$(grep -o '"listening":"[^"]*"' "$home/serve.out" | cut -d'"' -f4)
-  port=${url##*:}
-}
-stop() { kill "$pid"; wait "$pid" || true; pid=""; }
+source "$here/node.sh"
+trap cleanup_node EXIT
+bench_node_init
+start() { ENTENTE_OBJECT_CACHE_MB=$1 start_server --plain; }  # $1: cache MiB
 wrk_run() {  # $1: seconds
   IDS="$home/ids.txt" TOKEN="$token" wrk -t2 -c256 -d"$1s" --latency \
     -s "$here/get_by_id.lua" "http://127.0.0.1:$port"
 }
 
 start 0
-collection=$(curl -s -H "Authorization: Bearer $token" -H 'Accept: application/taxii+json;version=2.1' \
-  "http://127.0.0.1:$port/api/collections/" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+collection=$(collection_id)
 $load post "$port" "$token" "$collection" "$objects" 1000 >/dev/null
 $load ids "$port" "$token" "$collection" "$objects" "$home/ids.txt" >/dev/null
-stop
+stop_server
 for _ in $(seq "$rounds"); do
   for cache in 0 "$mb"; do
     start "$cache"
     wrk_run 5 >/dev/null
-    before=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    before=$(server_ticks)
     wrk_run 6 >"$home/wrk.out"
-    after=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    after=$(server_ticks)
     requests=$(grep -o '[0-9]* requests in' "$home/wrk.out" | cut -d' ' -f1)
     printf 'cache %4s MiB  %s req/s  p99 %s  server CPU %s us/request  non-2xx %s\n' "$cache" \
       "$(awk '/Requests\/sec/ {print $2}' "$home/wrk.out")" \
       "$(awk '$1 == "99%" {print $2}' "$home/wrk.out")" \
       "$(((after - before) * 1000000 / $(getconf CLK_TCK) / requests))" \
       "$(awk '/Non-2xx/ {print $NF}' "$home/wrk.out" | grep . || echo 0)"
-    stop
+    stop_server
   done
 done

@@ -13,33 +13,10 @@ entente=$build/src/cli/entente
 load=$build/bench/server/taxii_load
 here=$(cd "$(dirname "$0")" && pwd)
 home=$(mktemp -d)
-server_pid=""
-cleanup() {
-  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-  rm -rf "$home"
-}
-trap cleanup EXIT
+source "$here/node.sh"
+trap cleanup_node EXIT
+bench_node_init
 
-$entente --home "$home" init --name bench >/dev/null
-org=$(grep -o 'identity--[0-9a-f-]*' "$home/node.json" | head -1)
-$entente --home "$home" user add bench --role analyst --role admin --org "$org" --state FR >/dev/null
-token=$($entente --home "$home" --json token issue bench --role analyst --scope '*' --ttl 1d |
-        grep -o '"token":"[^"]*"' | cut -d'"' -f4)
-
-start_server() {  # $1: extra flags
-  $entente --home "$home" serve --listen 127.0.0.1:0 $1 >"$home/serve.out" 2>"$home/serve.err" &
-  server_pid=$!
-  for _ in $(seq 100); do
-    grep -q listening "$home/serve.out" 2>/dev/null && break
-    sleep 0.1
-  done
-  url=$(grep -o '"listening":"[^"]*"' "$home/serve.out" | cut -d'"' -f4)
-  port=${url##*:}
-}
-stop_server() { kill "$server_pid"; wait "$server_pid" || true; server_pid=""; }
-# The server's CPU time (user + system, clock ticks) from /proc: on a shared machine the
-# server's CPU per request is steadier than requests/s.
-server_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 get_by_id() {  # $1: http or https
   local before after requests
   # A 5 s pass over the ids first: the measured window is a node that has been serving (its
@@ -56,8 +33,7 @@ get_by_id() {  # $1: http or https
 }
 
 start_server --plain
-collection=$(curl -s -H "Authorization: Bearer $token" -H 'Accept: application/taxii+json;version=2.1' \
-  "http://127.0.0.1:$port/api/collections/" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
+collection=$(collection_id)
 echo "== TAXII POST ingest: $objects objects in envelopes of 1000"
 $load post "$port" "$token" "$collection" "$objects" 1000
 echo "== TAXII paged reads: the whole collection, pages of 1000"
@@ -66,6 +42,6 @@ $load ids "$port" "$token" "$collection" 100000 "$home/ids.txt" >/dev/null
 echo "== GET /api/v1/objects/{id}: wrk -t2 -c256 -d${seconds}s, plain HTTP keep-alive"
 get_by_id http
 stop_server
-start_server ""
+start_server
 echo "== GET /api/v1/objects/{id}: wrk -t2 -c256 -d${seconds}s, TLS 1.3 keep-alive"
 get_by_id https
