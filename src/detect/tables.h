@@ -327,8 +327,8 @@ class RangeTable {
 // are interleaved (8 bytes per range) so the value comes in the cache line of the last compare.
 // `bits` grows with the number of ranges (16 up to 22, about two ranges per slot), so a lookup
 // reads one slot and usually one cache line of ranges. With 16 bits fixed, a million random
-// prefixes left about 30 ranges (four cache lines) per slot, and the lookups were bound by the
-// lines they read, not by the search.
+// prefixes left about 18 ranges (three or four cache lines) per slot, and the lookups were bound
+// by the lines they read, not by the search.
 class V4Table {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffu;
