@@ -384,21 +384,58 @@ class V4Table {
   int shift_ = 16;
 };
 
+// IPv6 ranges with the same kind of direct index as V4Table, on the top 16 to 22 bits of the
+// address. Without it a lookup was a binary search over all ranges: about 21 dependent steps
+// for a million prefixes, the first dozen of them cache misses (1.2 M lookups/s against 21 M
+// for IPv4). Real prefixes crowd into 2000::/3, an eighth of the slots, so there a slot holds
+// about eight times as many ranges: still a search of a few steps instead of twenty.
 class V6Table {
  public:
   static constexpr std::uint32_t kNone = 0xffffffffu;
   using In = RangeTable<U128>::In;
   std::vector<std::uint32_t> Build(const std::vector<In>& in) {
-    built_ = true;
-    return ranges_.Build(in, U128{}, U128::Max(), [](const U128& k) { return k.Next(); });
+    RangeTable<U128> flat;
+    auto parent = flat.Build(in, U128{}, U128::Max(), [](const U128& k) { return k.Next(); });
+    const auto& s = flat.starts();
+    buf_ = HugeBuffer(s.size() * sizeof(Range));
+    ranges_ = reinterpret_cast<Range*>(buf_.data());
+    for (std::size_t i = 0; i < s.size(); ++i) ranges_[i] = {s[i], flat.Lookup(s[i], i, i)};
+    int bits = 16;
+    while (bits < 22 && (std::size_t{1} << bits) * 2 < s.size()) ++bits;
+    shift_ = 64 - bits;
+    const std::uint64_t slots = std::uint64_t{1} << bits;
+    top_.assign(slots + 1, static_cast<std::uint32_t>(s.size() - 1));
+    std::size_t i = 0;
+    for (std::uint64_t b = 0; b < slots; ++b) {
+      const U128 key{b << shift_, 0};
+      while (i + 1 < s.size() && s[i + 1] <= key) ++i;
+      top_[b] = static_cast<std::uint32_t>(i);
+    }
+    return parent;
   }
-  std::uint32_t Lookup(const U128& x) const noexcept { return built_ ? ranges_.Lookup(x) : kNone; }
-  std::size_t bytes() const noexcept { return ranges_.bytes(); }
-  bool empty() const noexcept { return !built_; }
+  std::uint32_t Lookup(const U128& x) const noexcept {
+    if (top_.empty()) return kNone;
+    std::size_t base = top_[x.hi >> shift_], n = top_[(x.hi >> shift_) + 1] - base + 1;
+    const Range* r = ranges_;
+    while (n > 1) {
+      std::size_t half = n / 2;
+      base = (r[base + half].start <= x) ? base + half : base;
+      n -= half;
+    }
+    return r[base].val;
+  }
+  std::size_t bytes() const noexcept { return buf_.size() + top_.capacity() * 4; }
+  bool empty() const noexcept { return top_.empty(); }
 
  private:
-  RangeTable<U128> ranges_;
-  bool built_ = false;
+  struct Range {  // start and value side by side, as in V4Table: 24 bytes
+    U128 start;
+    std::uint32_t val;
+  };
+  HugeBuffer buf_;  // the ranges, in 2 MiB pages when large (a lookup lands anywhere in them)
+  Range* ranges_ = nullptr;
+  std::vector<std::uint32_t> top_;  // top_[b]: the last range starting at or before b << shift_
+  int shift_ = 48;
 };
 
 }  // namespace entente::detect::internal

@@ -212,6 +212,53 @@ TEST(Index, ManyCidrsMatchBruteForce) {
   }
 }
 
+// The same for IPv6: random prefixes /8 to /64, half of them crowded into 2000::/3 as real ones
+// are, against brute force at slot boundaries, prefix ends and random addresses.
+TEST(Index, ManyIpv6CidrsMatchBruteForce) {
+  std::mt19937_64 rng(12);
+  std::vector<std::unordered_set<std::uint64_t>> by_length(65);  // high 64 bits, masked
+  IndexBuilder b;
+  MetaId m = b.AddMeta(Meta("r"));
+  auto mask = [](int len) { return ~std::uint64_t{0} << (64 - len); };
+  auto address = [&](std::uint64_t hi) {
+    Ipv6Bytes a{};
+    for (std::size_t k = 0; k < 8; ++k) a[k] = static_cast<std::uint8_t>(hi >> (56 - 8 * k));
+    for (std::size_t k = 8; k < 16; ++k) a[k] = static_cast<std::uint8_t>(rng());
+    return a;
+  };
+  std::vector<std::uint64_t> probes;  // high halves
+  for (int i = 0; i < 300000; ++i) {
+    const int len = 8 + static_cast<int>(rng() % 57);
+    std::uint64_t hi = rng();
+    if (i % 2) hi = (hi >> 3) | (std::uint64_t{1} << 61);  // 2000::/3
+    hi &= mask(len);
+    if (!by_length[static_cast<std::size_t>(len)].insert(hi).second) continue;
+    Ipv6Bytes a = address(hi);
+    std::fill(a.begin() + 8, a.end(), std::uint8_t{0});
+    ASSERT_TRUE(b.AddCidr(FormatIpv6(a) + "/" + std::to_string(len), m).ok());
+    if (i % 10 == 0)
+      for (std::uint64_t x : {hi - 1, hi, hi | ~mask(len), (hi | ~mask(len)) + 1})
+        probes.push_back(x);
+  }
+  auto idx = *b.Build(nullptr);
+  for (std::uint64_t s = 0; s < (1u << 20); s += 3) probes.push_back(s << 44);
+  for (int i = 0; i < 20000; ++i) probes.push_back(rng());
+  for (std::size_t i = 0; i < probes.size(); i += 3) {
+    const std::uint64_t hi = probes[i];
+    int best = -1;
+    for (int len = 64; len >= 8 && best < 0; --len)
+      if (by_length[static_cast<std::size_t>(len)].count(hi & mask(len))) best = len;
+    const Ipv6Bytes a = address(hi);
+    const std::uint32_t got = idx->LookupV6(a);
+    if (best < 0) {
+      ASSERT_EQ(got, Index::kNone) << FormatIpv6(a);
+    } else {
+      ASSERT_NE(got, Index::kNone) << FormatIpv6(a);
+      ASSERT_EQ(idx->v6_prefix(got).cidr.length, best) << FormatIpv6(a);
+    }
+  }
+}
+
 TEST(Index, CatchAllPrefixIsWarned) {
   IndexBuilder b;
   MetaId m = b.AddMeta(Meta("all"));

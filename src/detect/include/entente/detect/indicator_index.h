@@ -10,9 +10,9 @@
 //    on: every indicator (any member's) that names the value is one posting.
 //  * CIDRs, IPv4 and IPv6: prefixes flattened into disjoint sorted ranges whose value is the
 //    longest matching prefix (each prefix knows its enclosing prefix, so all covering prefixes
-//    are reachable); IPv4 adds a direct index on the top 16 to 22 bits (more bits for more
-//    ranges, about two ranges per slot), so a lookup is one read in that index and a binary
-//    search that usually stays in one cache line.
+//    are reachable). Both add a direct index on the top 16 to 22 bits of the address (more
+//    bits for more ranges, about two ranges per slot), so a lookup is one read in that index
+//    and a binary search that usually stays in one cache line.
 //  * domain-suffix rules (".xyz"): a small exact table probed for every strict parent.
 // Parent-domain matching (an indicator on evil.example matches sub.evil.example) walks the
 // parents of a name; a parent that is a public suffix never matches (PublicSuffixList), so an
