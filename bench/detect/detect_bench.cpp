@@ -148,21 +148,25 @@ void BM_RandomLines(benchmark::State& state) {
 }
 BENCHMARK(BM_RandomLines)->Arg(128)->Arg(384)->Arg(1024);
 
+// An index of n CIDR indicators, each the text cidr(rng) returns (one seed for every run).
+template <typename MakeCidr>
+std::shared_ptr<const Index> CidrIndex(std::int64_t n, MakeCidr&& cidr) {
+  std::mt19937_64 rng(1);
+  IndexBuilder b;
+  IndicatorMeta meta;
+  meta.ref = "bench";
+  MetaId m = b.AddMeta(meta);
+  for (std::int64_t i = 0; i < n; ++i) (void)b.AddCidr(cidr(rng), m);
+  return *b.Build(nullptr);
+}
+
 void BM_CidrLookupV6(benchmark::State& state) {
-  static std::shared_ptr<const Index> index = [&] {
-    std::mt19937_64 rng(1);
-    IndexBuilder b;
-    IndicatorMeta meta;
-    meta.ref = "bench";
-    MetaId m = b.AddMeta(meta);
-    for (int i = 0; i < state.range(0); ++i) {
-      Ipv6Bytes a;
-      for (auto& byte : a) byte = static_cast<std::uint8_t>(rng());
-      int len = 8 + static_cast<int>(rng() % 57);  // /8 to /64, as allocations and hosts' nets
-      (void)b.AddCidr(FormatIpv6(a) + "/" + std::to_string(len), m);
-    }
-    return *b.Build(nullptr);
-  }();
+  static std::shared_ptr<const Index> index = CidrIndex(state.range(0), [](auto& rng) {
+    Ipv6Bytes a;
+    for (auto& byte : a) byte = static_cast<std::uint8_t>(rng());
+    int len = 8 + static_cast<int>(rng() % 57);  // /8 to /64, as allocations and hosts' nets
+    return FormatIpv6(a) + "/" + std::to_string(len);
+  });
   // 2^20 random addresses (16 MiB), walked in order: the reads that count are the index's.
   static const std::vector<Ipv6Bytes> addrs = [] {
     std::mt19937_64 rng(3);
@@ -183,18 +187,10 @@ void BM_CidrLookupV6(benchmark::State& state) {
 BENCHMARK(BM_CidrLookupV6)->Arg(1'000'000)->Unit(benchmark::kMicrosecond);
 
 void BM_CidrLookupV4(benchmark::State& state) {
-  static std::shared_ptr<const Index> index = [&] {
-    std::mt19937_64 rng(1);
-    IndexBuilder b;
-    IndicatorMeta meta;
-    meta.ref = "bench";
-    MetaId m = b.AddMeta(meta);
-    for (int i = 0; i < state.range(0); ++i) {
-      int len = 8 + static_cast<int>(rng() % 25);
-      (void)b.AddCidr(FormatIpv4(static_cast<std::uint32_t>(rng())) + "/" + std::to_string(len), m);
-    }
-    return *b.Build(nullptr);
-  }();
+  static std::shared_ptr<const Index> index = CidrIndex(state.range(0), [](auto& rng) {
+    int len = 8 + static_cast<int>(rng() % 25);
+    return FormatIpv4(static_cast<std::uint32_t>(rng())) + "/" + std::to_string(len);
+  });
   std::mt19937 rng(3);
   std::vector<std::uint32_t> addrs(4096);
   for (auto& a : addrs) a = static_cast<std::uint32_t>(rng());
