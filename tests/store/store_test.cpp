@@ -21,6 +21,8 @@ using testing::StoreFixture;
 
 using StoreTest = StoreFixture;
 
+constexpr const char* kTlpAmber = "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82";
+
 TEST_P(StoreTest, LatestVersionIsGreatestModifiedNotLastAdded) {
   IngestText(Indicator(1, "2024-03-01T00:00:00.000Z", "v3"));
   IngestText(Indicator(1, "2024-01-01T00:00:00.000Z", "v1"));
@@ -485,7 +487,20 @@ void RewindSqliteToSchema3(const std::string& path) {
                         "ALTER TABLE latest_v1 RENAME TO latest; "
                         "CREATE INDEX latest_type ON latest(type, date_added); "
                         "CREATE INDEX latest_added ON latest(date_added); "
-                        "DELETE FROM schema_version WHERE version IN (4, 5)",
+                        // labels and markings as rows (before schema 6), from the texts
+                        "CREATE TABLE labels(label TEXT NOT NULL, date_added INTEGER NOT NULL); "
+                        "CREATE INDEX labels_label ON labels(label, date_added); "
+                        "CREATE TABLE markings(marking TEXT NOT NULL, date_added INTEGER NOT "
+                        "NULL); "
+                        "CREATE INDEX markings_marking ON markings(marking, date_added); "
+                        "INSERT INTO labels SELECT j.value, o.date_added FROM objects o, "
+                        "json_each(o.json, '$.labels') j; "
+                        "INSERT INTO markings SELECT j.value, o.date_added FROM objects o, "
+                        "json_each(o.json, '$.object_marking_refs') j; "
+                        "CREATE INDEX objects_created_by ON objects(created_by_ref) WHERE "
+                        "created_by_ref IS NOT NULL; "
+                        "DROP TABLE postings; DROP TABLE terms; "
+                        "DELETE FROM schema_version WHERE version IN (4, 5, 6)",
                         nullptr, nullptr, &err);
   std::string message = err ? err : "";
   sqlite3_free(err);
@@ -495,11 +510,35 @@ void RewindSqliteToSchema3(const std::string& path) {
 
 // The schema is versioned: an older store is migrated on open, a newer one refused.
 TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
-  IngestText(Indicator(20, "2024-01-01T00:00:00.000Z"));
+  const std::string apt = R"(,"labels":["apt","apt28","apt"],"object_marking_refs":[")" +
+                          std::string(kTlpAmber) +
+                          R"("],"created_by_ref":"identity--00000000-0000-4000-8000-000000000000")";
+  IngestText(Indicator(20, "2024-01-01T00:00:00.000Z", "bad ip", apt));
   // An id with two versions, the older one added last: its latest row must survive the
   // migration pointing at the greater version.
-  IngestText(Indicator(22, "2024-03-01T00:00:00.000Z"));
-  IngestText(Indicator(22, "2024-02-01T00:00:00.000Z"));
+  IngestText(Indicator(22, "2024-03-01T00:00:00.000Z", "bad ip", R"(,"labels":["apt"])"));
+  IngestText(Indicator(22, "2024-02-01T00:00:00.000Z", "bad ip", R"(,"labels":["old"])"));
+  // Label and marking filters: the ids of the latest versions that match, in date_added order.
+  auto matching = [&](std::string label, std::string marking) {
+    Query q;
+    q.label = std::move(label);
+    q.marking = std::move(marking);
+    auto page = store_->Find(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::string ids;
+    if (page.ok()) {
+      for (const auto& o : page->objects) ids += o.id.substr(11, 8) + " ";
+    }
+    return ids;
+  };
+  auto by_creator = [&]() {
+    Query q;
+    q.created_by = "identity--00000000-0000-4000-8000-000000000000";
+    auto page = store_->Find(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    return page.ok() && page->objects.size() == 1 ? page->objects[0].id.substr(11, 8) + " "
+                                                  : std::string("?");
+  };
   auto exec = [&](const std::string& sql) {
     if (postgres()) {
       ASSERT_EQ(PgExec("SET search_path = " + schema_ + "; " + sql), "");
@@ -536,8 +575,11 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     return v;
   };
   const std::string current = version();
-  ASSERT_EQ(current, postgres() ? "2:2" : "5:5");
-  int last = postgres() ? 2 : 5;
+  ASSERT_EQ(current, postgres() ? "2:2" : "6:6");
+  int last = postgres() ? 2 : 6;
+  EXPECT_EQ(matching("apt", ""), "00000020 00000022 ");
+  EXPECT_EQ(matching("apt28", kTlpAmber), "00000020 ");
+  EXPECT_EQ(by_creator(), "00000020 ");
   store_.reset();
 
   // Undo the last step by hand: the store is now one version older.
@@ -551,15 +593,21 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     Reopen(read_only);
     auto old = store_->Get("indicator--00000020-0000-4000-8000-000000000000");
     ASSERT_TRUE(old.ok()) << old.status().ToString();
-    EXPECT_EQ(old->json, Indicator(20, "2024-01-01T00:00:00.000Z"));
+    EXPECT_EQ(old->json, Indicator(20, "2024-01-01T00:00:00.000Z", "bad ip", apt));
+    EXPECT_EQ(matching("apt", ""), "00000020 00000022 ");  // through the rows of schema 3
+    EXPECT_EQ(matching("apt28", kTlpAmber), "00000020 ");
+    EXPECT_EQ(by_creator(), "00000020 ");
     store_.reset();
     EXPECT_EQ(version(), "3:3");
   }
   Reopen();
   EXPECT_EQ(version(), current);
-  Query by_creator;
-  by_creator.created_by = "identity--00000000-0000-4000-8000-000000000000";
-  EXPECT_TRUE(store_->Find(by_creator).ok());
+  // The rows became posting lists: the same answers.
+  EXPECT_EQ(matching("apt", ""), "00000020 00000022 ");
+  EXPECT_EQ(matching("apt28", kTlpAmber), "00000020 ");
+  EXPECT_EQ(matching("old", ""), "");  // only an older version has it
+  EXPECT_EQ(matching("", kTlpAmber), "00000020 ");
+  EXPECT_EQ(by_creator(), "00000020 ");
   // Texts stored before the migration and after it read alike.
   IngestText(Indicator(21, "2024-01-01T00:00:00.000Z"));
   for (const char* id : {"indicator--00000020-0000-4000-8000-000000000000",
@@ -567,11 +615,11 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     int n = id[18] == '0' ? 20 : 21;
     auto got = store_->Get(id);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
-    EXPECT_EQ(got->json, Indicator(n, "2024-01-01T00:00:00.000Z"));
+    EXPECT_EQ(got->json, Indicator(n, "2024-01-01T00:00:00.000Z", "bad ip", n == 20 ? apt : ""));
   }
   auto two = store_->Get("indicator--00000022-0000-4000-8000-000000000000");
   ASSERT_TRUE(two.ok()) << two.status().ToString();
-  EXPECT_EQ(two->json, Indicator(22, "2024-03-01T00:00:00.000Z"));
+  EXPECT_EQ(two->json, Indicator(22, "2024-03-01T00:00:00.000Z", "bad ip", R"(,"labels":["apt"])"));
   Query indicators;
   indicators.types = {"indicator"};
   auto latest = store_->Find(indicators);
@@ -637,9 +685,9 @@ TEST(SqliteMigration, LegacyMetaVersionIsMigrated) {
                                -1, &st, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5,6");
   EXPECT_EQ(sqlite3_column_int(st, 1), 0);
-  EXPECT_EQ(sqlite3_column_int(st, 2), 1);
+  EXPECT_EQ(sqlite3_column_int(st, 2), 0);  // made by step 3, replaced by postings in step 6
   sqlite3_finalize(st);
   sqlite3_close(db);
   std::filesystem::remove_all(dir);

@@ -8,7 +8,9 @@
 //   meta('json_end'): the committed end of the object text file
 //   latest(date_added INTEGER PRIMARY KEY, type)    one row per id: its greatest version's
 //                                                  row in objects, found through (id, version)
-//   labels(label, date_added), markings(marking, date_added)       for filters
+//   terms(term, kind, text), postings(term, last_added, list)    label, marking, creator filters:
+//                                                  each term's date_added keys as blobs
+//                                                  (postings.h)
 //   search: FTS5 over name and description, rowid = date_added
 // date_added is the rowid: strictly increasing microseconds, so "added after" is a range
 // scan of the primary key and cursors are plain integers.
@@ -17,6 +19,8 @@
 // (text_file.h) at [json_at, json_at + json_len), with json = ''; older rows (json_at NULL)
 // keep it in the json column. Both read the same way.
 #include "sqlite/sqlite_store.h"
+
+#include "sqlite/postings.h"
 
 #include <sqlite3.h>
 
@@ -35,7 +39,7 @@
 namespace entente::store {
 namespace {
 
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -86,6 +90,30 @@ const internal::MigrationStep kSteps[] = {
      "DROP TABLE latest; "
      "ALTER TABLE latest_v5 RENAME TO latest; "
      "CREATE INDEX latest_type ON latest(type, date_added)"},
+    // A row per (label, version) and per (marking, version), each with an index, were over a
+    // quarter of the database and a third of the ingest time; a batch now writes one blob of
+    // keys per distinct term (postings.h).
+    {6, "labels, markings and creators become posting lists",
+     "CREATE TABLE terms(term INTEGER PRIMARY KEY, kind INTEGER NOT NULL, text TEXT NOT NULL, "
+     "UNIQUE(kind, text)); "
+     "CREATE TABLE postings(term INTEGER NOT NULL, last_added INTEGER NOT NULL, "
+     "list BLOB NOT NULL, PRIMARY KEY(term, last_added)) WITHOUT ROWID; "
+     "INSERT INTO terms(kind, text) SELECT DISTINCT 1, label FROM labels ORDER BY 2; "
+     "INSERT INTO terms(kind, text) SELECT DISTINCT 2, marking FROM markings ORDER BY 2; "
+     "INSERT INTO terms(kind, text) SELECT DISTINCT 3, created_by_ref FROM objects "
+     "WHERE created_by_ref IS NOT NULL ORDER BY 2; "
+     "INSERT INTO postings(term, last_added, list) SELECT t.term, MAX(l.date_added), "
+     "entente_postings(l.date_added) FROM labels l JOIN terms t ON t.kind = 1 AND t.text = "
+     "l.label GROUP BY t.term; "
+     "INSERT INTO postings(term, last_added, list) SELECT t.term, MAX(m.date_added), "
+     "entente_postings(m.date_added) FROM markings m JOIN terms t ON t.kind = 2 AND t.text = "
+     "m.marking GROUP BY t.term; "
+     "INSERT INTO postings(term, last_added, list) SELECT t.term, MAX(o.date_added), "
+     "entente_postings(o.date_added) FROM objects o JOIN terms t ON t.kind = 3 AND t.text = "
+     "o.created_by_ref GROUP BY t.term; "
+     "DROP TABLE labels; "
+     "DROP TABLE markings; "
+     "DROP INDEX objects_created_by"},
 };
 
 // The columns RowToObject reads, after an optional table prefix.
@@ -140,6 +168,9 @@ void Stmt::Bind(int i, std::string_view s) {
 }
 void Stmt::Bind(int i, std::int64_t v) { sqlite3_bind_int64(stmt_, i, v); }
 void Stmt::BindNull(int i) { sqlite3_bind_null(stmt_, i); }
+void Stmt::BindBlob(int i, std::string_view b) {
+  sqlite3_bind_blob64(stmt_, i, b.data() != nullptr ? b.data() : "", b.size(), SQLITE_STATIC);
+}
 
 Result<bool> Stmt::Step() {
   int rc = sqlite3_step(stmt_);
@@ -152,6 +183,11 @@ std::string_view Stmt::Text(int col) {
   const unsigned char* p = sqlite3_column_text(stmt_, col);
   int n = sqlite3_column_bytes(stmt_, col);
   return p == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(p), n);
+}
+std::string_view Stmt::Blob(int col) {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  return p == nullptr ? std::string_view() : std::string_view(static_cast<const char*>(p), n);
 }
 std::int64_t Stmt::Int(int col) { return sqlite3_column_int64(stmt_, col); }
 bool Stmt::IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
@@ -191,6 +227,7 @@ Result<std::unique_ptr<SqliteStore::Reader>> SqliteStore::OpenReader() const {
   }
   sqlite3_extended_result_codes(r->db, 1);
   sqlite3_busy_timeout(r->db, 5000);
+  ENTENTE_RETURN_IF_ERROR(RegisterPostings(r->db));
   ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA cache_size=-65536"));
   ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA mmap_size=4294967296"));
   // The greatest version through the (id, version) index; the same query reads stores made
@@ -229,6 +266,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
   }
   sqlite3_extended_result_codes(store->db_, 1);
   sqlite3_busy_timeout(store->db_, 5000);
+  ENTENTE_RETURN_IF_ERROR(RegisterPostings(store->db_));  // migration 6 uses it
   // WAL: readers never block the writer. synchronous=FULL: a commit is on disk when it returns.
   // page_size only takes effect on a new database (before the first table is created).
   for (const char* pragma :
@@ -247,9 +285,11 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
     ENTENTE_RETURN_IF_ERROR(store->CheckVersion());
     ENTENTE_ASSIGN_OR_RETURN(int version, SchemaVersion(store->db_));
     store->text_columns_ = version >= 4;
+    store->postings_ = version >= 6;
   } else {
     ENTENTE_RETURN_IF_ERROR(store->Migrate());
     store->text_columns_ = true;
+    store->postings_ = true;
   }
   ENTENTE_ASSIGN_OR_RETURN(store->texts_, ObjectTextFile::Open(path + "-json", options.read_only));
   store->path_ = path;
@@ -375,10 +415,6 @@ Status SqliteStore::PrepareStatements() {
       st.insert_latest.Prepare(db_, "INSERT INTO latest(date_added, type) VALUES(?1, ?2)"));
   ENTENTE_RETURN_IF_ERROR(
       st.delete_latest.Prepare(db_, "DELETE FROM latest WHERE date_added = ?1"));
-  ENTENTE_RETURN_IF_ERROR(
-      st.insert_label.Prepare(db_, "INSERT INTO labels(label, date_added) VALUES(?1, ?2)"));
-  ENTENTE_RETURN_IF_ERROR(
-      st.insert_marking.Prepare(db_, "INSERT INTO markings(marking, date_added) VALUES(?1, ?2)"));
   ENTENTE_RETURN_IF_ERROR(st.insert_search.Prepare(
       db_, "INSERT INTO search(rowid, name, description) VALUES(?1, ?2, ?3)"));
   return Status::Ok();
@@ -494,21 +530,14 @@ class SqliteWriteBatch final : public WriteBatch {
     }
 
     if (h.labels.is_array()) {
-      for (auto [k, label] : h.labels) {
-        st.insert_label.Reset();
-        st.insert_label.Bind(1, label.str());
-        st.insert_label.Bind(2, added);
-        ENTENTE_RETURN_IF_ERROR(st.insert_label.Step().status());
-      }
+      for (auto [k, label] : h.labels) postings_.Add(TermKind::kLabel, label.str(), added);
     }
     if (h.object_marking_refs.is_array()) {
       for (auto [k, marking] : h.object_marking_refs) {
-        st.insert_marking.Reset();
-        st.insert_marking.Bind(1, marking.str());
-        st.insert_marking.Bind(2, added);
-        ENTENTE_RETURN_IF_ERROR(st.insert_marking.Step().status());
+        postings_.Add(TermKind::kMarking, marking.str(), added);
       }
     }
+    if (!h.created_by_ref.empty()) postings_.Add(TermKind::kCreator, h.created_by_ref, added);
     if (!h.name.empty() || !h.description.empty()) {
       st.insert_search.Reset();
       st.insert_search.Bind(1, added);
@@ -557,9 +586,10 @@ class SqliteWriteBatch final : public WriteBatch {
 
   Status Commit() override {
     if (!open_) return Status::Internal("Commit on a finished batch");
-    // Texts on disk first; the commit that refers to them also records their end.
-    Status s = Status::Ok();
-    if (size_ > 0) {
+    // The batch's label and marking keys, one blob per term; then the texts on disk; the
+    // commit that refers to them also records their end.
+    Status s = postings_.Flush(store_.db_);
+    if (s.ok() && size_ > 0) {
       auto end = store_.texts_->Sync();
       s = end.status();
       if (s.ok()) {
@@ -584,6 +614,7 @@ class SqliteWriteBatch final : public WriteBatch {
   void Rollback() override {
     if (!open_) return;
     (void)store_.Exec("ROLLBACK");
+    postings_.Clear();
     store_.texts_->AbandonBatch();
     store_.last_date_added_ = std::max(store_.last_date_added_, saved_last_);
     open_ = false;
@@ -595,6 +626,7 @@ class SqliteWriteBatch final : public WriteBatch {
 
  private:
   SqliteStore& store_;
+  PostingsBuffer postings_;
   bool open_ = false;
   std::size_t size_ = 0;
   std::int64_t saved_last_ = 0;
@@ -803,15 +835,28 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
   };
   ENTENTE_RETURN_IF_ERROR(timestamp(q.modified_from, ">="));
   ENTENTE_RETURN_IF_ERROR(timestamp(q.modified_to, "<="));
-  if (!q.label.empty()) {
-    where.push_back("o.date_added IN (SELECT date_added FROM labels WHERE label = " +
-                    text_param(q.label) + ")");
+  // Stores before schema 6 (opened read-only, so not migrated) keep a row per term and version.
+  auto term_filter = [&](TermKind kind, const std::string& text) {
+    if (postings_) {
+      where.push_back("o.date_added IN (SELECT value FROM term_postings(" +
+                      std::to_string(static_cast<int>(kind)) + ", " + text_param(text) + "))");
+    } else if (kind == TermKind::kLabel) {
+      where.push_back(
+          "o.date_added IN (SELECT date_added FROM labels WHERE label = " + text_param(text) + ")");
+    } else {
+      where.push_back("o.date_added IN (SELECT date_added FROM markings WHERE marking = " +
+                      text_param(text) + ")");
+    }
+  };
+  if (!q.label.empty()) term_filter(TermKind::kLabel, q.label);
+  if (!q.marking.empty()) term_filter(TermKind::kMarking, q.marking);
+  if (!q.created_by.empty()) {
+    if (postings_) {
+      term_filter(TermKind::kCreator, q.created_by);
+    } else {
+      where.push_back("o.created_by_ref = " + text_param(q.created_by));
+    }
   }
-  if (!q.marking.empty()) {
-    where.push_back("o.date_added IN (SELECT date_added FROM markings WHERE marking = " +
-                    text_param(q.marking) + ")");
-  }
-  if (!q.created_by.empty()) where.push_back("o.created_by_ref = " + text_param(q.created_by));
   if (!q.text.empty()) {
     where.push_back("o.date_added IN (SELECT rowid FROM search WHERE search MATCH " +
                     text_param(q.text) + ")");
@@ -869,21 +914,44 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
       }
       sql += ")";
     }
-    sql += " RETURNING date_added";
+    sql += " RETURNING date_added, json, json_at, json_len";
     Stmt del;
     ENTENTE_RETURN_IF_ERROR(del.Prepare(db_, sql.c_str()));
     del.Bind(1, id);
-    std::vector<std::int64_t> gone;
+    struct Gone {
+      std::int64_t added;
+      std::string text;
+    };
+    std::vector<Gone> gone;
     for (;;) {
       ENTENTE_ASSIGN_OR_RETURN(bool row, del.Step());
       if (!row) break;
-      gone.push_back(del.Int(0));
+      Gone g{del.Int(0), std::string(del.Text(1))};
+      if (!del.IsNull(2)) {
+        ENTENTE_RETURN_IF_ERROR(texts_->Read(del.Int(2), del.Int(3), &g.text).WithContext(id));
+      }
+      gone.push_back(std::move(g));
     }
     if (gone.empty()) return Status::NotFound(std::string(id));
-    for (std::int64_t added : gone) {
-      std::string a = std::to_string(added);
-      ENTENTE_RETURN_IF_ERROR(Exec(("DELETE FROM labels WHERE date_added = " + a).c_str()));
-      ENTENTE_RETURN_IF_ERROR(Exec(("DELETE FROM markings WHERE date_added = " + a).c_str()));
+    for (const Gone& g : gone) {
+      // The version's labels and markings come from its text; a text that no longer parses
+      // leaves its keys behind, which filters never return (they join objects).
+      if (auto object = json::Value::Parse(g.text); object.ok()) {
+        for (auto [kind, member] : {std::pair{TermKind::kLabel, "labels"},
+                                    std::pair{TermKind::kMarking, "object_marking_refs"}}) {
+          const json::Value* terms = object->find(member);
+          if (terms == nullptr || !terms->is_array()) continue;
+          for (const json::Value& term : terms->array()) {
+            if (!term.is_string()) continue;
+            ENTENTE_RETURN_IF_ERROR(RemovePosting(db_, kind, term.str(), g.added));
+          }
+        }
+        const json::Value* creator = object->find("created_by_ref");
+        if (creator != nullptr && creator->is_string()) {
+          ENTENTE_RETURN_IF_ERROR(RemovePosting(db_, TermKind::kCreator, creator->str(), g.added));
+        }
+      }
+      std::string a = std::to_string(g.added);
       ENTENTE_RETURN_IF_ERROR(Exec(("DELETE FROM latest WHERE date_added = " + a).c_str()));
     }
     // Contentless FTS rows cannot be deleted by rowid without their text; searches join
@@ -959,6 +1027,23 @@ Status SqliteStore::DoCheckIntegrity() {
     ENTENTE_RETURN_IF_ERROR(q.Prepare(reader->db, c.sql));
     ENTENTE_ASSIGN_OR_RETURN(bool r, q.Step());
     if (r && q.Int(0) != 0) return Status::Corruption(std::to_string(q.Int(0)) + " " + c.what);
+  }
+  if (postings_) {
+    // Every posting blob decodes, its keys increase, and its row is named by its last key.
+    Stmt blobs;
+    ENTENTE_RETURN_IF_ERROR(
+        blobs.Prepare(reader->db, "SELECT term, last_added, list FROM postings"));
+    std::vector<std::int64_t> keys;
+    for (;;) {
+      ENTENTE_ASSIGN_OR_RETURN(bool r, blobs.Step());
+      if (!r) break;
+      keys.clear();
+      const std::string where = "postings of term " + std::to_string(blobs.Int(0));
+      ENTENTE_RETURN_IF_ERROR(DecodePostings(blobs.Blob(2), &keys).WithContext(where));
+      if (keys.empty() || keys.back() != blobs.Int(1)) {
+        return Status::Corruption(where + ": a blob whose last key is not its row's last_added");
+      }
+    }
   }
   if (!text_columns_) return Status::Ok();
   // Every text a row refers to lies before the committed end, which the file reaches.

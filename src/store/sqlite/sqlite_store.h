@@ -32,9 +32,11 @@ class Stmt {
   void Bind(int index, std::string_view text);
   void Bind(int index, std::int64_t value);
   void BindNull(int index);
+  void BindBlob(int index, std::string_view bytes);
   // true: a row is ready; false: done.
   Result<bool> Step();
   std::string_view Text(int column);
+  std::string_view Blob(int column);
   std::int64_t Int(int column);
   bool IsNull(int column);
 
@@ -56,8 +58,8 @@ class SqliteStore final : public Store {
  private:
   friend class SqliteWriteBatch;
   struct Statements {
-    Stmt insert_object, find_version, find_latest, insert_latest, delete_latest, insert_label,
-        insert_marking, insert_search, read_json_end, write_json_end;
+    Stmt insert_object, find_version, find_latest, insert_latest, delete_latest, insert_search,
+        read_json_end, write_json_end;
   };
   // A read-only connection and its prepared statements. Readers are pooled: each read takes an
   // idle one (opening another when none is idle) and gives it back, so concurrent reads (the
@@ -135,6 +137,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Statements> statements_;  // on db_
   std::unique_ptr<ObjectTextFile> texts_;   // writer side guarded by write_mutex_
   bool text_columns_ = false;               // schema 4 or later: objects has json_at, json_len
+  bool postings_ = false;                   // schema 6 or later: terms and postings
   bool read_only_ = false;                  // no writer statements, writes refused
   std::int64_t last_date_added_ = 0;        // guarded by write_mutex_
   std::unique_ptr<ChangeCounter> changes_;  // every writable open; none when read-only
