@@ -250,114 +250,145 @@ Status RegisterPostings(sqlite3* db) {
 // ---- writing ---------------------------------------------------------------------------------
 
 void PostingsBuffer::Add(TermKind kind, std::string_view text, std::int64_t date_added) {
-  Terms& terms = kind == TermKind::kLabel     ? labels_
-                 : kind == TermKind::kMarking ? markings_
-                                              : creators_;
+  Terms& terms = by_kind_[Index(kind)];
   auto it = terms.find(text);
   if (it == terms.end()) it = terms.emplace(std::string(text), std::vector<std::int64_t>()).first;
   if (it->second.empty() || it->second.back() != date_added) it->second.push_back(date_added);
 }
 
-namespace {
+struct PostingWriter::Statements {
+  sqlite3* db = nullptr;
+  Stmt find_term, insert_term, last_blob, holding_blob, delete_blob, insert_blob;
+};
+
+PostingWriter::PostingWriter(std::unique_ptr<Statements> st) : st_(std::move(st)) {}
+PostingWriter::~PostingWriter() = default;
+
+Result<std::unique_ptr<PostingWriter>> PostingWriter::Prepare(sqlite3* db) {
+  auto st = std::make_unique<Statements>();
+  st->db = db;
+  ENTENTE_RETURN_IF_ERROR(
+      st->find_term.Prepare(db, "SELECT term FROM terms WHERE kind = ?1 AND text = ?2"));
+  ENTENTE_RETURN_IF_ERROR(
+      st->insert_term.Prepare(db, "INSERT INTO terms(kind, text) VALUES(?1, ?2)"));
+  ENTENTE_RETURN_IF_ERROR(st->last_blob.Prepare(
+      db,
+      "SELECT last_added, list FROM postings WHERE term = ?1 ORDER BY last_added DESC LIMIT 1"));
+  ENTENTE_RETURN_IF_ERROR(st->holding_blob.Prepare(
+      db,
+      "SELECT last_added, list FROM postings WHERE term = ?1 AND last_added >= ?2 "
+      "ORDER BY last_added LIMIT 1"));
+  ENTENTE_RETURN_IF_ERROR(
+      st->delete_blob.Prepare(db, "DELETE FROM postings WHERE term = ?1 AND last_added = ?2"));
+  ENTENTE_RETURN_IF_ERROR(st->insert_blob.Prepare(
+      db, "INSERT INTO postings(term, last_added, list) VALUES(?1, ?2, ?3)"));
+  return std::unique_ptr<PostingWriter>(new PostingWriter(std::move(st)));
+}
 
 // The term's id, created when `create` and absent; 0 when absent and not created.
-Result<std::int64_t> TermId(sqlite3* db, TermKind kind, std::string_view text, bool create) {
-  Stmt find;
-  ENTENTE_RETURN_IF_ERROR(find.Prepare(db, "SELECT term FROM terms WHERE kind = ?1 AND text = ?2"));
+Result<std::int64_t> PostingWriter::TermId(TermKind kind, std::string_view text, bool create) {
+  Stmt& find = st_->find_term;
+  find.Reset();
   find.Bind(1, std::int64_t{static_cast<int>(kind)});
   find.Bind(2, text);
-  ENTENTE_ASSIGN_OR_RETURN(bool found, find.Step());
-  if (found) return find.Int(0);
-  if (!create) return std::int64_t{0};
-  Stmt insert;
-  ENTENTE_RETURN_IF_ERROR(insert.Prepare(db, "INSERT INTO terms(kind, text) VALUES(?1, ?2)"));
+  auto found = find.Step();
+  const std::int64_t id = found.ok() && *found ? find.Int(0) : 0;
+  find.Reset();
+  ENTENTE_RETURN_IF_ERROR(found.status());
+  if (id != 0 || !create) return id;
+  Stmt& insert = st_->insert_term;
+  insert.Reset();
   insert.Bind(1, std::int64_t{static_cast<int>(kind)});
   insert.Bind(2, text);
-  ENTENTE_RETURN_IF_ERROR(insert.Step().status());
-  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(db));
+  Status s = insert.Step().status();
+  insert.Reset();
+  ENTENTE_RETURN_IF_ERROR(s);
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(st_->db));
 }
 
 // Replaces the blob (term, old_last) by `keys` (deleted when empty; old_last 0: none).
-Status WriteBlob(sqlite3* db, std::int64_t term, std::int64_t old_last,
-                 const std::vector<std::int64_t>& keys) {
+Status PostingWriter::WriteBlob(std::int64_t term, std::int64_t old_last,
+                                const std::vector<std::int64_t>& keys) {
   if (old_last != 0) {
-    Stmt del;
-    ENTENTE_RETURN_IF_ERROR(
-        del.Prepare(db, "DELETE FROM postings WHERE term = ?1 AND last_added = ?2"));
+    Stmt& del = st_->delete_blob;
+    del.Reset();
     del.Bind(1, term);
     del.Bind(2, old_last);
-    ENTENTE_RETURN_IF_ERROR(del.Step().status());
+    Status s = del.Step().status();
+    del.Reset();
+    ENTENTE_RETURN_IF_ERROR(s);
   }
   if (keys.empty()) return Status::Ok();
   std::string blob = EncodePostings(keys);
-  Stmt put;
-  ENTENTE_RETURN_IF_ERROR(
-      put.Prepare(db, "INSERT INTO postings(term, last_added, list) VALUES(?1, ?2, ?3)"));
+  Stmt& put = st_->insert_blob;
+  put.Reset();
   put.Bind(1, term);
   put.Bind(2, keys.back());
   put.BindBlob(3, blob);
-  return put.Step().status();
+  Status s = put.Step().status();
+  put.Reset();
+  return s;
 }
 
-}  // namespace
-
-Status PostingsBuffer::FlushKind(sqlite3* db, TermKind kind, const Terms& terms) {
-  for (const auto& [text, keys] : terms) {
-    ENTENTE_ASSIGN_OR_RETURN(std::int64_t term, TermId(db, kind, text, true));
-    Stmt last;
-    ENTENTE_RETURN_IF_ERROR(last.Prepare(
-        db,
-        "SELECT last_added, list FROM postings WHERE term = ?1 ORDER BY last_added DESC LIMIT 1"));
-    last.Bind(1, term);
-    ENTENTE_ASSIGN_OR_RETURN(bool has_last, last.Step());
-    if (has_last && last.Blob(1).size() < kExtendBelow) {
-      std::vector<std::int64_t> merged;
-      ENTENTE_RETURN_IF_ERROR(DecodePostings(last.Blob(1), &merged));
-      std::int64_t old_last = last.Int(0);
+Status PostingWriter::Flush(PostingsBuffer& buffer) {
+  Status s = Status::Ok();
+  for (TermKind kind : {TermKind::kLabel, TermKind::kMarking, TermKind::kCreator}) {
+    for (const auto& [text, keys] : buffer.terms(kind)) {
+      auto term = TermId(kind, text, true);
+      if (!term.ok()) {
+        s = term.status();
+        break;
+      }
+      // The term's last blob, extended while it is small.
+      Stmt& last = st_->last_blob;
       last.Reset();
+      last.Bind(1, *term);
+      auto has_last = last.Step();
+      std::vector<std::int64_t> merged;
+      std::int64_t old_last = 0;
+      if (has_last.ok() && *has_last && last.Blob(1).size() < kExtendBelow) {
+        s = DecodePostings(last.Blob(1), &merged);
+        old_last = last.Int(0);
+      }
+      last.Reset();
+      if (!has_last.ok()) s = has_last.status();
+      if (!s.ok()) break;
       const bool in_order = merged.empty() || merged.back() < keys.front();
       merged.insert(merged.end(), keys.begin(), keys.end());
       if (!in_order) {  // keys are normally newer than any stored; keep the blob sorted anyway
         std::sort(merged.begin(), merged.end());
         merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
       }
-      ENTENTE_RETURN_IF_ERROR(WriteBlob(db, term, old_last, merged));
-    } else {
-      last.Reset();
-      ENTENTE_RETURN_IF_ERROR(WriteBlob(db, term, 0, keys));
+      s = WriteBlob(*term, old_last, merged);
+      if (!s.ok()) break;
     }
+    if (!s.ok()) break;
   }
-  return Status::Ok();
-}
-
-Status PostingsBuffer::Flush(sqlite3* db) {
-  Status s = FlushKind(db, TermKind::kLabel, labels_);
-  if (s.ok()) s = FlushKind(db, TermKind::kMarking, markings_);
-  if (s.ok()) s = FlushKind(db, TermKind::kCreator, creators_);
-  Clear();
+  buffer.Clear();
   return s;
 }
 
-Status RemovePosting(sqlite3* db, TermKind kind, std::string_view text, std::int64_t date_added) {
-  ENTENTE_ASSIGN_OR_RETURN(std::int64_t term, TermId(db, kind, text, false));
+Status PostingWriter::Remove(TermKind kind, std::string_view text, std::int64_t date_added) {
+  ENTENTE_ASSIGN_OR_RETURN(std::int64_t term, TermId(kind, text, false));
   if (term == 0) return Status::Ok();
-  Stmt holder;
-  ENTENTE_RETURN_IF_ERROR(
-      holder.Prepare(db,
-                     "SELECT last_added, list FROM postings WHERE term = ?1 AND last_added >= ?2 "
-                     "ORDER BY last_added LIMIT 1"));
+  Stmt& holder = st_->holding_blob;
+  holder.Reset();
   holder.Bind(1, term);
   holder.Bind(2, date_added);
-  ENTENTE_ASSIGN_OR_RETURN(bool found, holder.Step());
-  if (!found) return Status::Ok();
+  auto found = holder.Step();
   std::vector<std::int64_t> keys;
-  ENTENTE_RETURN_IF_ERROR(DecodePostings(holder.Blob(1), &keys));
-  std::int64_t old_last = holder.Int(0);
+  std::int64_t old_last = 0;
+  Status s = found.status();
+  if (s.ok() && *found) {
+    s = DecodePostings(holder.Blob(1), &keys);
+    old_last = holder.Int(0);
+  }
   holder.Reset();
+  ENTENTE_RETURN_IF_ERROR(s);
   auto it = std::lower_bound(keys.begin(), keys.end(), date_added);
   if (it == keys.end() || *it != date_added) return Status::Ok();
   keys.erase(it);
-  return WriteBlob(db, term, old_last, keys);
+  return WriteBlob(term, old_last, keys);
 }
 
 }  // namespace entente::store

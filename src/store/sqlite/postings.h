@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,33 +43,48 @@ Status DecodePostings(std::string_view blob, std::vector<std::int64_t>* keys);
 // Registers term_postings and entente_postings on `db` (each connection of the store).
 Status RegisterPostings(sqlite3* db);
 
-// The postings a write batch collects, written at its commit.
+// The postings a write batch collects, written at its commit by PostingWriter.
 class PostingsBuffer {
  public:
+  using Terms = std::map<std::string, std::vector<std::int64_t>, std::less<>>;
+
   // Keys arrive in increasing order within a batch; a repeat of the last key (a label given
   // twice on one object) is dropped.
   void Add(TermKind kind, std::string_view text, std::int64_t date_added);
-  bool empty() const { return labels_.empty() && markings_.empty() && creators_.empty(); }
+  const Terms& terms(TermKind kind) const { return by_kind_[Index(kind)]; }
+  bool empty() const { return by_kind_[0].empty() && by_kind_[1].empty() && by_kind_[2].empty(); }
   void Clear() {
-    labels_.clear();
-    markings_.clear();
-    creators_.clear();
+    for (Terms& t : by_kind_) t.clear();
   }
 
-  // Writes every collected term to `db` (inside the caller's write transaction): the term's
-  // row in `terms` (created when new) and its keys merged into the term's last blob when that is
-  // under kExtendBelow bytes, else a new blob. Clears the buffer.
-  Status Flush(sqlite3* db);
+ private:
+  static std::size_t Index(TermKind kind) { return static_cast<std::size_t>(kind) - 1; }
+  Terms by_kind_[3];
+};
+
+// Writes posting lists on the store's writer connection, inside the caller's write
+// transaction, with statements prepared once per connection.
+class PostingWriter {
+ public:
+  static Result<std::unique_ptr<PostingWriter>> Prepare(sqlite3* db);
+  ~PostingWriter();
+  PostingWriter(const PostingWriter&) = delete;
+  PostingWriter& operator=(const PostingWriter&) = delete;
+
+  // Each collected term: its row in `terms` (created when new) and its keys merged into the
+  // term's last blob while that is under kExtendBelow bytes, else a new blob. Clears `buffer`.
+  Status Flush(PostingsBuffer& buffer);
+  // Removes `date_added` from the postings of (kind, text); no error when it is not there.
+  Status Remove(TermKind kind, std::string_view text, std::int64_t date_added);
 
   static constexpr std::size_t kExtendBelow = 4096;
 
  private:
-  using Terms = std::map<std::string, std::vector<std::int64_t>, std::less<>>;
-  Status FlushKind(sqlite3* db, TermKind kind, const Terms& terms);
-  Terms labels_, markings_, creators_;
+  struct Statements;
+  explicit PostingWriter(std::unique_ptr<Statements> st);
+  Result<std::int64_t> TermId(TermKind kind, std::string_view text, bool create);
+  Status WriteBlob(std::int64_t term, std::int64_t old_last, const std::vector<std::int64_t>& keys);
+  std::unique_ptr<Statements> st_;
 };
-
-// Removes `date_added` from the postings of (kind, text); no error when it is not there.
-Status RemovePosting(sqlite3* db, TermKind kind, std::string_view text, std::int64_t date_added);
 
 }  // namespace entente::store

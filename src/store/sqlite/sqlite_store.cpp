@@ -196,6 +196,7 @@ bool Stmt::IsNull(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NU
 
 SqliteStore::~SqliteStore() {
   statements_.reset();
+  posting_writer_.reset();
   idle_readers_.clear();
   if (db_ != nullptr) sqlite3_close_v2(db_);
 }
@@ -415,6 +416,7 @@ Status SqliteStore::PrepareStatements() {
       st.insert_latest.Prepare(db_, "INSERT INTO latest(date_added, type) VALUES(?1, ?2)"));
   ENTENTE_RETURN_IF_ERROR(
       st.delete_latest.Prepare(db_, "DELETE FROM latest WHERE date_added = ?1"));
+  ENTENTE_ASSIGN_OR_RETURN(posting_writer_, PostingWriter::Prepare(db_));
   ENTENTE_RETURN_IF_ERROR(st.insert_search.Prepare(
       db_, "INSERT INTO search(rowid, name, description) VALUES(?1, ?2, ?3)"));
   return Status::Ok();
@@ -588,7 +590,7 @@ class SqliteWriteBatch final : public WriteBatch {
     if (!open_) return Status::Internal("Commit on a finished batch");
     // The batch's label and marking keys, one blob per term; then the texts on disk; the
     // commit that refers to them also records their end.
-    Status s = postings_.Flush(store_.db_);
+    Status s = store_.posting_writer_->Flush(postings_);
     if (s.ok() && size_ > 0) {
       auto end = store_.texts_->Sync();
       s = end.status();
@@ -943,12 +945,13 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
           if (terms == nullptr || !terms->is_array()) continue;
           for (const json::Value& term : terms->array()) {
             if (!term.is_string()) continue;
-            ENTENTE_RETURN_IF_ERROR(RemovePosting(db_, kind, term.str(), g.added));
+            ENTENTE_RETURN_IF_ERROR(posting_writer_->Remove(kind, term.str(), g.added));
           }
         }
         const json::Value* creator = object->find("created_by_ref");
         if (creator != nullptr && creator->is_string()) {
-          ENTENTE_RETURN_IF_ERROR(RemovePosting(db_, TermKind::kCreator, creator->str(), g.added));
+          ENTENTE_RETURN_IF_ERROR(
+              posting_writer_->Remove(TermKind::kCreator, creator->str(), g.added));
         }
       }
       std::string a = std::to_string(g.added);

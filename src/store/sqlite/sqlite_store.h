@@ -11,6 +11,7 @@
 #include "entente/store/store.h"
 #include "object_cache.h"
 #include "sqlite/change_counter.h"
+#include "sqlite/postings.h"
 #include "sqlite/text_file.h"
 
 // Forward declarations keep sqlite3.h out of this header.
@@ -134,8 +135,9 @@ class SqliteStore final : public Store {
   std::string path_;
   sqlite3* db_ = nullptr;  // writer, guarded by write_mutex_
   std::mutex write_mutex_;
-  std::unique_ptr<Statements> statements_;  // on db_
-  std::unique_ptr<ObjectTextFile> texts_;   // writer side guarded by write_mutex_
+  std::unique_ptr<Statements> statements_;         // on db_
+  std::unique_ptr<PostingWriter> posting_writer_;  // on db_
+  std::unique_ptr<ObjectTextFile> texts_;          // writer side guarded by write_mutex_
   bool text_columns_ = false;               // schema 4 or later: objects has json_at, json_len
   bool postings_ = false;                   // schema 6 or later: terms and postings
   bool read_only_ = false;                  // no writer statements, writes refused
