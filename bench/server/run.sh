@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Measures the node server from outside, over loopback, on this machine:
-#   1. POST ingest through TAXII (envelopes of 1000 new indicators)      taxii_load post
+#   1. POST ingest through TAXII (envelopes of 1000 new indicators,       taxii_load post
+#      from POST_CLIENTS connections at once)
 #   2. paged TAXII reads of the whole collection (pages of 1000)          taxii_load page
 #   3. GET object by id, keep-alive, 256 connections, plain and TLS       wrk (after 5 s of warm-up)
-# Usage: bench/server/run.sh [BUILD_DIR] [OBJECTS] [WRK_SECONDS]
+# Usage: bench/server/run.sh [BUILD_DIR] [OBJECTS] [WRK_SECONDS] [POST_CLIENTS (default 1)]
 # The server and the load generators share the machine's cores; figures in docs/BENCHMARKS.md.
 set -euo pipefail
 build=${1:-build}
 objects=${2:-1000000}
 seconds=${3:-15}
+post_clients=${4:-1}
 entente=$build/src/cli/entente
 load=$build/bench/server/taxii_load
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,8 +36,8 @@ get_by_id() {  # $1: http or https
 
 start_server --plain
 collection=$(collection_id)
-echo "== TAXII POST ingest: $objects objects in envelopes of 1000"
-$load post "$port" "$token" "$collection" "$objects" 1000
+echo "== TAXII POST ingest: $objects objects in envelopes of 1000, $post_clients client(s)"
+$load post "$port" "$token" "$collection" "$objects" 1000 "$post_clients"
 echo "== TAXII paged reads: the whole collection, pages of 1000"
 $load page "$port" "$token" "$collection" 1000
 $load ids "$port" "$token" "$collection" 100000 "$home/ids.txt" >/dev/null

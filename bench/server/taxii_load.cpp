@@ -1,5 +1,8 @@
 // Load generator for the node's TAXII API (a client, on loopback, plain HTTP keep-alive):
-//   taxii_load post PORT TOKEN COLLECTION COUNT [BATCH]   POST COUNT new indicators
+//   taxii_load post PORT TOKEN COLLECTION COUNT [BATCH] [CONNECTIONS]
+//                                                        POST COUNT new indicators, envelopes
+//                                                        of BATCH, over CONNECTIONS clients at
+//                                                        once (members posting side by side)
 //   taxii_load page PORT TOKEN COLLECTION [LIMIT]         page through the whole collection
 //   taxii_load ids  PORT TOKEN COLLECTION N FILE          write N object paths for wrk
 // Prints objects/s, bytes and requests. Used by bench/server/run.sh (docs/BENCHMARKS.md).
@@ -10,6 +13,8 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "entente/base/json.h"
 
@@ -81,38 +86,61 @@ int main(int argc, char** argv) {
   std::string mode = argv[1];
   auto port = static_cast<std::uint16_t>(std::stoi(argv[2]));
   std::string base = std::string("/api/collections/") + argv[4] + "/";
-  Connection c(port, argv[3]);
   auto start = std::chrono::steady_clock::now();
   if (mode == "post" && argc >= 6) {
     std::uint64_t count = std::stoull(argv[5]);
     std::uint64_t batch = argc >= 7 ? std::stoull(argv[6]) : 1000;
-    std::uint64_t sent = 0;
+    std::uint64_t connections = argc >= 8 ? std::max<std::uint64_t>(1, std::stoull(argv[7])) : 1;
     std::uint64_t offset =
         static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count() &
                                    0xffffff)
         << 20;
-    while (sent < count) {
-      std::string body = "{\"objects\":[";
-      for (std::uint64_t i = 0; i < batch && sent < count; ++i, ++sent) {
-        if (i) body += ',';
-        body += Indicator(offset + sent);
-      }
-      body += "]}";
-      auto res = c.Send(http::verb::post, base + "objects/", std::move(body));
-      if (res.result_int() != 202) {
-        std::fprintf(stderr, "POST failed: %d %s\n", res.result_int(),
-                     res.body().substr(0, 300).c_str());
-        return 1;
-      }
+    std::vector<std::uint64_t> sent(connections, 0), requests(connections, 0);
+    std::vector<int> failed(connections, 0);
+    std::vector<std::thread> clients;
+    for (std::uint64_t k = 0; k < connections; ++k) {
+      clients.emplace_back([&, k] {
+        Connection c(port, argv[3]);
+        // This client's share of the ids: [first, first + share).
+        std::uint64_t share = count / connections + (k < count % connections ? 1 : 0);
+        std::uint64_t first = offset + k * (count / connections + 1);
+        while (sent[k] < share) {
+          std::string body = "{\"objects\":[";
+          for (std::uint64_t i = 0; i < batch && sent[k] < share; ++i, ++sent[k]) {
+            if (i) body += ',';
+            body += Indicator(first + sent[k]);
+          }
+          body += "]}";
+          auto res = c.Send(http::verb::post, base + "objects/", std::move(body));
+          if (res.result_int() != 202) {
+            std::fprintf(stderr, "POST failed: %d %s\n", res.result_int(),
+                         res.body().substr(0, 300).c_str());
+            failed[k] = 1;
+            return;
+          }
+        }
+        requests[k] = c.requests;
+      });
+    }
+    for (auto& t : clients) t.join();
+    for (int f : failed) {
+      if (f) return 1;
+    }
+    std::uint64_t total = 0, total_requests = 0;
+    for (std::uint64_t k = 0; k < connections; ++k) {
+      total += sent[k];
+      total_requests += requests[k];
     }
     double s = Seconds(start);
     std::printf(
-        "{\"mode\":\"post\",\"objects\":%llu,\"seconds\":%.3f,\"objects_per_s\":%.0f,\"requests\":%"
-        "llu}\n",
-        static_cast<unsigned long long>(sent), s, static_cast<double>(sent) / s,
-        static_cast<unsigned long long>(c.requests));
+        "{\"mode\":\"post\",\"objects\":%llu,\"seconds\":%.3f,\"objects_per_s\":%.0f,"
+        "\"requests\":%llu,\"connections\":%llu}\n",
+        static_cast<unsigned long long>(total), s, static_cast<double>(total) / s,
+        static_cast<unsigned long long>(total_requests),
+        static_cast<unsigned long long>(connections));
     return 0;
   }
+  Connection c(port, argv[3]);
   if (mode == "page" || mode == "ids") {
     std::size_t limit = mode == "page" && argc >= 6 ? std::stoul(argv[5]) : 1000;
     std::size_t want = mode == "ids" && argc >= 7 ? std::stoul(argv[5]) : SIZE_MAX;
