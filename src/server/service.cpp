@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
+#include <optional>
 #include <unordered_map>
 
 #include <openssl/evp.h>
@@ -278,64 +279,96 @@ struct NodeService::Impl {
     std::size_t total = 0;
   };
 
-  // Validates and stores each object of `objects` (a JSON array node); per-object outcome.
+  // Validates and stores each object of `objects` (a JSON array node); per-object outcome, in
+  // the order of the input. Objects are validated before the store's write batch is begun, so
+  // concurrent writers (other connections, federation, the scanner's sightings) wait for the
+  // store only while it writes, not while this request is checked.
   Result<WriteOutcome> WriteObjects(const Principal& caller, json::Node objects,
                                     const CollectionConfig* collection) {
     WriteOutcome out;
-    ENTENTE_ASSIGN_OR_RETURN(auto batch, store.BeginBatch());
-    std::vector<Event> events;
-    auto fail = [&](std::string_view id, std::string_view version, std::string message) {
-      json::Value f = json::Value::MakeObject();
-      f.set("id", id);
-      if (!version.empty()) f.set("version", version);
-      f.set("message", std::move(message));
-      out.failures.push_back(std::move(f));
-      ++metrics.objects_rejected;
+    struct Item {
+      stix::ObjectHeader header;
+      std::string_view text;  // into the request, or into `upgraded`
+      bool valid = false;
+      std::string id, version, error;  // a failure's
     };
-    for (auto [unused, item] : objects) {
+    std::vector<Item> items;
+    std::deque<std::string> upgraded_texts;  // STIX 2.0 objects, as 2.1 (stable addresses)
+    std::deque<json::Document> upgraded;
+    for (auto [unused, element] : objects) {
       (void)unused;
-      ++out.total;
-      std::string upgraded_text;
-      json::Document upgraded;
-      json::Node object = item;
+      Item& item = items.emplace_back();
+      json::Node object = element;
       if (!object.is_object()) {
-        fail("", "", "not a JSON object");
+        item.error = "not a JSON object";
         continue;
       }
       if (stix::IsStix20(object)) {
-        upgraded_text = stix::UpgradeToStix21(object).Serialize();
-        if (!upgraded.Parse(upgraded_text).ok()) {
-          fail(object["id"].str(), "", "cannot upgrade STIX 2.0 object");
+        upgraded_texts.push_back(stix::UpgradeToStix21(object).Serialize());
+        if (!upgraded.emplace_back().Parse(upgraded_texts.back()).ok()) {
+          item.id = object["id"].str();
+          item.error = "cannot upgrade STIX 2.0 object";
           continue;
         }
-        object = upgraded.root();
+        object = upgraded.back().root();
       }
-      stix::ObjectHeader header;
-      if (Status s = validator.Check(object, &header); !s.ok()) {
-        fail(object["id"].str(), object["modified"].str(), s.message());
+      if (Status s = validator.Check(object, &item.header); !s.ok()) {
+        item.id = object["id"].str();
+        item.version = object["modified"].str();
+        item.error = s.message();
         continue;
       }
-      if (collection != nullptr && !FitsCollection(*collection, header)) {
-        fail(header.id, store::VersionOf(header),
-             "the object does not belong to collection '" + collection->title + "'");
+      if (collection != nullptr && !FitsCollection(*collection, item.header)) {
+        item.id = item.header.id;
+        item.version = store::VersionOf(item.header);
+        item.error = "the object does not belong to collection '" + collection->title + "'";
         continue;
       }
-      auto put = batch->Put(header, object.raw());
-      if (!put.ok()) {
-        fail(header.id, store::VersionOf(header), put.status().message());
+      item.text = object.raw();
+      item.valid = true;
+    }
+
+    std::vector<Event> events;
+    std::vector<std::optional<store::PutOutcome>> puts(items.size());
+    if (std::any_of(items.begin(), items.end(), [](const Item& i) { return i.valid; })) {
+      ENTENTE_ASSIGN_OR_RETURN(auto batch, store.BeginBatch());
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        Item& item = items[i];
+        if (!item.valid) continue;
+        auto put = batch->Put(item.header, item.text);
+        if (!put.ok()) {
+          item.id = item.header.id;
+          item.version = store::VersionOf(item.header);
+          item.error = put.status().message();
+          item.valid = false;
+          continue;
+        }
+        puts[i] = *put;
+      }
+      ENTENTE_RETURN_IF_ERROR(batch->Commit());
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const Item& item = items[i];
+      ++out.total;
+      if (!item.valid) {
+        json::Value f = json::Value::MakeObject();
+        f.set("id", item.id);
+        if (!item.version.empty()) f.set("version", item.version);
+        f.set("message", item.error);
+        out.failures.push_back(std::move(f));
+        ++metrics.objects_rejected;
         continue;
       }
       json::Value ok = json::Value::MakeObject();
-      ok.set("id", header.id);
-      std::string version(store::VersionOf(header));
+      ok.set("id", item.header.id);
+      std::string version(store::VersionOf(item.header));
       if (!version.empty()) ok.set("version", version);
       out.successes.push_back(std::move(ok));
-      if (*put == store::PutOutcome::kAdded) {
-        events.push_back(Event{"share", ActorOf(caller), std::string(header.id), version,
-                               Sha256Tag(object.raw())});
+      if (puts[i] == store::PutOutcome::kAdded) {
+        events.push_back(Event{"share", ActorOf(caller), std::string(item.header.id), version,
+                               Sha256Tag(item.text)});
       }
     }
-    ENTENTE_RETURN_IF_ERROR(batch->Commit());
     metrics.objects_ingested += events.size();
     if (options.on_events && !events.empty()) options.on_events(events);
     return out;

@@ -3,7 +3,10 @@
 // DELETE. The service is called directly (no sockets); network behaviour is in http_test.cpp.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
+#include <mutex>
+#include <thread>
 
 #include "entente/base/json.h"
 #include "server_test_util.h"
@@ -58,6 +61,7 @@ class TaxiiTest : public ::testing::Test {
         {kBilateral, "FR-DE", "bilateral", "fr-de", true, true, {}, "", ""},
     };
     options.on_events = [this](const std::vector<Event>& events) {
+      std::lock_guard lock(events_mu_);  // requests may run on several threads
       for (const auto& e : events) events_.push_back(e);
     };
     ids_ = std::make_unique<testing::TestIdentities>(dir_->path());
@@ -94,6 +98,7 @@ class TaxiiTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<testing::TestIdentities> ids_;
   std::unique_ptr<NodeService> service_;
+  std::mutex events_mu_;
   std::vector<Event> events_;
 };
 
@@ -358,6 +363,67 @@ TEST_F(TaxiiTest, PostReturnsStatusAndIsIdempotent) {
                          "/objects/indicator--0b8f4a0c-7c4b-4bd9-9e6e-6fb0f3e3c1a1/"));
   EXPECT_NE(stored.find("objects")->array().at(0).find("pattern")->str().find("evil.example"),
             std::string::npos);
+}
+
+// Objects are validated before the store's batch is begun; the status still lists
+// successes and failures (validation, collection scope, store conflicts) in input order, and
+// writers on several threads at once all land.
+TEST_F(TaxiiTest, PostOutcomesKeepInputOrderAndConcurrentPostsAllLand) {
+  auto indicator = [](int n, const char* domain) {
+    char id[80];
+    std::snprintf(id, sizeof id, "indicator--%08d-7c4b-4bd9-9e6e-6fb0f3e3c1a1", n);
+    return std::string(R"({"type":"indicator","spec_version":"2.1","id":")") + id +
+           R"(","created":"2024-03-01T00:00:00.000Z","modified":"2024-03-01T00:00:00.000Z","pattern":"[domain-name:value = ')" +
+           domain + R"(']","pattern_type":"stix","valid_from":"2024-03-01T00:00:00Z"})";
+  };
+  ASSERT_EQ(Post(kMain, "{\"objects\":[" + indicator(1, "a.example") + "]}").result_int(), 202);
+  auto status = Body(Post(kMain, "{\"objects\":[" + indicator(2, "b.example") +
+                                     R"(,{"type":"indicator","id":"indicator--bad"},)" +
+                                     indicator(1, "changed.example") + "," +  // conflict
+                                     indicator(3, "c.example") + R"(,"not an object"]})"));
+  EXPECT_EQ(status.find("total_count")->as_int64(), 5);
+  EXPECT_EQ(status.find("success_count")->as_int64(), 2);
+  ASSERT_EQ(status.find("failure_count")->as_int64(), 3);
+  const auto& ok = status.find("successes")->array();
+  EXPECT_EQ(ok.at(0).find("id")->str(), "indicator--00000002-7c4b-4bd9-9e6e-6fb0f3e3c1a1");
+  EXPECT_EQ(ok.at(1).find("id")->str(), "indicator--00000003-7c4b-4bd9-9e6e-6fb0f3e3c1a1");
+  const auto& failed = status.find("failures")->array();
+  EXPECT_EQ(failed.at(0).find("id")->str(), "indicator--bad");
+  EXPECT_EQ(failed.at(1).find("id")->str(), "indicator--00000001-7c4b-4bd9-9e6e-6fb0f3e3c1a1");
+  EXPECT_NE(failed.at(1).find("message")->str().find("different content"), std::string::npos)
+      << failed.at(1).find("message")->str();
+  EXPECT_EQ(failed.at(2).find("message")->str(), "not a JSON object");
+
+  // Two writers, 40 envelopes of 25 new objects each, side by side.
+  std::size_t events_before = events_.size();
+  std::atomic<int> accepted{0};
+  auto writer = [&](int first) {
+    for (int e = 0; e < 20; ++e) {
+      std::string body = "{\"objects\":[";
+      for (int i = 0; i < 25; ++i) {
+        body += (i ? "," : "") + indicator(first + e * 25 + i, "many.example");
+      }
+      auto res = Post(kMain, body + "]}");
+      if (res.result_int() == 202 && Body(res).find("success_count")->as_int64() == 25) {
+        ++accepted;
+      }
+    }
+  };
+  std::thread a(writer, 1000), b(writer, 2000);
+  a.join();
+  b.join();
+  EXPECT_EQ(accepted.load(), 40);
+  EXPECT_EQ(events_.size(), events_before + 1000);
+  store::Query many;
+  many.types = {"indicator"};
+  many.limit = 10000;
+  auto page = store_->Find(many);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  std::size_t landed = 0;
+  for (const auto& o : page->objects) {
+    if (o.json.find("many.example") != std::string::npos) ++landed;
+  }
+  EXPECT_EQ(landed, 1000u);
 }
 
 TEST_F(TaxiiTest, PostRefusals) {
