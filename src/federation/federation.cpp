@@ -386,18 +386,32 @@ struct Federation::Impl {
     ENTENTE_ASSIGN_OR_RETURN(PeerRecord peer, state.Peer(node_id));
     ENTENTE_ASSIGN_OR_RETURN(auto client, ClientFor(*member, peer));
     SyncReport report;
-    // The next page is fetched (on a helper thread, with the same client) while this one is
-    // stored: the peer signs page k+1 while we commit page k. At most one page ahead.
-    auto fetch = [&client, &peer](std::int64_t after, std::size_t limit) {
-      return client->Get("api/v1/federation/objects?added_after=" + std::to_string(after) +
-                             "&limit=" + std::to_string(limit),
-                         peer.token);
+    // The next page is fetched, parsed and its signature checked (on a helper thread, with the
+    // same client) while this one is stored: the peer signs page k+1 and we verify it while we
+    // commit page k. At most one page ahead.
+    struct Fetched {
+      Result<HttpResult> got = Status::Internal("not fetched");
+      Result<ParsedPage> page = Status::Internal("not parsed");  // when got answered 200
     };
-    std::future<Result<HttpResult>> ahead;
+    auto fetch = [&client, &peer, member](std::int64_t after, std::size_t limit,
+                                          std::unique_ptr<json::Document> reuse) {
+      Fetched f;
+      f.got = client->Get("api/v1/federation/objects?added_after=" + std::to_string(after) +
+                              "&limit=" + std::to_string(limit),
+                          peer.token);
+      if (!f.got.ok() || f.got->status != 200) return f;
+      f.page = ParsePage(std::move(f.got->body), std::move(reuse));
+      if (f.page.ok()) {
+        Status v = VerifyPage(*f.page, member->sig_suite, member->sig_public_key);
+        if (!v.ok()) f.page = v;
+      }
+      return f;
+    };
+    std::future<Fetched> ahead;
     std::unique_ptr<json::Document> spare;  // the last page's node table, parsed into again
     std::int64_t ahead_cursor = -1;
     struct Join {  // never leave the helper running with the client
-      std::future<Result<HttpResult>>& f;
+      std::future<Fetched>& f;
       ~Join() {
         if (f.valid()) f.wait();
       }
@@ -408,13 +422,16 @@ struct Federation::Impl {
         if (stopping) return Status::Cancelled("stopping");
       }
       ENTENTE_ASSIGN_OR_RETURN(std::int64_t cursor, state.Cursor(node_id, kFeed));
-      Result<HttpResult> got = Status::Internal("not fetched");
+      Fetched fetched;
       if (ahead.valid()) {
-        got = ahead.get();
-        if (ahead_cursor != cursor) got = fetch(cursor, options.page_limit);  // state moved
+        fetched = ahead.get();
+        if (ahead_cursor != cursor) {  // state moved
+          fetched = fetch(cursor, options.page_limit, std::move(spare));
+        }
       } else {
-        got = fetch(cursor, options.page_limit);
+        fetched = fetch(cursor, options.page_limit, std::move(spare));
       }
+      Result<HttpResult>& got = fetched.got;
       if (!got.ok()) {
         counters.sync_errors++;
         (void)state.RecordError(node_id, got.status().message(), false);
@@ -429,12 +446,8 @@ struct Federation::Impl {
         (void)state.RecordError(node_id, st.message(), false);
         return st;
       }
-      auto parsed = ParsePage(std::move(got->body), std::move(spare));
-      if (!parsed.ok()) return Refuse(*member, parsed.status());
-      ParsedPage& page = *parsed;
-      if (Status v = VerifyPage(page, member->sig_suite, member->sig_public_key); !v.ok()) {
-        return Refuse(*member, v);
-      }
+      if (!fetched.page.ok()) return Refuse(*member, fetched.page.status());  // parse, signature
+      ParsedPage& page = *fetched.page;
       if (page.header.from != member->node_id || page.header.to != local.node_id ||
           page.header.added_after != cursor) {
         return Refuse(*member, Status::CryptoError("page is for " + page.header.to + " from " +
@@ -444,7 +457,8 @@ struct Federation::Impl {
       }
       if (page.header.more && (max_pages == 0 || n + 1 < max_pages)) {
         ahead_cursor = page.header.next;
-        ahead = std::async(std::launch::async, fetch, ahead_cursor, options.page_limit);
+        ahead = std::async(std::launch::async, fetch, ahead_cursor, options.page_limit,
+                           std::move(spare));
       }
       PageOutcome out;
       std::uint64_t page_bytes = 0;
