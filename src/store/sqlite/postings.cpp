@@ -339,14 +339,17 @@ Status PostingWriter::Flush(PostingsBuffer& buffer) {
         s = term.status();
         break;
       }
-      // The term's last blob, extended while it is small.
+      // The term's last blob, extended while it is small, and also when these keys are not
+      // all after it (a clock set back): a new blob must never overlap the ones before, or
+      // the row holding a key would no longer be the first with last_added >= key.
       Stmt& last = st_->last_blob;
       last.Reset();
       last.Bind(1, *term);
       auto has_last = last.Step();
       std::vector<std::int64_t> merged;
       std::int64_t old_last = 0;
-      if (has_last.ok() && *has_last && last.Blob(1).size() < kExtendBelow) {
+      if (has_last.ok() && *has_last &&
+          (last.Blob(1).size() < kExtendBelow || last.Int(0) >= keys.front())) {
         s = DecodePostings(last.Blob(1), &merged);
         old_last = last.Int(0);
       }
