@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <set>
 #include <string>
@@ -188,6 +191,58 @@ TEST_P(PostingsTest, LabelFiltersSpanBlobsAndForgetDeletedVersions) {
 }
 
 ENTENTE_STORE_BACKENDS(PostingsTest);
+
+// A damaged blob (a torn write, a disk error, a hand edit) is named, not silently read as
+// other keys: the filter fails with Corruption, CheckIntegrity names the term, a write that
+// would extend the blob is refused whole, and every stored object stays readable.
+TEST(PostingsCorruption, ADamagedBlobIsReportedAndNothingIsLost) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("entente-postings-corrupt-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "store.db").string();
+  auto ingest = [&](Store& store, int n) {
+    std::string text = Indicator(n, "2024-01-01T00:00:00.000Z", "x", R"(,"labels":["apt"])");
+    auto reader = stix::ObjectReader::FromText(text);
+    return Ingest(store, reader);
+  };
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    for (int n = 1; n <= 3; ++n) ASSERT_TRUE(ingest(**store, n).ok());
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE postings SET list = x'0185'", nullptr, nullptr, nullptr),
+            SQLITE_OK);  // one key, then a varint cut short
+  sqlite3_close(db);
+
+  auto store = Store::Open(path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Query apt;
+  apt.label = "apt";
+  auto page = (*store)->Find(apt);
+  ASSERT_FALSE(page.ok());
+  EXPECT_EQ(page.status().code(), ErrorCode::kCorruption) << page.status().ToString();
+  EXPECT_NE(page.status().message().find("posting list: truncated key"), std::string::npos)
+      << page.status().message();
+  Status check = (*store)->CheckIntegrity();
+  EXPECT_EQ(check.code(), ErrorCode::kCorruption);
+  EXPECT_NE(check.message().find("postings of term"), std::string::npos) << check.message();
+
+  auto more = ingest(**store, 4);  // would extend the damaged blob
+  ASSERT_FALSE(more.ok());
+  EXPECT_EQ(more.status().code(), ErrorCode::kCorruption) << more.status().ToString();
+  for (const char* id : {"indicator--00000001-0000-4000-8000-000000000000",
+                         "indicator--00000002-0000-4000-8000-000000000000",
+                         "indicator--00000003-0000-4000-8000-000000000000"}) {
+    auto got = (*store)->Get(id);
+    EXPECT_TRUE(got.ok()) << id << ": " << got.status().ToString();
+  }
+  EXPECT_FALSE((*store)->Get("indicator--00000004-0000-4000-8000-000000000000").ok());
+  store->reset();
+  std::filesystem::remove_all(dir);
+}
 
 }  // namespace
 }  // namespace entente::store
