@@ -194,9 +194,26 @@ std::span<const MetaId> Index::suffix_postings(const Entry& e) const noexcept {
 }
 
 std::uint32_t Index::LookupV4(std::uint32_t a) const noexcept { return t_->v4.Lookup(a); }
-void Index::PrefetchV4(std::uint32_t a) const noexcept { t_->v4.Prefetch(a); }
+void Index::LookupV4Batch(std::span<const std::uint32_t> addresses,
+                          std::uint32_t* out) const noexcept {
+  t_->v4.LookupBatch(addresses.data(), addresses.size(), out);
+}
 std::uint32_t Index::LookupV6(const Ipv6Bytes& a) const noexcept {
   return t_->v6.Lookup(internal::U128FromBytes(a.data()));
+}
+void Index::LookupV6Batch(std::span<const Ipv6Bytes> addresses, std::uint32_t* out) const noexcept {
+  if (t_->v6.empty()) {
+    std::fill(out, out + addresses.size(), kNone);
+    return;
+  }
+  // In chunks: the pipeline wants the keys as integers, and a chunk of them stays in L1.
+  constexpr std::size_t kChunk = 256;
+  U128 keys[kChunk];
+  for (std::size_t at = 0; at < addresses.size(); at += kChunk) {
+    const std::size_t n = std::min(kChunk, addresses.size() - at);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = internal::U128FromBytes(addresses[at + i].data());
+    t_->v6.LookupBatch(keys, n, out + at);
+  }
 }
 const Index::Prefix& Index::v4_prefix(std::uint32_t p) const noexcept { return t_->v4_prefixes[p]; }
 const Index::Prefix& Index::v6_prefix(std::uint32_t p) const noexcept { return t_->v6_prefixes[p]; }

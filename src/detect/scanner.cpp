@@ -289,6 +289,7 @@ struct Scanner::Impl {
   std::vector<std::uint64_t> cand_hash;
   std::vector<std::uint8_t> maybe;  // Bloom filter answer per candidate
   std::vector<V4Cand> v4s;
+  std::vector<std::uint32_t> v4_addr, v4_found;  // v4s' addresses and prefixes, for the batch
   std::vector<std::uint32_t> found, positives;
   std::vector<std::uint64_t> maskbuf;  // the five Masks of the segment being tokenized
   std::vector<std::uint8_t> token_hit;
@@ -848,12 +849,13 @@ struct Scanner::Impl {
                                                         : MatchKind::kSuffix,
                          false, found[i]});
     }
-    for (std::size_t i = 0; i < v4s.size() && i < kAhead; ++i) idx->PrefetchV4(v4s[i].addr);
-    for (std::size_t i = 0; i < v4s.size(); ++i) {
-      if (i + kAhead < v4s.size()) idx->PrefetchV4(v4s[i + kAhead].addr);
-      std::uint32_t pr = idx->LookupV4(v4s[i].addr);
-      if (pr != Index::kNone) pending.push_back({v4s[i].token, MatchKind::kCidr, false, pr});
-    }
+    v4_addr.resize(v4s.size());
+    v4_found.resize(v4s.size());
+    for (std::size_t i = 0; i < v4s.size(); ++i) v4_addr[i] = v4s[i].addr;
+    idx->LookupV4Batch(v4_addr, v4_found.data());
+    for (std::size_t i = 0; i < v4s.size(); ++i)
+      if (v4_found[i] != Index::kNone)
+        pending.push_back({v4s[i].token, MatchKind::kCidr, false, v4_found[i]});
     token_hit.assign(tokens.size(), 0);
     for (const PendingHit& ph : pending) token_hit[ph.token] = 1;
     for (std::size_t i = 0; i < tokens.size(); ++i)

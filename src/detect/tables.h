@@ -337,13 +337,15 @@ class V4Table {
     RangeTable<std::uint32_t> ranges;
     auto parent = ranges.Build(in, 0u, 0xffffffffu, [](std::uint32_t k) { return k + 1; });
     const auto& s = ranges.starts();
-    pairs_.resize(s.size());
+    pairs_buf_ = HugeBuffer(s.size() * sizeof(Pair));
+    pairs_ = reinterpret_cast<Pair*>(pairs_buf_.data());
     for (std::size_t i = 0; i < s.size(); ++i) pairs_[i] = {s[i], ranges.Lookup(s[i], i, i)};
     int bits = 16;
     while (bits < 22 && (std::size_t{1} << bits) * 2 < s.size()) ++bits;
     shift_ = 32 - bits;
     const std::uint64_t slots = std::uint64_t{1} << bits;
-    top_.assign(slots + 1, 0);
+    top_buf_ = HugeBuffer((slots + 1) * 4);
+    top_ = reinterpret_cast<std::uint32_t*>(top_buf_.data());
     std::size_t i = 0;
     for (std::uint64_t b = 0; b <= slots; ++b) {
       std::uint64_t key = b << shift_;
@@ -352,17 +354,21 @@ class V4Table {
     }
     return parent;
   }
-  // Prefetches the ranges a lookup of x will search (up to 4 cache lines).
+  // Prefetches the ranges a lookup of x will search (up to 4 cache lines). It reads the slot,
+  // so the slot should be in cache already (PrefetchSlot a few lookups earlier).
   void Prefetch(std::uint32_t x) const noexcept {
-    if (top_.empty()) return;
-    const char* a = reinterpret_cast<const char*>(pairs_.data() + top_[x >> shift_]);
-    const char* b = reinterpret_cast<const char*>(pairs_.data() + top_[(x >> shift_) + 1]);
+    if (!top_) return;
+    const char* a = reinterpret_cast<const char*>(pairs_ + top_[x >> shift_]);
+    const char* b = reinterpret_cast<const char*>(pairs_ + top_[(x >> shift_) + 1]);
     for (int k = 0; k < 4 && a <= b; ++k, a += 64) __builtin_prefetch(a);
   }
+  void PrefetchSlot(std::uint32_t x) const noexcept {
+    if (top_) __builtin_prefetch(top_ + (x >> shift_));
+  }
   std::uint32_t Lookup(std::uint32_t x) const noexcept {
-    if (top_.empty()) return kNone;
+    if (!top_) return kNone;
     std::size_t base = top_[x >> shift_], n = top_[(x >> shift_) + 1] - base + 1;
-    const Pair* p = pairs_.data();
+    const Pair* p = pairs_;
     while (n > 1) {
       std::size_t half = n / 2;
       base = (p[base + half].start <= x) ? base + half : base;
@@ -370,17 +376,34 @@ class V4Table {
     }
     return p[base].val;
   }
-  std::size_t bytes() const noexcept {
-    return pairs_.capacity() * sizeof(Pair) + top_.capacity() * 4;
+  // out[i] = Lookup(xs[i]) as a three-stage software pipeline: the slot is prefetched 2 kDist
+  // lookups ahead and its ranges kDist ahead, so neither the slot (4 MiB of them for a million
+  // prefixes: not in L2) nor the ranges are a miss the lookup waits on. A single prefetch stage
+  // had to load the slot to know which ranges to prefetch, and stalled on it.
+  void LookupBatch(const std::uint32_t* xs, std::size_t n, std::uint32_t* out) const noexcept {
+    if (!top_) {
+      std::fill(out, out + n, kNone);
+      return;
+    }
+    constexpr std::size_t kDist = 8;
+    for (std::size_t step = 0; step < n + 2 * kDist; ++step) {
+      if (step < n) PrefetchSlot(xs[step]);
+      if (step >= kDist && step - kDist < n) Prefetch(xs[step - kDist]);
+      if (step >= 2 * kDist) out[step - 2 * kDist] = Lookup(xs[step - 2 * kDist]);
+    }
   }
-  bool empty() const noexcept { return top_.empty(); }
+  std::size_t bytes() const noexcept { return pairs_buf_.size() + top_buf_.size(); }
+  bool empty() const noexcept { return !top_; }
 
  private:
   struct Pair {
     std::uint32_t start, val;
   };
-  std::vector<Pair> pairs_;
-  std::vector<std::uint32_t> top_;
+  // Both in 2 MiB pages when large: a lookup lands anywhere in them, and a TLB miss on this
+  // class of VM is a nested page walk.
+  HugeBuffer pairs_buf_, top_buf_;
+  Pair* pairs_ = nullptr;
+  std::uint32_t* top_ = nullptr;
   int shift_ = 16;
 };
 
@@ -404,7 +427,9 @@ class V6Table {
     while (bits < 22 && (std::size_t{1} << bits) * 2 < s.size()) ++bits;
     shift_ = 64 - bits;
     const std::uint64_t slots = std::uint64_t{1} << bits;
-    top_.assign(slots + 1, static_cast<std::uint32_t>(s.size() - 1));
+    top_buf_ = HugeBuffer((slots + 1) * 4);
+    top_ = reinterpret_cast<std::uint32_t*>(top_buf_.data());
+    top_[slots] = static_cast<std::uint32_t>(s.size() - 1);
     std::size_t i = 0;
     for (std::uint64_t b = 0; b < slots; ++b) {
       const U128 key{b << shift_, 0};
@@ -414,7 +439,7 @@ class V6Table {
     return parent;
   }
   std::uint32_t Lookup(const U128& x) const noexcept {
-    if (top_.empty()) return kNone;
+    if (!top_) return kNone;
     std::size_t base = top_[x.hi >> shift_], n = top_[(x.hi >> shift_) + 1] - base + 1;
     const Range* r = ranges_;
     while (n > 1) {
@@ -424,8 +449,31 @@ class V6Table {
     }
     return r[base].val;
   }
-  std::size_t bytes() const noexcept { return buf_.size() + top_.capacity() * 4; }
-  bool empty() const noexcept { return top_.empty(); }
+  void PrefetchSlot(const U128& x) const noexcept {
+    if (top_) __builtin_prefetch(top_ + (x.hi >> shift_));
+  }
+  // The first two cache lines of the ranges a lookup of x searches (reads the slot).
+  void Prefetch(const U128& x) const noexcept {
+    if (!top_) return;
+    const char* a = reinterpret_cast<const char*>(ranges_ + top_[x.hi >> shift_]);
+    __builtin_prefetch(a);
+    __builtin_prefetch(a + 64);
+  }
+  // out[i] = Lookup(xs[i]), pipelined as V4Table::LookupBatch.
+  void LookupBatch(const U128* xs, std::size_t n, std::uint32_t* out) const noexcept {
+    if (!top_) {
+      std::fill(out, out + n, kNone);
+      return;
+    }
+    constexpr std::size_t kDist = 8;
+    for (std::size_t step = 0; step < n + 2 * kDist; ++step) {
+      if (step < n) PrefetchSlot(xs[step]);
+      if (step >= kDist && step - kDist < n) Prefetch(xs[step - kDist]);
+      if (step >= 2 * kDist) out[step - 2 * kDist] = Lookup(xs[step - 2 * kDist]);
+    }
+  }
+  std::size_t bytes() const noexcept { return buf_.size() + top_buf_.size(); }
+  bool empty() const noexcept { return !top_; }
 
  private:
   struct Range {  // start and value side by side, as in V4Table: 24 bytes
@@ -434,7 +482,8 @@ class V6Table {
   };
   HugeBuffer buf_;  // the ranges, in 2 MiB pages when large (a lookup lands anywhere in them)
   Range* ranges_ = nullptr;
-  std::vector<std::uint32_t> top_;  // top_[b]: the last range starting at or before b << shift_
+  HugeBuffer top_buf_;
+  std::uint32_t* top_ = nullptr;  // top_[b]: the last range starting at or before b << shift_
   int shift_ = 48;
 };
 

@@ -214,6 +214,16 @@ TEST(Index, ManyCidrsMatchBruteForce) {
         best = len;
     ASSERT_TRUE(IsLongest(idx->LookupV4(x), best, v4_length)) << FormatIpv4(x);
   }
+  // The pipelined batch gives the single lookup's answer for every probe, at every batch size
+  // (shorter than, equal to and longer than its pipeline).
+  std::vector<std::uint32_t> out(probes.size());
+  for (std::size_t batch : {std::size_t{1}, std::size_t{7}, std::size_t{16}, probes.size()}) {
+    for (std::size_t at = 0; at < probes.size(); at += batch)
+      idx->LookupV4Batch(std::span(probes).subspan(at, std::min(batch, probes.size() - at)),
+                         out.data() + at);
+    for (std::size_t i = 0; i < probes.size(); ++i)
+      ASSERT_EQ(out[i], idx->LookupV4(probes[i])) << "batch " << batch << ", " << probes[i];
+  }
 }
 
 // The same for IPv6: random prefixes /8 to /64, half of them crowded into 2000::/3 as real ones
@@ -256,6 +266,17 @@ TEST(Index, ManyIpv6CidrsMatchBruteForce) {
     const Ipv6Bytes a = address(hi);
     ASSERT_TRUE(IsLongest(idx->LookupV6(a), best, v6_length)) << FormatIpv6(a);
   }
+  std::vector<Ipv6Bytes> addresses;
+  for (std::uint64_t hi : probes) addresses.push_back(address(hi));
+  std::vector<std::uint32_t> out(addresses.size());
+  for (std::size_t batch : {std::size_t{1}, std::size_t{17}, addresses.size()}) {
+    for (std::size_t at = 0; at < addresses.size(); at += batch)
+      idx->LookupV6Batch(std::span(addresses).subspan(at, std::min(batch, addresses.size() - at)),
+                         out.data() + at);
+    for (std::size_t i = 0; i < addresses.size(); ++i)
+      ASSERT_EQ(out[i], idx->LookupV6(addresses[i]))
+          << "batch " << batch << ", " << FormatIpv6(addresses[i]);
+  }
 }
 
 TEST(Index, CatchAllPrefixIsWarned) {
@@ -268,6 +289,15 @@ TEST(Index, CatchAllPrefixIsWarned) {
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("0.0.0.0/0"), std::string::npos);
   EXPECT_NE(idx->LookupV4(0x01020304), Index::kNone);
+  // An index without IPv6 prefixes answers a batch with kNone, and an empty batch is fine.
+  std::vector<Ipv6Bytes> v6(3);
+  std::vector<std::uint32_t> out(3, 0);
+  idx->LookupV6Batch(v6, out.data());
+  EXPECT_EQ(out, std::vector<std::uint32_t>(3, Index::kNone));
+  idx->LookupV4Batch({}, out.data());
+  std::vector<std::uint32_t> v4{0, 0x01020304, 0xffffffffu};
+  idx->LookupV4Batch(v4, out.data());
+  for (std::uint32_t p : out) EXPECT_EQ(p, idx->LookupV4(0x01020304));
 }
 
 TEST(Index, BatchAgreesWithSingleFindsAndMemoryStaysCompact) {

@@ -169,8 +169,13 @@ class Index {
 
   // CIDR longest-prefix match: a prefix number or kNone.
   std::uint32_t LookupV4(std::uint32_t address) const noexcept;
-  void PrefetchV4(std::uint32_t address) const noexcept;
   std::uint32_t LookupV6(const Ipv6Bytes& address) const noexcept;
+  // Batched forms: out[i] is the lookup of addresses[i]. A software pipeline prefetches each
+  // address's slot of the direct index, then its ranges, so that a million prefixes (tables
+  // larger than the CPU's caches) cost about what a cache-resident set does; use them with
+  // dozens of addresses or more (any number is correct).
+  void LookupV4Batch(std::span<const std::uint32_t> addresses, std::uint32_t* out) const noexcept;
+  void LookupV6Batch(std::span<const Ipv6Bytes> addresses, std::uint32_t* out) const noexcept;
   struct Prefix {
     Cidr cidr;
     std::uint32_t parent;  // enclosing prefix or kNone
