@@ -322,6 +322,26 @@ class RangeTable {
   std::vector<std::uint32_t> vals_;
 };
 
+// out[i] = table.Lookup(xs[i]) for a range table with a direct index (V4Table, V6Table), as a
+// three-stage software pipeline: the slot is prefetched 2 kDist lookups ahead and its ranges
+// kDist ahead, so neither the slot (4 MiB of them for a million prefixes: not in L2) nor the
+// ranges are a miss the lookup waits on. A single prefetch stage had to load the slot to know
+// which ranges to prefetch, and stalled on it.
+template <typename Table, typename Key>
+void PipelinedLookup(const Table& table, const Key* xs, std::size_t n,
+                     std::uint32_t* out) noexcept {
+  if (table.empty()) {
+    std::fill(out, out + n, Table::kNone);
+    return;
+  }
+  constexpr std::size_t kDist = 8;
+  for (std::size_t step = 0; step < n + 2 * kDist; ++step) {
+    if (step < n) table.PrefetchSlot(xs[step]);
+    if (step >= kDist && step - kDist < n) table.Prefetch(xs[step - kDist]);
+    if (step >= 2 * kDist) out[step - 2 * kDist] = table.Lookup(xs[step - 2 * kDist]);
+  }
+}
+
 // IPv4 ranges plus a direct index on the top `bits` bits: top_[b] is the last range starting at
 // or before b << (32 - bits), so a lookup searches only [top_[b], top_[b + 1]]. Starts and values
 // are interleaved (8 bytes per range) so the value comes in the cache line of the last compare.
@@ -376,21 +396,9 @@ class V4Table {
     }
     return p[base].val;
   }
-  // out[i] = Lookup(xs[i]) as a three-stage software pipeline: the slot is prefetched 2 kDist
-  // lookups ahead and its ranges kDist ahead, so neither the slot (4 MiB of them for a million
-  // prefixes: not in L2) nor the ranges are a miss the lookup waits on. A single prefetch stage
-  // had to load the slot to know which ranges to prefetch, and stalled on it.
+  // out[i] = Lookup(xs[i]), pipelined (PipelinedLookup).
   void LookupBatch(const std::uint32_t* xs, std::size_t n, std::uint32_t* out) const noexcept {
-    if (!top_) {
-      std::fill(out, out + n, kNone);
-      return;
-    }
-    constexpr std::size_t kDist = 8;
-    for (std::size_t step = 0; step < n + 2 * kDist; ++step) {
-      if (step < n) PrefetchSlot(xs[step]);
-      if (step >= kDist && step - kDist < n) Prefetch(xs[step - kDist]);
-      if (step >= 2 * kDist) out[step - 2 * kDist] = Lookup(xs[step - 2 * kDist]);
-    }
+    PipelinedLookup(*this, xs, n, out);
   }
   std::size_t bytes() const noexcept { return pairs_buf_.size() + top_buf_.size(); }
   bool empty() const noexcept { return !top_; }
@@ -459,18 +467,9 @@ class V6Table {
     __builtin_prefetch(a);
     __builtin_prefetch(a + 64);
   }
-  // out[i] = Lookup(xs[i]), pipelined as V4Table::LookupBatch.
+  // out[i] = Lookup(xs[i]), pipelined (PipelinedLookup).
   void LookupBatch(const U128* xs, std::size_t n, std::uint32_t* out) const noexcept {
-    if (!top_) {
-      std::fill(out, out + n, kNone);
-      return;
-    }
-    constexpr std::size_t kDist = 8;
-    for (std::size_t step = 0; step < n + 2 * kDist; ++step) {
-      if (step < n) PrefetchSlot(xs[step]);
-      if (step >= kDist && step - kDist < n) Prefetch(xs[step - kDist]);
-      if (step >= 2 * kDist) out[step - 2 * kDist] = Lookup(xs[step - 2 * kDist]);
-    }
+    PipelinedLookup(*this, xs, n, out);
   }
   std::size_t bytes() const noexcept { return buf_.size() + top_buf_.size(); }
   bool empty() const noexcept { return !top_; }
