@@ -474,6 +474,11 @@ void RewindSqliteToSchema3(const std::string& path) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   char* err = nullptr;
   int rc = sqlite3_exec(db,
+                        // the (id, version) index as it was before schema 7
+                        "DROP INDEX objects_id_key; "
+                        "ALTER TABLE objects DROP COLUMN id_key; "
+                        "DELETE FROM meta WHERE key = 'id_key_secret'; "
+                        "CREATE UNIQUE INDEX objects_id_version ON objects(id, version_ns); "
                         "ALTER TABLE objects DROP COLUMN json_at; "
                         "ALTER TABLE objects DROP COLUMN json_len; "
                         // latest as schema 1 made it: keyed by id
@@ -500,7 +505,7 @@ void RewindSqliteToSchema3(const std::string& path) {
                         "CREATE INDEX objects_created_by ON objects(created_by_ref) WHERE "
                         "created_by_ref IS NOT NULL; "
                         "DROP TABLE postings; DROP TABLE terms; "
-                        "DELETE FROM schema_version WHERE version IN (4, 5, 6)",
+                        "DELETE FROM schema_version WHERE version IN (4, 5, 6, 7)",
                         nullptr, nullptr, &err);
   std::string message = err ? err : "";
   sqlite3_free(err);
@@ -575,8 +580,8 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     return v;
   };
   const std::string current = version();
-  ASSERT_EQ(current, postgres() ? "2:2" : "6:6");
-  int last = postgres() ? 2 : 6;
+  ASSERT_EQ(current, postgres() ? "2:2" : "7:7");
+  int last = postgres() ? 2 : 7;
   EXPECT_EQ(matching("apt", ""), "00000020 00000022 ");
   EXPECT_EQ(matching("apt28", kTlpAmber), "00000020 ");
   EXPECT_EQ(by_creator(), "00000020 ");
@@ -685,7 +690,7 @@ TEST(SqliteMigration, LegacyMetaVersionIsMigrated) {
                                -1, &st, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5,6");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5,6,7");
   EXPECT_EQ(sqlite3_column_int(st, 1), 0);
   EXPECT_EQ(sqlite3_column_int(st, 2), 0);  // made by step 3, replaced by postings in step 6
   sqlite3_finalize(st);

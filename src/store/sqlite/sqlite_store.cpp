@@ -4,10 +4,14 @@
 // before schema_version existed kept their version in meta and are migrated from there):
 //   objects(date_added INTEGER PRIMARY KEY, id, type, version TEXT, version_ns INTEGER,
 //           revoked, created_by_ref, content_hash INTEGER, json,
-//           json_at, json_len)                                     one row per version
+//           json_at, json_len, id_key)                             one row per version
+//   objects(id_key, version_ns): the versions of an id; id_key is a keyed hash of the id
+//                                (id_key.h), and every lookup also compares the id text
+//   meta('id_key_secret'): the store's key for id_key (random, 128 bits, hex)
 //   meta('json_end'): the committed end of the object text file
 //   latest(date_added INTEGER PRIMARY KEY, type)    one row per id: its greatest version's
-//                                                  row in objects, found through (id, version)
+//                                                  row in objects, found through (id_key,
+//                                                  version_ns)
 //   terms(term, kind, text), postings(term, last_added, list)    label, marking, creator filters:
 //                                                  each term's date_added keys as blobs
 //                                                  (postings.h)
@@ -20,6 +24,7 @@
 // keep it in the json column. Both read the same way.
 #include "sqlite/sqlite_store.h"
 
+#include "sqlite/id_key.h"
 #include "sqlite/postings.h"
 
 #include <sqlite3.h>
@@ -39,7 +44,7 @@
 namespace entente::store {
 namespace {
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 constexpr const char* kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -114,6 +119,18 @@ const internal::MigrationStep kSteps[] = {
      "DROP TABLE labels; "
      "DROP TABLE markings; "
      "DROP INDEX objects_created_by"},
+    // The unique (id, version_ns) index held the 46-byte id text in every entry: each new
+    // version was a random insert of a long key, and each lookup compared id texts all the way
+    // down. Keyed by a 64-bit hash of the id under a secret of the store, entries are a third
+    // as large; uniqueness of (id, version) is kept by the write path, which looks before it
+    // inserts (it always did, for duplicates), and checked by CheckIntegrity.
+    {7, "objects are found by a keyed hash of their id",
+     "INSERT INTO meta(key, value) VALUES('id_key_secret', lower(hex(randomblob(16)))); "
+     "ALTER TABLE objects ADD COLUMN id_key INTEGER; "
+     "UPDATE objects SET id_key = entente_id_key((SELECT value FROM meta WHERE key = "
+     "'id_key_secret'), id); "
+     "DROP INDEX objects_id_version; "
+     "CREATE INDEX objects_id_key ON objects(id_key, version_ns)"},
 };
 
 // The columns RowToObject reads, after an optional table prefix.
@@ -229,15 +246,16 @@ Result<std::unique_ptr<SqliteStore::Reader>> SqliteStore::OpenReader() const {
   sqlite3_extended_result_codes(r->db, 1);
   sqlite3_busy_timeout(r->db, 5000);
   ENTENTE_RETURN_IF_ERROR(RegisterPostings(r->db));
+  ENTENTE_RETURN_IF_ERROR(RegisterIdKey(r->db));
   ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA cache_size=-65536"));
   ENTENTE_RETURN_IF_ERROR(Exec(r->db, "PRAGMA mmap_size=4294967296"));
-  // The greatest version through the (id, version) index; the same query reads stores made
-  // before schema 5, whose latest table was keyed by id.
-  std::string latest = "SELECT " + ObjectColumns("", text_columns_) +
-                       " FROM objects WHERE id = ?1 ORDER BY version_ns DESC LIMIT 1";
+  // The greatest version through the id's index; the same query reads stores made before
+  // schema 5, whose latest table was keyed by id.
+  std::string latest = "SELECT " + ObjectColumns("", text_columns_) + " FROM objects WHERE " +
+                       IdIs() + " ORDER BY version_ns DESC LIMIT 1";
   ENTENTE_RETURN_IF_ERROR(r->get_latest.Prepare(r->db, latest.c_str()));
-  std::string versions = "SELECT " + ObjectColumns("", text_columns_) +
-                         " FROM objects WHERE id = ?1 ORDER BY version_ns";
+  std::string versions = "SELECT " + ObjectColumns("", text_columns_) + " FROM objects WHERE " +
+                         IdIs() + " ORDER BY version_ns";
   ENTENTE_RETURN_IF_ERROR(r->get_versions.Prepare(r->db, versions.c_str()));
   return r;
 }
@@ -268,6 +286,7 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
   sqlite3_extended_result_codes(store->db_, 1);
   sqlite3_busy_timeout(store->db_, 5000);
   ENTENTE_RETURN_IF_ERROR(RegisterPostings(store->db_));  // migration 6 uses it
+  ENTENTE_RETURN_IF_ERROR(RegisterIdKey(store->db_));     // migration 7 uses it
   // WAL: readers never block the writer. synchronous=FULL: a commit is on disk when it returns.
   // page_size only takes effect on a new database (before the first table is created).
   for (const char* pragma :
@@ -287,10 +306,12 @@ Result<std::unique_ptr<Store>> SqliteStore::Open(const std::string& path, StoreO
     ENTENTE_ASSIGN_OR_RETURN(int version, SchemaVersion(store->db_));
     store->text_columns_ = version >= 4;
     store->postings_ = version >= 6;
+    ENTENTE_ASSIGN_OR_RETURN(store->id_key_, ReadIdKeySecret(store->db_, version));
   } else {
     ENTENTE_RETURN_IF_ERROR(store->Migrate());
     store->text_columns_ = true;
     store->postings_ = true;
+    ENTENTE_ASSIGN_OR_RETURN(store->id_key_, ReadIdKeySecret(store->db_, kSchemaVersion));
   }
   ENTENTE_ASSIGN_OR_RETURN(store->texts_, ObjectTextFile::Open(path + "-json", options.read_only));
   store->path_ = path;
@@ -396,12 +417,12 @@ Status SqliteStore::PrepareStatements() {
   ENTENTE_RETURN_IF_ERROR(st.insert_object.Prepare(
       db_,
       "INSERT INTO objects(date_added, id, type, version, version_ns, revoked, created_by_ref, "
-      "content_hash, json, json_at, json_len) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '', ?9, "
-      "?10) ON CONFLICT(id, version_ns) DO NOTHING"));
+      "content_hash, json, json_at, json_len, id_key) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '', "
+      "?9, ?10, ?11)"));
   ENTENTE_RETURN_IF_ERROR(st.find_version.Prepare(
-      db_,
-      "SELECT content_hash, json, json_at, json_len FROM objects WHERE id = ?1 AND version_ns = "
-      "?2"));
+      db_, ("SELECT content_hash, json, json_at, json_len FROM objects WHERE " + IdIs() +
+            " AND version_ns = ?2")
+               .c_str()));
   ENTENTE_RETURN_IF_ERROR(st.read_json_end.Prepare(
       db_, "SELECT COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'json_end'), 0)"));
   ENTENTE_RETURN_IF_ERROR(
@@ -409,9 +430,9 @@ Status SqliteStore::PrepareStatements() {
                                 "INSERT INTO meta(key, value) VALUES('json_end', ?1) "
                                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value"));
   ENTENTE_RETURN_IF_ERROR(st.find_latest.Prepare(
-      db_,
-      "SELECT version_ns, date_added, content_hash FROM objects WHERE id = ?1 ORDER BY "
-      "version_ns DESC LIMIT 1"));
+      db_, ("SELECT version_ns, date_added, content_hash FROM objects WHERE " + IdIs() +
+            " ORDER BY version_ns DESC LIMIT 1")
+               .c_str()));
   ENTENTE_RETURN_IF_ERROR(
       st.insert_latest.Prepare(db_, "INSERT INTO latest(date_added, type) VALUES(?1, ?2)"));
   ENTENTE_RETURN_IF_ERROR(
@@ -420,6 +441,37 @@ Status SqliteStore::PrepareStatements() {
   ENTENTE_RETURN_IF_ERROR(st.insert_search.Prepare(
       db_, "INSERT INTO search(rowid, name, description) VALUES(?1, ?2, ?3)"));
   return Status::Ok();
+}
+
+// The id is always ?1; its key, when the schema has one, ?9 (statements keyed by id bind
+// nothing else there).
+constexpr int kIdKeyParam = 9;
+
+std::string SqliteStore::IdIs(std::string_view p) const {
+  std::string id = std::string(p) + "id = ?1";
+  if (!id_key_) return id;
+  return std::string(p) + "id_key = ?" + std::to_string(kIdKeyParam) + " AND " + id;
+}
+
+void SqliteStore::BindId(Stmt& s, std::string_view id) const {
+  s.Bind(1, id);
+  if (id_key_) s.Bind(kIdKeyParam, IdKey(*id_key_, id));
+}
+
+std::string SqliteStore::SameIdAs(std::string_view f, std::string_view o) const {
+  std::string same = std::string(f) + ".id = " + std::string(o) + ".id";
+  if (!id_key_) return same;
+  return std::string(f) + ".id_key = " + std::string(o) + ".id_key AND " + same;
+}
+
+Result<std::optional<IdKeySecret>> SqliteStore::ReadIdKeySecret(sqlite3* db, int schema_version) {
+  if (schema_version < 7) return std::optional<IdKeySecret>();
+  Stmt get;
+  ENTENTE_RETURN_IF_ERROR(get.Prepare(db, "SELECT value FROM meta WHERE key = 'id_key_secret'"));
+  ENTENTE_ASSIGN_OR_RETURN(bool row, get.Step());
+  if (!row) return Status::Corruption("the store has no id_key_secret in meta (schema 7)");
+  ENTENTE_ASSIGN_OR_RETURN(IdKeySecret secret, ParseIdKeySecret(get.Text(0)));
+  return std::optional<IdKeySecret>(secret);
 }
 
 std::int64_t SqliteStore::NextDateAdded() {
@@ -479,8 +531,10 @@ class SqliteWriteBatch final : public WriteBatch {
     std::int64_t hash = ContentHash(json);
 
     // The id's greatest stored version, if any (read before this one is inserted).
+    const std::int64_t id_key = IdKey(*store_.id_key_, h.id);
     st.find_latest.Reset();
     st.find_latest.Bind(1, h.id);
+    st.find_latest.Bind(kIdKeyParam, id_key);
     ENTENTE_ASSIGN_OR_RETURN(bool had_version, st.find_latest.Step());
     const std::int64_t prev_version_ns = had_version ? st.find_latest.Int(0) : 0;
     const std::int64_t prev_added = had_version ? st.find_latest.Int(1) : 0;
@@ -491,6 +545,12 @@ class SqliteWriteBatch final : public WriteBatch {
     if (had_version && version_ns == prev_version_ns) {
       if (same_hash) return PutOutcome::kDuplicate;
       return CompareWithStored(h, json, version, version_ns, hash);
+    }
+    // An older version arriving late: stored already, or new (nothing but this lookup keeps
+    // (id, version) unique).
+    if (had_version && version_ns < prev_version_ns) {
+      ENTENTE_ASSIGN_OR_RETURN(bool stored, HasVersion(h.id, version_ns));
+      if (stored) return CompareWithStored(h, json, version, version_ns, hash);
     }
 
     ENTENTE_ASSIGN_OR_RETURN(std::int64_t text_at, store_.texts_->Append(json));
@@ -510,13 +570,8 @@ class SqliteWriteBatch final : public WriteBatch {
     st.insert_object.Bind(8, hash);
     st.insert_object.Bind(9, text_at);
     st.insert_object.Bind(10, static_cast<std::int64_t>(json.size()));
+    st.insert_object.Bind(11, id_key);
     ENTENTE_RETURN_IF_ERROR(st.insert_object.Step().status());
-    if (sqlite3_changes(store_.db_) == 0) {
-      // An older version that is already stored.
-      store_.last_date_added_ = added - 1;
-      store_.texts_->Retract(text_at);
-      return CompareWithStored(h, json, version, version_ns, hash);
-    }
 
     // An older version arriving late leaves the latest row where it is.
     if (!had_version || version_ns > prev_version_ns) {
@@ -558,7 +613,7 @@ class SqliteWriteBatch final : public WriteBatch {
                                        std::int64_t hash) {
     auto& st = *store_.statements_;
     st.find_version.Reset();
-    st.find_version.Bind(1, h.id);
+    store_.BindId(st.find_version, h.id);
     st.find_version.Bind(2, version_ns);
     ENTENTE_ASSIGN_OR_RETURN(bool exists, st.find_version.Step());
     bool same = exists && st.find_version.Int(0) == hash;
@@ -584,6 +639,16 @@ class SqliteWriteBatch final : public WriteBatch {
     return Status::Conflict(std::string(h.id) + " version " +
                             (version.empty() ? std::string("(single)") : std::string(version)) +
                             " is already stored with different content");
+  }
+
+  Result<bool> HasVersion(std::string_view id, std::int64_t version_ns) {
+    auto& find = store_.statements_->find_version;
+    find.Reset();
+    store_.BindId(find, id);
+    find.Bind(2, version_ns);
+    auto row = find.Step();
+    find.Reset();
+    return row;
   }
 
   Status Commit() override {
@@ -707,10 +772,10 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
   ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
   if (!version.empty()) {
     Stmt s;
-    std::string sql = "SELECT " + ObjectColumns("", text_columns_) +
-                      " FROM objects WHERE id = ?1 AND version_ns = ?2";
+    std::string sql = "SELECT " + ObjectColumns("", text_columns_) + " FROM objects WHERE " +
+                      IdIs() + " AND version_ns = ?2";
     ENTENTE_RETURN_IF_ERROR(s.Prepare(reader->db, sql.c_str()));
-    s.Bind(1, id);
+    BindId(s, id);
     s.Bind(2, VersionNs(version));
     ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::NotFound(std::string(id) + " version " + std::string(version));
@@ -718,10 +783,10 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
   }
   if (which == Versions::kFirst) {
     Stmt s;
-    std::string sql = "SELECT " + ObjectColumns("", text_columns_) +
-                      " FROM objects WHERE id = ?1 ORDER BY version_ns LIMIT 1";
+    std::string sql = "SELECT " + ObjectColumns("", text_columns_) + " FROM objects WHERE " +
+                      IdIs() + " ORDER BY version_ns LIMIT 1";
     ENTENTE_RETURN_IF_ERROR(s.Prepare(reader->db, sql.c_str()));
-    s.Bind(1, id);
+    BindId(s, id);
     ENTENTE_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::NotFound(std::string(id));
     return RowToObject(s);
@@ -732,7 +797,7 @@ Result<StoredObject> SqliteStore::DoGet(std::string_view id, Versions which,
 Result<StoredObject> SqliteStore::ReadLatest(std::string_view id, ReaderLease& reader) {
   Stmt& s = reader->get_latest;
   s.Reset();
-  s.Bind(1, id);
+  BindId(s, id);
   auto row = s.Step();
   if (!row.ok()) return row.status();
   if (!*row) {
@@ -763,7 +828,7 @@ Result<std::vector<StoredObject>> SqliteStore::DoGetVersions(std::string_view id
   ENTENTE_ASSIGN_OR_RETURN(ReaderLease reader, LeaseReader());
   Stmt& s = reader->get_versions;
   s.Reset();
-  s.Bind(1, id);
+  BindId(s, id);
   std::vector<StoredObject> out;
   for (;;) {
     auto row = s.Step();
@@ -815,10 +880,20 @@ Result<Page> SqliteStore::DoFind(const Query& q) {
       clause += (i ? "," : "") + text_param(values[i]);
     return clause + ")";
   };
-  if (!q.ids.empty()) where.push_back(in_list("o.id", q.ids));
+  if (!q.ids.empty()) {
+    if (id_key_) {
+      std::string keys = "o.id_key IN (";
+      for (std::size_t i = 0; i < q.ids.size(); ++i) {
+        keys += (i ? "," : "") + int_param(IdKey(*id_key_, q.ids[i]));
+      }
+      where.push_back(keys + ")");
+    }
+    where.push_back(in_list("o.id", q.ids));
+  }
   if (!q.types.empty()) where.push_back(in_list("o.type", q.types));
   if (q.versions == Versions::kFirst && !exact) {
-    where.push_back("o.version_ns = (SELECT MIN(version_ns) FROM objects f WHERE f.id = o.id)");
+    where.push_back("o.version_ns = (SELECT MIN(version_ns) FROM objects f WHERE " +
+                    SameIdAs("f", "o") + ")");
   }
   if (exact) {
     std::string clause = "o.version_ns IN (";
@@ -907,7 +982,7 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
   ENTENTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   BeginWrite();
   auto body = [&]() -> Result<std::size_t> {
-    std::string sql = "DELETE FROM objects WHERE id = ?1";
+    std::string sql = "DELETE FROM objects WHERE " + IdIs();
     if (!versions.empty()) {
       sql += " AND version_ns IN (";
       for (std::size_t i = 0; i < versions.size(); ++i) {
@@ -919,7 +994,7 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
     sql += " RETURNING date_added, json, json_at, json_len";
     Stmt del;
     ENTENTE_RETURN_IF_ERROR(del.Prepare(db_, sql.c_str()));
-    del.Bind(1, id);
+    BindId(del, id);
     struct Gone {
       std::int64_t added;
       std::string text;
@@ -962,10 +1037,11 @@ Result<std::size_t> SqliteStore::DoDelete(std::string_view id,
     // becomes the latest, or already is.
     Stmt fix;
     ENTENTE_RETURN_IF_ERROR(fix.Prepare(
-        db_,
-        "INSERT OR IGNORE INTO latest(date_added, type) SELECT date_added, type FROM objects "
-        "WHERE id = ?1 ORDER BY version_ns DESC LIMIT 1"));
-    fix.Bind(1, id);
+        db_, ("INSERT OR IGNORE INTO latest(date_added, type) SELECT date_added, type FROM "
+              "objects WHERE " +
+              IdIs() + " ORDER BY version_ns DESC LIMIT 1")
+                 .c_str()));
+    BindId(fix, id);
     ENTENTE_RETURN_IF_ERROR(fix.Step().status());
     return gone.size();
   };
@@ -1010,24 +1086,37 @@ Status SqliteStore::DoCheckIntegrity() {
                               std::string(row ? s.Text(0) : "no answer"));
   }
   struct Check {
-    const char* sql;
+    std::string sql;
     const char* what;
   };
-  const Check checks[] = {
+  std::vector<Check> checks = {
       {"SELECT COUNT(*) FROM objects o WHERE o.version_ns = (SELECT MAX(version_ns) FROM "
-       "objects f WHERE f.id = o.id) AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.date_added "
-       "= o.date_added)",
+       "objects f WHERE " +
+           SameIdAs("f", "o") +
+           ") AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.date_added = o.date_added)",
        "ids whose greatest version has no latest row"},
       {"SELECT COUNT(*) FROM latest l WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE "
        "o.date_added = l.date_added AND o.type = l.type)",
        "latest rows pointing at no version"},
       {"SELECT COUNT(*) FROM latest l JOIN objects o ON o.date_added = l.date_added WHERE "
-       "o.version_ns < (SELECT MAX(version_ns) FROM objects f WHERE f.id = o.id)",
+       "o.version_ns < (SELECT MAX(version_ns) FROM objects f WHERE " +
+           SameIdAs("f", "o") + ")",
        "latest rows that are not the greatest version"},
   };
+  if (id_key_) {
+    // First, as the checks above rely on them. No unique index keeps (id, version) unique
+    // since schema 7: the write path does.
+    checks.insert(checks.begin(),
+                  {{"SELECT COUNT(*) FROM objects WHERE id_key IS NOT entente_id_key((SELECT "
+                    "value FROM meta WHERE key = 'id_key_secret'), id)",
+                    "versions whose id_key is not their id's"},
+                   {"SELECT COUNT(*) FROM (SELECT 1 FROM objects GROUP BY id_key, id, "
+                    "version_ns HAVING COUNT(*) > 1)",
+                    "versions stored more than once"}});
+  }
   for (const Check& c : checks) {
     Stmt q;
-    ENTENTE_RETURN_IF_ERROR(q.Prepare(reader->db, c.sql));
+    ENTENTE_RETURN_IF_ERROR(q.Prepare(reader->db, c.sql.c_str()));
     ENTENTE_ASSIGN_OR_RETURN(bool r, q.Step());
     if (r && q.Int(0) != 0) return Status::Corruption(std::to_string(q.Int(0)) + " " + c.what);
   }

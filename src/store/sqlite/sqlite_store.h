@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "entente/store/store.h"
 #include "object_cache.h"
 #include "sqlite/change_counter.h"
+#include "sqlite/id_key.h"
 #include "sqlite/postings.h"
 #include "sqlite/text_file.h"
 
@@ -110,6 +112,15 @@ class SqliteStore final : public Store {
     if (changes_) changes_->EndWrite();
   }
   std::int64_t NextDateAdded();
+  // The condition that selects the rows of one id (bound with BindId): through the
+  // (id_key, version_ns) index from schema 7 on, through (id, version_ns) before it.
+  // `p` prefixes the columns ("o." in joins).
+  std::string IdIs(std::string_view p = "") const;
+  void BindId(Stmt& s, std::string_view id) const;
+  // What a correlated subquery on `objects f` needs to find the versions of `o`'s id.
+  std::string SameIdAs(std::string_view f, std::string_view o) const;
+  // The store's id-key secret from meta (schema 7 or later; nullopt before).
+  static Result<std::optional<IdKeySecret>> ReadIdKeySecret(sqlite3* db, int schema_version);
   // A row of ObjectColumns() (sqlite_store.cpp) as an object, its text read from wherever it is.
   Result<StoredObject> RowToObject(Stmt& row) const;
   // Reads the file texts of several objects: (*objects)[index].json from [at, at + length).
@@ -140,6 +151,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<ObjectTextFile> texts_;          // writer side guarded by write_mutex_
   bool text_columns_ = false;               // schema 4 or later: objects has json_at, json_len
   bool postings_ = false;                   // schema 6 or later: terms and postings
+  std::optional<IdKeySecret> id_key_;       // schema 7 or later: objects keyed by id_key
   bool read_only_ = false;                  // no writer statements, writes refused
   std::int64_t last_date_added_ = 0;        // guarded by write_mutex_
   std::unique_ptr<ChangeCounter> changes_;  // every writable open; none when read-only

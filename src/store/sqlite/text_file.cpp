@@ -104,11 +104,6 @@ Result<std::int64_t> ObjectTextFile::Append(std::string_view text) {
   return at;
 }
 
-void ObjectTextFile::Retract(std::int64_t at) {
-  // Append() spills before it stages, so the last text is always still staged.
-  if (at >= written_end_) staged_.resize(static_cast<std::size_t>(at - written_end_));
-}
-
 Status ObjectTextFile::WriteStaged() {
   std::size_t done = 0;
   while (done < staged_.size()) {

@@ -54,8 +54,6 @@ class ObjectTextFile {
   // Stages `text` (and its newline); returns its offset. Fails when what was staged before
   // had to go to the file and could not (disk full): the batch cannot commit.
   Result<std::int64_t> Append(std::string_view text);
-  // Takes back the text just appended at `at` (it was a duplicate).
-  void Retract(std::int64_t at);
   // Writes everything staged and syncs it to disk; returns the new end.
   Result<std::int64_t> Sync();
   // Forgets what was staged (the batch rolled back); written bytes are dropped by the next
