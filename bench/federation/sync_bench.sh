@@ -82,9 +82,10 @@ stop de
 
 echo "== initial sync of $n objects"
 python3 - "$n" "$root/bulk.json" "$root/changed.json" <<'PY'
-import json, sys, uuid
+import json, random, sys, uuid
 n, out, changed = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-ids = [str(uuid.UUID(int=(0x5eed << 96) + i, version=4)) for i in range(n)]
+rng = random.Random(0x5eed)  # random version 4 UUIDs, as the spec asks producers to use
+ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for i in range(n)]
 def obj(i, modified):
     return {"type": "indicator", "spec_version": "2.1", "id": "indicator--" + ids[i],
             "created": "2026-01-01T00:00:00.000Z", "modified": modified,

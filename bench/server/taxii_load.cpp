@@ -58,11 +58,25 @@ struct Connection {
   }
 };
 
+// splitmix64: the n-th object's id bits, spread like random UUIDv4s (what STIX producers
+// send: the spec asks for version 4 UUIDs), not in counting order.
+std::uint64_t Mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
 std::string Indicator(std::uint64_t n) {
   char id[64];
-  std::snprintf(id, sizeof id, "indicator--%08llx-%04llx-4000-8000-000000000000",
-                static_cast<unsigned long long>(n >> 16),
-                static_cast<unsigned long long>(n & 0xffff));
+  const std::uint64_t hi = Mix(2 * n);
+  const std::uint64_t lo = Mix(2 * n + 1);
+  std::snprintf(id, sizeof id, "indicator--%08llx-%04llx-4%03llx-%04llx-%012llx",
+                static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xffff),
+                static_cast<unsigned long long>(hi & 0xfff),
+                static_cast<unsigned long long>(0x8000 | (lo >> 50)),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
   char ip[32];
   std::snprintf(
       ip, sizeof ip, "10.%llu.%llu.%llu", static_cast<unsigned long long>((n >> 16) & 255),
