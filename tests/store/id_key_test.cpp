@@ -203,5 +203,50 @@ TEST(IdKey, IntegrityCheckFindsWrongKeysAndTwiceStoredVersions) {
   std::filesystem::remove_all(dir);
 }
 
+// A store whose secret is gone cannot find its ids: it refuses to open, read-write and
+// read-only, rather than drawing a new secret under which no stored key matches; a secret that
+// is not 32 hex digits is refused the same way.
+TEST(IdKey, StoreWithoutItsSecretRefusesToOpen) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("entente-id-key-secret-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "store.db").string();
+  auto exec = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  };
+  {
+    auto s = Store::Open(path);
+    ASSERT_TRUE(s.ok());
+    const std::string text = Indicator(1, "2024-01-01T00:00:00.000Z");
+    auto reader = stix::ObjectReader::FromText(text);
+    ASSERT_TRUE(Ingest(**s, reader).ok());
+  }
+  exec("UPDATE meta SET value = 'xyz' WHERE key = 'id_key_secret'");
+  for (bool read_only : {false, true}) {
+    StoreOptions options;
+    options.read_only = read_only;
+    auto s = Store::Open(path, options);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption);
+    EXPECT_NE(s.status().message().find("id_key_secret is not 32 hex digits"), std::string::npos)
+        << s.status().ToString();
+  }
+  exec("DELETE FROM meta WHERE key = 'id_key_secret'");
+  for (bool read_only : {false, true}) {
+    StoreOptions options;
+    options.read_only = read_only;
+    auto s = Store::Open(path, options);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption);
+    EXPECT_NE(s.status().message().find("the store has no id_key_secret"), std::string::npos)
+        << s.status().ToString();
+  }
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace entente::store

@@ -505,7 +505,10 @@ void RewindSqliteToSchema3(const std::string& path) {
                         "CREATE INDEX objects_created_by ON objects(created_by_ref) WHERE "
                         "created_by_ref IS NOT NULL; "
                         "DROP TABLE postings; DROP TABLE terms; "
-                        "DELETE FROM schema_version WHERE version IN (4, 5, 6, 7)",
+                        // search as schema 1 made it, and empty: the migration refills it
+                        "DROP TABLE search; "
+                        "CREATE VIRTUAL TABLE search USING fts5(name, description, content=''); "
+                        "DELETE FROM schema_version WHERE version IN (4, 5, 6, 7, 8)",
                         nullptr, nullptr, &err);
   std::string message = err ? err : "";
   sqlite3_free(err);
@@ -580,8 +583,8 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     return v;
   };
   const std::string current = version();
-  ASSERT_EQ(current, postgres() ? "2:2" : "7:7");
-  int last = postgres() ? 2 : 7;
+  ASSERT_EQ(current, postgres() ? "2:2" : "8:8");
+  int last = postgres() ? 2 : 8;
   EXPECT_EQ(matching("apt", ""), "00000020 00000022 ");
   EXPECT_EQ(matching("apt28", kTlpAmber), "00000020 ");
   EXPECT_EQ(by_creator(), "00000020 ");
@@ -613,6 +616,15 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
   EXPECT_EQ(matching("old", ""), "");  // only an older version has it
   EXPECT_EQ(matching("", kTlpAmber), "00000020 ");
   EXPECT_EQ(by_creator(), "00000020 ");
+  // Full-text search finds what was stored before (SQLite: indexed again from the json column
+  // by migration 8).
+  Query bad;
+  bad.text = "bad";
+  auto found = store_->Find(bad);
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  std::string bad_ids;
+  for (const auto& o : found->objects) bad_ids += o.id.substr(11, 8) + " ";
+  EXPECT_EQ(bad_ids, "00000020 00000022 ");
   // Texts stored before the migration and after it read alike.
   IngestText(Indicator(21, "2024-01-01T00:00:00.000Z"));
   for (const char* id : {"indicator--00000020-0000-4000-8000-000000000000",
@@ -690,7 +702,7 @@ TEST(SqliteMigration, LegacyMetaVersionIsMigrated) {
                                -1, &st, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5,6,7");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5,6,7,8");
   EXPECT_EQ(sqlite3_column_int(st, 1), 0);
   EXPECT_EQ(sqlite3_column_int(st, 2), 0);  // made by step 3, replaced by postings in step 6
   sqlite3_finalize(st);
@@ -954,4 +966,100 @@ TEST_F(SqliteTextFileTest, ReadOnlyStoreRefusesWrites) {
 }
 
 }  // namespace
+
+// Migration 8 replaces the search table and indexes every stored version's text again: from
+// the text file (versions stored since schema 4), names, SCO values and descriptions alike.
+// A text that cannot be read stops the migration and leaves the store as it was.
+TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
+  namespace fs = std::filesystem;
+  const fs::path dir =
+      fs::temp_directory_path() / ("entente-store-search-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "store.db").string();
+  const std::string texts =
+      Indicator(40, "2024-01-01T00:00:00.000Z", "emotet loader") + "\n" +
+      R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--0a1b2c3d-0000-5000-8000-000000000000","value":"evil.example"})" +
+      "\n" +
+      R"({"type":"note","spec_version":"2.1","id":"note--00000041-0000-4000-8000-000000000000","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","content":"x","abstract":"y","description":"seen at the ministry","object_refs":["indicator--00000040-0000-4000-8000-000000000000"]})";
+  auto exec = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+    std::string message = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    ASSERT_EQ(rc, SQLITE_OK) << message;
+  };
+  auto query = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
+    std::string v = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != nullptr
+                        ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0))
+                        : "";
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+  };
+  // Back to schema 7: the search table as schema 1 made it, and empty.
+  const char* rewind =
+      "DROP TABLE search; "
+      "CREATE VIRTUAL TABLE search USING fts5(name, description, content=''); "
+      "DELETE FROM schema_version WHERE version = 8";
+  {
+    auto s = Store::Open(path);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    auto reader = stix::ObjectReader::FromText(texts);
+    auto report = Ingest(**s, reader);
+    ASSERT_TRUE(report.ok() && report->added == 3) << report.status().ToString();
+  }
+  exec(rewind);
+  auto search = [&](Store& s, const char* text) {
+    Query q;
+    q.text = text;
+    auto page = s.Find(q);
+    EXPECT_TRUE(page.ok()) << page.status().ToString();
+    std::string ids;
+    if (page.ok()) {
+      for (const auto& o : page->objects) ids += o.id.substr(0, o.id.find("--")) + " ";
+    }
+    return ids;
+  };
+  {
+    auto s = Store::Open(path);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(search(**s, "emotet"), "indicator ");
+    EXPECT_EQ(search(**s, "\"evil.example\""), "domain-name ");
+    EXPECT_EQ(search(**s, "ministry"), "note ");
+    EXPECT_EQ(search(**s, "nothing"), "");
+    EXPECT_TRUE((*s)->CheckIntegrity().ok());
+  }
+  EXPECT_EQ(query("SELECT MAX(version) || ':' || COUNT(*) FROM schema_version"), "8:8");
+  EXPECT_NE(query("SELECT sql FROM sqlite_master WHERE name = 'search'").find("columnsize=0"),
+            std::string::npos);
+  EXPECT_EQ(query("SELECT v FROM search_config WHERE k = 'automerge'"), "8");
+
+  // A text file cut short: the migration fails naming the step and the missing text, and the
+  // store stays at schema 7 with its rows.
+  exec(rewind);
+  fs::resize_file(path + "-json", 10);
+  {
+    auto s = Store::Open(path);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption) << s.status().ToString();
+    EXPECT_NE(s.status().ToString().find("migration to version 8"), std::string::npos)
+        << s.status().ToString();
+    EXPECT_NE(s.status().ToString().find("is missing from"), std::string::npos)
+        << s.status().ToString();
+  }
+  EXPECT_EQ(query("SELECT MAX(version) || ':' || COUNT(*) FROM schema_version"), "7:7");
+  EXPECT_EQ(query("SELECT COUNT(*) FROM objects"), "3");
+  EXPECT_EQ(query("SELECT sql FROM sqlite_master WHERE name = 'search'").find("columnsize=0"),
+            std::string::npos);
+  fs::remove_all(dir);
+}
+
 }  // namespace entente::store

@@ -95,6 +95,8 @@ class SqliteStore final : public Store {
   Status Exec(const char* sql) { return Exec(db_, sql); }
   static Status Exec(sqlite3* db, const char* sql);
   Status Migrate();
+  // Migration 8: fills the new search table from every stored version's text.
+  Status RefillSearch();
   Status CheckVersion();
   static Result<int> SchemaVersion(sqlite3* db);
   Status PrepareStatements();
