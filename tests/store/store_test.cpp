@@ -189,6 +189,66 @@ TEST_P(StoreTest, RevocationAndDelete) {
             ErrorCode::kNotFound);
 }
 
+// The latest versions by type, page after page: one type (SQLite reads its partial index),
+// several types (the date_added scan), after new versions, a late older version and deletes.
+TEST_P(StoreTest, LatestVersionsByTypeAcrossPages) {
+  auto malware = [](int n, std::string_view modified) {
+    char id[64];
+    std::snprintf(id, sizeof id, "malware--%08d-0000-4000-8000-000000000000", n);
+    return std::string(R"({"type":"malware","spec_version":"2.1","id":")") + id +
+           R"(","created":"2023-01-01T00:00:00.000Z","modified":")" + std::string(modified) +
+           R"(","name":"m)" + std::to_string(n) + R"(","is_family":false})";
+  };
+  for (int i = 0; i < 9; ++i) {
+    IngestText(Indicator(300 + i, "2024-01-01T00:00:00.000Z"));
+    if (i % 3 == 0) IngestText(malware(400 + i, "2024-01-01T00:00:00.000Z"));
+  }
+  // New versions of 300 and 400, then a late older version of 403: still one latest each.
+  IngestText(Indicator(300, "2024-05-01T00:00:00.000Z"));
+  IngestText(malware(400, "2024-05-01T00:00:00.000Z"));
+  IngestText(malware(403, "2023-06-01T00:00:00.000Z"));
+  auto pages = [&](std::vector<std::string> types, std::size_t limit) {
+    Query q;
+    q.types = std::move(types);
+    q.limit = limit;
+    std::string ids;
+    std::int64_t last_added = 0;
+    for (int guard = 0; guard < 50; ++guard) {
+      auto page = store_->Find(q);
+      EXPECT_TRUE(page.ok()) << page.status().ToString();
+      if (!page.ok()) break;
+      for (const auto& o : page->objects) {
+        EXPECT_GT(o.date_added_us, last_added) << o.id;  // page order is date_added order
+        last_added = o.date_added_us;
+        ids += o.id.substr(0, 1) + o.id.substr(o.id.find("--") + 7, 3) + " ";
+      }
+      if (!page->more) break;
+      q.cursor = page->next;
+    }
+    return ids;
+  };
+  EXPECT_EQ(pages({"malware"}, 2), "m403 m406 m400 ");
+  EXPECT_EQ(pages({"indicator", "malware"}, 4),
+            "i301 i302 i303 m403 i304 i305 i306 m406 i307 i308 i300 m400 ");
+  EXPECT_EQ(pages({"tool"}, 3), "");
+  auto counts = store_->Count();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->latest_by_type["indicator"], 9u);
+  EXPECT_EQ(counts->latest_by_type["malware"], 3u);
+  EXPECT_EQ(counts->versions, 15u);
+  // Deleting 400's greatest version makes its first one the latest again, in its old place.
+  ASSERT_TRUE(
+      store_->Delete("malware--00000400-0000-4000-8000-000000000000", {"2024-05-01T00:00:00.000Z"})
+          .ok());
+  EXPECT_EQ(pages({"malware"}, 2), "m400 m403 m406 ");
+  // Deleting all of 403's versions takes it out of every list.
+  EXPECT_EQ(*store_->Delete("malware--00000403-0000-4000-8000-000000000000"), 2u);
+  EXPECT_EQ(pages({"malware", "indicator"}, 5),
+            "m400 i301 i302 i303 i304 i305 i306 m406 i307 i308 i300 ");
+  EXPECT_EQ(store_->Count()->latest_by_type["malware"], 2u);
+  EXPECT_TRUE(store_->CheckIntegrity().ok());
+}
+
 TEST_P(StoreTest, DurableAcrossReopenAndRollbackLeavesNothing) {
   {
     auto batch = store_->BeginBatch();
@@ -458,6 +518,14 @@ TEST_P(StoreTest, EscapedNulInIndexedStringsIsStored) {
   EXPECT_EQ(store_->Find(q)->objects.size(), 1u);
 }
 
+// Undoes migration 9 on an SQLite store: the latest table as schema 5 made it, from the
+// superseded column.
+constexpr const char* kUndoSchema9 =
+    "CREATE TABLE latest(date_added INTEGER PRIMARY KEY, type TEXT NOT NULL); "
+    "INSERT INTO latest SELECT date_added, type FROM objects WHERE superseded IS NULL; "
+    "DROP INDEX objects_latest; "
+    "ALTER TABLE objects DROP COLUMN superseded; ";
+
 // Turns the closed SQLite store at `path` into what schema 3 wrote: every text in the json
 // column and no text file. Its backup is exactly that, plus the two columns schema 4 added.
 void RewindSqliteToSchema3(const std::string& path) {
@@ -474,41 +542,43 @@ void RewindSqliteToSchema3(const std::string& path) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   char* err = nullptr;
   int rc = sqlite3_exec(db,
-                        // the (id, version) index as it was before schema 7
-                        "DROP INDEX objects_id_key; "
-                        "ALTER TABLE objects DROP COLUMN id_key; "
-                        "DELETE FROM meta WHERE key = 'id_key_secret'; "
-                        "CREATE UNIQUE INDEX objects_id_version ON objects(id, version_ns); "
-                        "ALTER TABLE objects DROP COLUMN json_at; "
-                        "ALTER TABLE objects DROP COLUMN json_len; "
-                        // latest as schema 1 made it: keyed by id
-                        "CREATE TABLE latest_v1(id TEXT PRIMARY KEY, date_added INTEGER NOT NULL, "
-                        "type TEXT NOT NULL, version_ns INTEGER NOT NULL, first_added INTEGER NOT "
-                        "NULL) WITHOUT ROWID; "
-                        "INSERT INTO latest_v1 SELECT o.id, o.date_added, o.type, o.version_ns, "
-                        "(SELECT MIN(date_added) FROM objects f WHERE f.id = o.id) FROM latest l "
-                        "JOIN objects o ON o.date_added = l.date_added; "
-                        "DROP TABLE latest; "
-                        "ALTER TABLE latest_v1 RENAME TO latest; "
-                        "CREATE INDEX latest_type ON latest(type, date_added); "
-                        "CREATE INDEX latest_added ON latest(date_added); "
-                        // labels and markings as rows (before schema 6), from the texts
-                        "CREATE TABLE labels(label TEXT NOT NULL, date_added INTEGER NOT NULL); "
-                        "CREATE INDEX labels_label ON labels(label, date_added); "
-                        "CREATE TABLE markings(marking TEXT NOT NULL, date_added INTEGER NOT "
-                        "NULL); "
-                        "CREATE INDEX markings_marking ON markings(marking, date_added); "
-                        "INSERT INTO labels SELECT j.value, o.date_added FROM objects o, "
-                        "json_each(o.json, '$.labels') j; "
-                        "INSERT INTO markings SELECT j.value, o.date_added FROM objects o, "
-                        "json_each(o.json, '$.object_marking_refs') j; "
-                        "CREATE INDEX objects_created_by ON objects(created_by_ref) WHERE "
-                        "created_by_ref IS NOT NULL; "
-                        "DROP TABLE postings; DROP TABLE terms; "
-                        // search as schema 1 made it, and empty: the migration refills it
-                        "DROP TABLE search; "
-                        "CREATE VIRTUAL TABLE search USING fts5(name, description, content=''); "
-                        "DELETE FROM schema_version WHERE version IN (4, 5, 6, 7, 8)",
+                        (std::string(kUndoSchema9) +
+                         // the (id, version) index as it was before schema 7
+                         "DROP INDEX objects_id_key; "
+                         "ALTER TABLE objects DROP COLUMN id_key; "
+                         "DELETE FROM meta WHERE key = 'id_key_secret'; "
+                         "CREATE UNIQUE INDEX objects_id_version ON objects(id, version_ns); "
+                         "ALTER TABLE objects DROP COLUMN json_at; "
+                         "ALTER TABLE objects DROP COLUMN json_len; "
+                         // latest as schema 1 made it: keyed by id
+                         "CREATE TABLE latest_v1(id TEXT PRIMARY KEY, date_added INTEGER NOT NULL, "
+                         "type TEXT NOT NULL, version_ns INTEGER NOT NULL, first_added INTEGER NOT "
+                         "NULL) WITHOUT ROWID; "
+                         "INSERT INTO latest_v1 SELECT o.id, o.date_added, o.type, o.version_ns, "
+                         "(SELECT MIN(date_added) FROM objects f WHERE f.id = o.id) FROM latest l "
+                         "JOIN objects o ON o.date_added = l.date_added; "
+                         "DROP TABLE latest; "
+                         "ALTER TABLE latest_v1 RENAME TO latest; "
+                         "CREATE INDEX latest_type ON latest(type, date_added); "
+                         "CREATE INDEX latest_added ON latest(date_added); "
+                         // labels and markings as rows (before schema 6), from the texts
+                         "CREATE TABLE labels(label TEXT NOT NULL, date_added INTEGER NOT NULL); "
+                         "CREATE INDEX labels_label ON labels(label, date_added); "
+                         "CREATE TABLE markings(marking TEXT NOT NULL, date_added INTEGER NOT "
+                         "NULL); "
+                         "CREATE INDEX markings_marking ON markings(marking, date_added); "
+                         "INSERT INTO labels SELECT j.value, o.date_added FROM objects o, "
+                         "json_each(o.json, '$.labels') j; "
+                         "INSERT INTO markings SELECT j.value, o.date_added FROM objects o, "
+                         "json_each(o.json, '$.object_marking_refs') j; "
+                         "CREATE INDEX objects_created_by ON objects(created_by_ref) WHERE "
+                         "created_by_ref IS NOT NULL; "
+                         "DROP TABLE postings; DROP TABLE terms; "
+                         // search as schema 1 made it, and empty: the migration refills it
+                         "DROP TABLE search; "
+                         "CREATE VIRTUAL TABLE search USING fts5(name, description, content=''); "
+                         "DELETE FROM schema_version WHERE version IN (4, 5, 6, 7, 8, 9)")
+                            .c_str(),
                         nullptr, nullptr, &err);
   std::string message = err ? err : "";
   sqlite3_free(err);
@@ -583,8 +653,8 @@ TEST_P(StoreTest, SchemaMigratesOlderAndRefusesNewer) {
     return v;
   };
   const std::string current = version();
-  ASSERT_EQ(current, postgres() ? "2:2" : "8:8");
-  int last = postgres() ? 2 : 8;
+  ASSERT_EQ(current, postgres() ? "2:2" : "9:9");
+  int last = postgres() ? 2 : 9;
   EXPECT_EQ(matching("apt", ""), "00000020 00000022 ");
   EXPECT_EQ(matching("apt28", kTlpAmber), "00000020 ");
   EXPECT_EQ(by_creator(), "00000020 ");
@@ -702,7 +772,7 @@ TEST(SqliteMigration, LegacyMetaVersionIsMigrated) {
                                -1, &st, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5,6,7,8");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "1,2,3,4,5,6,7,8,9");
   EXPECT_EQ(sqlite3_column_int(st, 1), 0);
   EXPECT_EQ(sqlite3_column_int(st, 2), 0);  // made by step 3, replaced by postings in step 6
   sqlite3_finalize(st);
@@ -1005,10 +1075,12 @@ TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
     return v;
   };
   // Back to schema 7: the search table as schema 1 made it, and empty.
-  const char* rewind =
+  const std::string rewind_sql =
+      std::string(kUndoSchema9) +
       "DROP TABLE search; "
       "CREATE VIRTUAL TABLE search USING fts5(name, description, content=''); "
-      "DELETE FROM schema_version WHERE version = 8";
+      "DELETE FROM schema_version WHERE version IN (8, 9)";
+  const char* rewind = rewind_sql.c_str();
   {
     auto s = Store::Open(path);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -1037,7 +1109,7 @@ TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
     EXPECT_EQ(search(**s, "nothing"), "");
     EXPECT_TRUE((*s)->CheckIntegrity().ok());
   }
-  EXPECT_EQ(query("SELECT MAX(version) || ':' || COUNT(*) FROM schema_version"), "8:8");
+  EXPECT_EQ(query("SELECT MAX(version) || ':' || COUNT(*) FROM schema_version"), "9:9");
   EXPECT_NE(query("SELECT sql FROM sqlite_master WHERE name = 'search'").find("columnsize=0"),
             std::string::npos);
   EXPECT_EQ(query("SELECT v FROM search_config WHERE k = 'automerge'"), "8");

@@ -61,8 +61,8 @@ class SqliteStore final : public Store {
  private:
   friend class SqliteWriteBatch;
   struct Statements {
-    Stmt insert_object, find_version, find_latest, insert_latest, delete_latest, insert_search,
-        read_json_end, write_json_end;
+    Stmt insert_object, find_version, find_latest, supersede, insert_search, read_json_end,
+        write_json_end;
   };
   // A read-only connection and its prepared statements. Readers are pooled: each read takes an
   // idle one (opening another when none is idle) and gives it back, so concurrent reads (the
@@ -153,6 +153,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<ObjectTextFile> texts_;          // writer side guarded by write_mutex_
   bool text_columns_ = false;               // schema 4 or later: objects has json_at, json_len
   bool postings_ = false;                   // schema 6 or later: terms and postings
+  bool latest_column_ = false;              // schema 9 or later: objects.superseded, no latest
   std::optional<IdKeySecret> id_key_;       // schema 7 or later: objects keyed by id_key
   bool read_only_ = false;                  // no writer statements, writes refused
   std::int64_t last_date_added_ = 0;        // guarded by write_mutex_
