@@ -155,21 +155,9 @@ TEST(IdKey, IdsSharingAKeyStayApart) {
 // A row whose key is not its id's, or a version stored twice, is reported by the integrity
 // check (no unique index stands guard since schema 7).
 TEST(IdKey, IntegrityCheckFindsWrongKeysAndTwiceStoredVersions) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("entente-id-key-integrity-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const auto dir = testing::FreshDir("id-key-integrity");
   const std::string path = (dir / "store.db").string();
-  auto exec = [&](const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-    std::string message = err ? err : "";
-    sqlite3_free(err);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-  };
+  auto exec = [&](const char* sql) { ASSERT_EQ(testing::SqliteExec(path, sql), ""); };
   auto check = [&]() {
     auto s = Store::Open(path);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -207,17 +195,9 @@ TEST(IdKey, IntegrityCheckFindsWrongKeysAndTwiceStoredVersions) {
 // read-only, rather than drawing a new secret under which no stored key matches; a secret that
 // is not 32 hex digits is refused the same way.
 TEST(IdKey, StoreWithoutItsSecretRefusesToOpen) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("entente-id-key-secret-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const auto dir = testing::FreshDir("id-key-secret");
   const std::string path = (dir / "store.db").string();
-  auto exec = [&](const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  };
+  auto exec = [&](const char* sql) { ASSERT_EQ(testing::SqliteExec(path, sql), ""); };
   {
     auto s = Store::Open(path);
     ASSERT_TRUE(s.ok());
@@ -225,26 +205,21 @@ TEST(IdKey, StoreWithoutItsSecretRefusesToOpen) {
     auto reader = stix::ObjectReader::FromText(text);
     ASSERT_TRUE(Ingest(**s, reader).ok());
   }
+  // Both opens fail with Corruption and `message`.
+  auto refused = [&](const char* message) {
+    for (bool read_only : {false, true}) {
+      StoreOptions options;
+      options.read_only = read_only;
+      auto s = Store::Open(path, options);
+      ASSERT_FALSE(s.ok());
+      EXPECT_EQ(s.status().code(), ErrorCode::kCorruption);
+      EXPECT_NE(s.status().message().find(message), std::string::npos) << s.status().ToString();
+    }
+  };
   exec("UPDATE meta SET value = 'xyz' WHERE key = 'id_key_secret'");
-  for (bool read_only : {false, true}) {
-    StoreOptions options;
-    options.read_only = read_only;
-    auto s = Store::Open(path, options);
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption);
-    EXPECT_NE(s.status().message().find("id_key_secret is not 32 hex digits"), std::string::npos)
-        << s.status().ToString();
-  }
+  refused("id_key_secret is not 32 hex digits");
   exec("DELETE FROM meta WHERE key = 'id_key_secret'");
-  for (bool read_only : {false, true}) {
-    StoreOptions options;
-    options.read_only = read_only;
-    auto s = Store::Open(path, options);
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption);
-    EXPECT_NE(s.status().message().find("the store has no id_key_secret"), std::string::npos)
-        << s.status().ToString();
-  }
+  refused("the store has no id_key_secret");
   std::filesystem::remove_all(dir);
 }
 

@@ -15,8 +15,11 @@
 namespace entente::store {
 namespace {
 
+using testing::FreshDir;
 using testing::Indicator;
 using testing::PgExec;
+using testing::SqliteExec;
+using testing::SqliteValue;
 using testing::StoreFixture;
 
 using StoreTest = StoreFixture;
@@ -1042,38 +1045,15 @@ TEST_F(SqliteTextFileTest, ReadOnlyStoreRefusesWrites) {
 // A text that cannot be read stops the migration and leaves the store as it was.
 TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
   namespace fs = std::filesystem;
-  const fs::path dir =
-      fs::temp_directory_path() / ("entente-store-search-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = FreshDir("store-search");
   const std::string path = (dir / "store.db").string();
   const std::string texts =
       Indicator(40, "2024-01-01T00:00:00.000Z", "emotet loader") + "\n" +
       R"({"type":"domain-name","spec_version":"2.1","id":"domain-name--0a1b2c3d-0000-5000-8000-000000000000","value":"evil.example"})" +
       "\n" +
       R"({"type":"note","spec_version":"2.1","id":"note--00000041-0000-4000-8000-000000000000","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","content":"x","abstract":"y","description":"seen at the ministry","object_refs":["indicator--00000040-0000-4000-8000-000000000000"]})";
-  auto exec = [&](const char* sql) {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    char* err = nullptr;
-    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
-    std::string message = err ? err : "";
-    sqlite3_free(err);
-    sqlite3_close(db);
-    ASSERT_EQ(rc, SQLITE_OK) << message;
-  };
-  auto query = [&](const char* sql) {
-    sqlite3* db = nullptr;
-    sqlite3_open(path.c_str(), &db);
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, sql, -1, &st, nullptr);
-    std::string v = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != nullptr
-                        ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0))
-                        : "";
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
-  };
+  auto exec = [&](const char* sql) { ASSERT_EQ(SqliteExec(path, sql), ""); };
+  auto query = [&](const char* sql) { return SqliteValue(path, sql); };
   // Back to schema 7: the search table as schema 1 made it, and empty.
   const std::string rewind_sql =
       std::string(kUndoSchema9) +

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,6 +14,49 @@
 #include "entente/store/store.h"
 
 namespace entente::store::testing {
+
+// Runs SQL on the SQLite store file at `path` (to rewind or damage it); empty string when it
+// worked, else SQLite's message.
+inline std::string SqliteExec(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string error;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+    error = db ? sqlite3_errmsg(db) : "out of memory";
+  } else {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      error = err ? err : "error";
+    }
+    sqlite3_free(err);
+  }
+  sqlite3_close(db);
+  return error;
+}
+
+// The first column of the first row of `sql` on the SQLite store at `path`, as text; "" when
+// there is none.
+inline std::string SqliteValue(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+  std::string v =
+      st != nullptr && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != nullptr
+          ? reinterpret_cast<const char*>(sqlite3_column_text(st, 0))
+          : "";
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+// An empty directory of the test's own (`entente-NAME-PID` in the temp dir).
+inline std::filesystem::path FreshDir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("entente-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
 
 // The PostgreSQL server the suite runs against: ENTENTE_TEST_PG_URL, which ctest sets after
 // starting a throw-away cluster (tests/store/CMakeLists.txt). Never skipped: without it the
