@@ -604,13 +604,15 @@ class SqliteWriteBatch final : public WriteBatch {
     // writing its text or trying the insert.
     if (had_version && version_ns == prev_version_ns) {
       if (same_hash) return PutOutcome::kDuplicate;
-      return CompareWithStored(h, json, version, version_ns, hash);
+      ENTENTE_ASSIGN_OR_RETURN(auto outcome, CompareWithStored(h, json, version, version_ns, hash));
+      if (outcome) return *outcome;
+      return Status::Internal(std::string(h.id) + ": its greatest version vanished in the batch");
     }
     // An older version arriving late: stored already, or new (nothing but this lookup keeps
     // (id, version) unique).
     if (had_version && version_ns < prev_version_ns) {
-      ENTENTE_ASSIGN_OR_RETURN(bool stored, HasVersion(h.id, version_ns));
-      if (stored) return CompareWithStored(h, json, version, version_ns, hash);
+      ENTENTE_ASSIGN_OR_RETURN(auto outcome, CompareWithStored(h, json, version, version_ns, hash));
+      if (outcome) return *outcome;
     }
 
     ENTENTE_ASSIGN_OR_RETURN(std::int64_t text_at, store_.texts_->Append(json));
@@ -666,18 +668,24 @@ class SqliteWriteBatch final : public WriteBatch {
     return PutOutcome::kAdded;
   }
 
-  // (id, version) is already stored: a duplicate if equal in meaning, else a conflict. The
-  // hashes decide in the common case; the texts are compared only when they differ.
-  Result<PutOutcome> CompareWithStored(const stix::ObjectHeader& h, std::string_view json,
-                                       std::string_view version, std::int64_t version_ns,
-                                       std::int64_t hash) {
+  // When (id, version) is stored: a duplicate if equal in meaning, else a conflict; nullopt
+  // when it is not stored. The hashes decide in the common case; the texts are compared only
+  // when they differ.
+  Result<std::optional<PutOutcome>> CompareWithStored(const stix::ObjectHeader& h,
+                                                      std::string_view json,
+                                                      std::string_view version,
+                                                      std::int64_t version_ns, std::int64_t hash) {
     auto& st = *store_.statements_;
     st.find_version.Reset();
     store_.BindId(st.find_version, h.id);
     st.find_version.Bind(2, version_ns);
     ENTENTE_ASSIGN_OR_RETURN(bool exists, st.find_version.Step());
-    bool same = exists && st.find_version.Int(0) == hash;
-    if (exists && !same) {
+    if (!exists) {
+      st.find_version.Reset();
+      return std::optional<PutOutcome>();
+    }
+    bool same = st.find_version.Int(0) == hash;
+    if (!same) {
       std::string stored_text;
       Status read = Status::Ok();
       if (st.find_version.IsNull(2)) {
@@ -695,20 +703,10 @@ class SqliteWriteBatch final : public WriteBatch {
       same = stored.ok() && incoming.ok() && *stored == *incoming;
     }
     st.find_version.Reset();
-    if (same) return PutOutcome::kDuplicate;
+    if (same) return std::optional<PutOutcome>(PutOutcome::kDuplicate);
     return Status::Conflict(std::string(h.id) + " version " +
                             (version.empty() ? std::string("(single)") : std::string(version)) +
                             " is already stored with different content");
-  }
-
-  Result<bool> HasVersion(std::string_view id, std::int64_t version_ns) {
-    auto& find = store_.statements_->find_version;
-    find.Reset();
-    store_.BindId(find, id);
-    find.Bind(2, version_ns);
-    auto row = find.Step();
-    find.Reset();
-    return row;
   }
 
   Status Commit() override {
