@@ -16,6 +16,11 @@
 
 namespace entente::detect::internal {
 
+// Every helper whose only effect is a prefetch is [[gnu::always_inline]]. GCC does not count
+// __builtin_prefetch as a side effect: a helper left out of line is found "pure", and since it
+// returns nothing every call to it is deleted as dead code. That silently removed the range
+// stage of the CIDR pipelines and the overflow-bucket prefetch of the exact table.
+
 // Zeroed memory for the large, randomly probed tables. From 2 MiB up it is mapped on its own
 // and advised for transparent huge pages: on this class of VM a probe that also misses the
 // TLB pays a nested page walk (several more dependent misses), which 2 MiB pages avoid.
@@ -114,11 +119,11 @@ class FingerprintTable {
   std::size_t Bucket(std::uint64_t h) const noexcept {
     return static_cast<std::size_t>(((h >> 32) * nbuckets_) >> 32);
   }
-  void Prefetch(std::uint64_t h) const noexcept {
+  [[gnu::always_inline]] void Prefetch(std::uint64_t h) const noexcept {
     if (slots_) __builtin_prefetch(slots_ + Bucket(h) * 8, 0, kLocality);
   }
   // The bucket after the home bucket: where a probe goes when ProbeHome is not conclusive.
-  void PrefetchOverflow(std::uint64_t h) const noexcept {
+  [[gnu::always_inline]] void PrefetchOverflow(std::uint64_t h) const noexcept {
     std::size_t b = Bucket(h) + 1;
     if (slots_) __builtin_prefetch(slots_ + (b == nbuckets_ ? 0 : b) * 8, 0, kLocality);
   }
@@ -376,13 +381,13 @@ class V4Table {
   }
   // Prefetches the ranges a lookup of x will search (up to 4 cache lines). It reads the slot,
   // so the slot should be in cache already (PrefetchSlot a few lookups earlier).
-  void Prefetch(std::uint32_t x) const noexcept {
+  [[gnu::always_inline]] void Prefetch(std::uint32_t x) const noexcept {
     if (!top_) return;
     const char* a = reinterpret_cast<const char*>(pairs_ + top_[x >> shift_]);
     const char* b = reinterpret_cast<const char*>(pairs_ + top_[(x >> shift_) + 1]);
     for (int k = 0; k < 4 && a <= b; ++k, a += 64) __builtin_prefetch(a);
   }
-  void PrefetchSlot(std::uint32_t x) const noexcept {
+  [[gnu::always_inline]] void PrefetchSlot(std::uint32_t x) const noexcept {
     if (top_) __builtin_prefetch(top_ + (x >> shift_));
   }
   std::uint32_t Lookup(std::uint32_t x) const noexcept {
@@ -457,11 +462,11 @@ class V6Table {
     }
     return r[base].val;
   }
-  void PrefetchSlot(const U128& x) const noexcept {
+  [[gnu::always_inline]] void PrefetchSlot(const U128& x) const noexcept {
     if (top_) __builtin_prefetch(top_ + (x.hi >> shift_));
   }
   // The first two cache lines of the ranges a lookup of x searches (reads the slot).
-  void Prefetch(const U128& x) const noexcept {
+  [[gnu::always_inline]] void Prefetch(const U128& x) const noexcept {
     if (!top_) return;
     const char* a = reinterpret_cast<const char*>(ranges_ + top_[x.hi >> shift_]);
     __builtin_prefetch(a);
