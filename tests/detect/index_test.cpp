@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 #include <thread>
 #include <unordered_set>
 
@@ -277,6 +278,68 @@ TEST(Index, ManyIpv6CidrsMatchBruteForce) {
       ASSERT_EQ(out[i], idx->LookupV6(addresses[i]))
           << "batch " << batch << ", " << FormatIpv6(addresses[i]);
   }
+}
+
+// Prefixes up to /128: an index with any prefix longer than /64 keeps full 128-bit range starts
+// (shorter ones keep only the top 64 bits). Boundaries in the low half must be exact.
+TEST(Index, Ipv6CidrsLongerThan64MatchBruteForce) {
+  using Bits = std::pair<std::uint64_t, std::uint64_t>;  // high, low
+  auto masked = [](Bits a, int len) {
+    if (len <= 64) return Bits{len == 0 ? 0 : a.first & (~std::uint64_t{0} << (64 - len)), 0};
+    return Bits{a.first, len == 128 ? a.second : a.second & (~std::uint64_t{0} << (128 - len))};
+  };
+  auto last_of = [](Bits a, int len) {  // a is masked to len
+    if (len <= 64)
+      return Bits{a.first | (len == 64 ? 0 : (~std::uint64_t{0} >> len)), ~std::uint64_t{0}};
+    return Bits{a.first, a.second | (len == 128 ? 0 : (~std::uint64_t{0} >> (len - 64)))};
+  };
+  auto to_bytes = [](Bits a) {
+    Ipv6Bytes out{};
+    for (std::size_t k = 0; k < 8; ++k) {
+      out[k] = static_cast<std::uint8_t>(a.first >> (56 - 8 * k));
+      out[k + 8] = static_cast<std::uint8_t>(a.second >> (56 - 8 * k));
+    }
+    return out;
+  };
+  auto next = [](Bits a, std::int64_t d) {  // a + d for d = -1 or +1, wrapping
+    std::uint64_t lo = a.second + static_cast<std::uint64_t>(d);
+    std::uint64_t hi = a.first;
+    if (d > 0 && lo == 0) ++hi;
+    if (d < 0 && a.second == 0) --hi;
+    return Bits{hi, lo};
+  };
+  std::mt19937_64 rng(21);
+  std::vector<std::set<Bits>> by_length(129);
+  IndexBuilder b;
+  MetaId m = b.AddMeta(Meta("r"));
+  std::vector<Bits> probes;
+  for (int i = 0; i < 40000; ++i) {
+    const int len = 8 + static_cast<int>(rng() % 121);
+    // Clustered in one /40 so that long prefixes nest in short ones and share range slots.
+    Bits a{(std::uint64_t{0x2001'0db8'00} << 24) | (rng() & 0xffffff), rng()};
+    if (i % 3 == 0) a.first = rng();
+    a = masked(a, len);
+    if (!by_length[static_cast<std::size_t>(len)].insert(a).second) continue;
+    ASSERT_TRUE(b.AddCidr(FormatIpv6(to_bytes(a)) + "/" + std::to_string(len), m).ok());
+    const Bits last = last_of(a, len);
+    for (Bits x : {next(a, -1), a, last, next(last, 1)}) probes.push_back(x);
+  }
+  auto idx = *b.Build(nullptr);
+  for (int i = 0; i < 20000; ++i) probes.push_back({rng(), rng()});
+  auto v6_length = [&](std::uint32_t p) { return idx->v6_prefix(p).cidr.length; };
+  std::vector<Ipv6Bytes> addresses;
+  for (Bits x : probes) {
+    int best = -1;
+    for (int len = 128; len >= 8 && best < 0; --len)
+      if (by_length[static_cast<std::size_t>(len)].count(masked(x, len))) best = len;
+    addresses.push_back(to_bytes(x));
+    ASSERT_TRUE(IsLongest(idx->LookupV6(addresses.back()), best, v6_length))
+        << FormatIpv6(addresses.back());
+  }
+  std::vector<std::uint32_t> out(addresses.size());
+  idx->LookupV6Batch(addresses, out.data());
+  for (std::size_t i = 0; i < addresses.size(); ++i)
+    ASSERT_EQ(out[i], idx->LookupV6(addresses[i])) << FormatIpv6(addresses[i]);
 }
 
 TEST(Index, CatchAllPrefixIsWarned) {
