@@ -1094,9 +1094,39 @@ TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
             std::string::npos);
   EXPECT_EQ(query("SELECT v FROM search_config WHERE k = 'automerge'"), "8");
 
-  // A text file cut short: the migration fails naming the step and the missing text, and the
-  // store stays at schema 7 with its rows.
+  // A text present but damaged (bytes overwritten in place): Corruption naming the row's
+  // date_added, and nothing is migrated. A read-only open does not migrate, so it still serves.
   exec(rewind);
+  {
+    std::fstream f(path + "-json", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(20);
+    f.write("\x01\x02garbage", 9);
+  }
+  {
+    auto s = Store::Open(path);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption) << s.status().ToString();
+    EXPECT_NE(s.status().ToString().find("migration to version 8"), std::string::npos)
+        << s.status().ToString();
+    EXPECT_NE(s.status().ToString().find("is not valid JSON"), std::string::npos)
+        << s.status().ToString();
+    EXPECT_NE(
+        s.status().ToString().find("date_added " + query("SELECT MIN(date_added) FROM objects")),
+        std::string::npos)
+        << s.status().ToString();
+  }
+  EXPECT_EQ(query("SELECT MAX(version) || ':' || COUNT(*) FROM schema_version"), "7:7");
+  EXPECT_EQ(query("SELECT COUNT(*) FROM objects"), "3");
+  {
+    StoreOptions read_only;
+    read_only.read_only = true;
+    auto s = Store::Open(path, read_only);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_TRUE((*s)->Get("note--00000041-0000-4000-8000-000000000000").ok());
+  }
+
+  // A text file cut short (the store is still at schema 7): the migration fails naming the
+  // step and the missing text, and the store stays at schema 7 with its rows.
   fs::resize_file(path + "-json", 10);
   {
     auto s = Store::Open(path);
@@ -1111,6 +1141,7 @@ TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
   EXPECT_EQ(query("SELECT COUNT(*) FROM objects"), "3");
   EXPECT_EQ(query("SELECT sql FROM sqlite_master WHERE name = 'search'").find("columnsize=0"),
             std::string::npos);
+
   fs::remove_all(dir);
 }
 

@@ -457,8 +457,10 @@ Status SqliteStore::RefillSearch() {
     } else {
       ENTENTE_RETURN_IF_ERROR(texts_->Read(rows.Int(2), rows.Int(3), &text));
     }
-    ENTENTE_RETURN_IF_ERROR(
-        doc.Parse(text).WithContext("the stored text of date_added " + std::to_string(added)));
+    // A stored text that does not parse is damage, not bad input: Corruption, naming the row.
+    if (Status parsed = doc.Parse(text); !parsed.ok())
+      return Status::Corruption("the stored text of date_added " + std::to_string(added) +
+                                " is not valid JSON: " + parsed.message());
     const json::Node root = doc.root();
     std::string_view name = root["name"].str();
     if (name.empty()) name = root["value"].str();
