@@ -1094,6 +1094,19 @@ TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
             std::string::npos);
   EXPECT_EQ(query("SELECT v FROM search_config WHERE k = 'automerge'"), "8");
 
+  // A read-write open fails with Corruption naming migration 8 and each of `words`, and the
+  // store is left at schema 7 with its three rows.
+  auto expect_corruption_at_7 = [&](const std::vector<std::string>& words) {
+    auto s = Store::Open(path);
+    ASSERT_FALSE(s.ok());
+    const std::string why = s.status().ToString();
+    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption) << why;
+    EXPECT_NE(why.find("migration to version 8"), std::string::npos) << why;
+    for (const auto& w : words) EXPECT_NE(why.find(w), std::string::npos) << w << " in " << why;
+    EXPECT_EQ(query("SELECT MAX(version) || ':' || COUNT(*) FROM schema_version"), "7:7");
+    EXPECT_EQ(query("SELECT COUNT(*) FROM objects"), "3");
+  };
+
   // A text present but damaged (bytes overwritten in place): Corruption naming the row's
   // date_added, and nothing is migrated. A read-only open does not migrate, so it still serves.
   exec(rewind);
@@ -1102,21 +1115,8 @@ TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
     f.seekp(20);
     f.write("\x01\x02garbage", 9);
   }
-  {
-    auto s = Store::Open(path);
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption) << s.status().ToString();
-    EXPECT_NE(s.status().ToString().find("migration to version 8"), std::string::npos)
-        << s.status().ToString();
-    EXPECT_NE(s.status().ToString().find("is not valid JSON"), std::string::npos)
-        << s.status().ToString();
-    EXPECT_NE(
-        s.status().ToString().find("date_added " + query("SELECT MIN(date_added) FROM objects")),
-        std::string::npos)
-        << s.status().ToString();
-  }
-  EXPECT_EQ(query("SELECT MAX(version) || ':' || COUNT(*) FROM schema_version"), "7:7");
-  EXPECT_EQ(query("SELECT COUNT(*) FROM objects"), "3");
+  expect_corruption_at_7(
+      {"is not valid JSON", "date_added " + query("SELECT MIN(date_added) FROM objects")});
   {
     StoreOptions read_only;
     read_only.read_only = true;
@@ -1128,17 +1128,7 @@ TEST(SqliteMigration, SearchIsRebuiltFromTheTextFile) {
   // A text file cut short (the store is still at schema 7): the migration fails naming the
   // step and the missing text, and the store stays at schema 7 with its rows.
   fs::resize_file(path + "-json", 10);
-  {
-    auto s = Store::Open(path);
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.status().code(), ErrorCode::kCorruption) << s.status().ToString();
-    EXPECT_NE(s.status().ToString().find("migration to version 8"), std::string::npos)
-        << s.status().ToString();
-    EXPECT_NE(s.status().ToString().find("is missing from"), std::string::npos)
-        << s.status().ToString();
-  }
-  EXPECT_EQ(query("SELECT MAX(version) || ':' || COUNT(*) FROM schema_version"), "7:7");
-  EXPECT_EQ(query("SELECT COUNT(*) FROM objects"), "3");
+  expect_corruption_at_7({"is missing from"});
   EXPECT_EQ(query("SELECT sql FROM sqlite_master WHERE name = 'search'").find("columnsize=0"),
             std::string::npos);
 
