@@ -207,7 +207,8 @@ verdict() {
       k = 0
       for (i = from; i <= to; i++) tmp[++k] = a[i]
       for (i = 1; i <= k; i++) for (v = i + 1; v <= k; v++) if (tmp[v] < tmp[i]) { x = tmp[i]; tmp[i] = tmp[v]; tmp[v] = x }
-      return k ? tmp[int((k + 1) / 2)] : 0
+      if (!k) return 0
+      return k % 2 ? tmp[(k + 1) / 2] : (tmp[k / 2] + tmp[k / 2 + 1]) / 2
     }
     END {
       if (n < 4) { print "too few samples"; exit check ? 1 : 0 }
@@ -224,11 +225,14 @@ verdict() {
       if (failures > 0) { print "FAIL: requests failed"; bad = 1 }
       if (fd_growth > 16) { print "FAIL: file descriptors grew by " fd_growth; bad = 1 }
       if (anon_end > anon_mid * 1.10 + 16384) { print "FAIL: memory grew in the second half"; bad = 1 }
-      if (p_last > 3 * p_first + 5) { print "FAIL: latency grew"; bad = 1 }
+      # Latency is judged on runs with at least three samples per third: with two, one probe
+      # that happened to land in a quiet moment of a shared machine decided the verdict.
+      if (third < 3) print "latency: too few samples per third to judge"
+      else if (p_last > 3 * p_first + 5) { print "FAIL: latency grew"; bad = 1 }
       printf "peer: fds %d -> %d; RssAnon %d KiB at half time, max %d KiB after\n", pfds[2], pfds[n], panon_mid, panon_end
       if (pfd_growth > 16) { print "FAIL: the peer'"'"'s file descriptors grew by " pfd_growth; bad = 1 }
       if (panon_end > panon_mid * 1.10 + 16384) { print "FAIL: the peer'"'"'s memory grew in the second half"; bad = 1 }
-      if (!bad) print "soak: memory flat, no descriptor leak, latency stable"
+      if (!bad) print "soak: memory flat, no descriptor leak, " (third < 3 ? "latency not judged" : "latency stable")
       exit (check && bad) ? 1 : 0
     }' "$home/samples.csv"
 }
