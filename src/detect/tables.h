@@ -508,7 +508,6 @@ class V6Table {
   }
   std::size_t bytes() const noexcept { return buf_.size() + top_buf_.size(); }
   bool empty() const noexcept { return !top_; }
-  bool wide() const noexcept { return wide_; }
 
  private:
   struct Narrow {  // a range starting on a /64 boundary, and its value: 16 bytes
